@@ -1,0 +1,83 @@
+#include "policy/config.hpp"
+
+#include <map>
+#include <set>
+
+#include "policy/domain_name.hpp"
+#include "policy/region.hpp"
+
+namespace mfrelay::policy {
+namespace {
+
+void check_mail_from(const identity& id, const identity_table& identities, std::vector<config_error>& errors) {
+  if (!id.has_mail_from()) return;
+  const std::string& mf = id.mail_from_domain;
+  if (std::string why = hostname_error(mf); !why.empty()) {
+    errors.push_back({id.mail_from_where, "MAIL FROM domain '" + mf + "' is not a valid hostname: " + why});
+    return;
+  }
+  // SES's own wording for this rule.
+  if (!is_subdomain_of(mf, id.domain())) {
+    errors.push_back({id.mail_from_where, "Provided MAIL-FROM domain " + mf +
+                                              " is not subdomain of the domain of the identity " + id.name + "."});
+  }
+  // The identity's own domain already failed the rule above: one error is enough.
+  if (const identity* other = identities.find(mf); other && mf != id.domain()) {
+    errors.push_back({id.mail_from_where, "MAIL FROM domain " + mf + " is itself a sending identity (declared at " +
+                                              to_string(other->where) +
+                                              "); it must be a domain that sends no mail, as it receives the feedback"});
+  }
+}
+
+}  // namespace
+
+std::string config::default_mail_from_domain() const {
+  return policy::default_mail_from_domain(relay.region, relay.default_mail_from_domain);
+}
+
+std::string config::feedback_host() const { return policy::feedback_host(relay.region, verification.feedback_mx); }
+
+std::vector<config_error> validate_identities(const identity_table& identities) {
+  std::vector<config_error> errors;
+  for (const auto& id : identities.all()) check_mail_from(id, identities, errors);
+  return errors;
+}
+
+std::vector<config_error> validate_config(const config& cfg) {
+  std::vector<config_error> errors = validate_identities(cfg.identities);
+  auto error = [&](const origin& where, std::string message) { errors.push_back({where, std::move(message)}); };
+
+  if (cfg.listeners.empty()) error({cfg.main_file, 1, 1}, "no [[listener]] is configured: mfrelay would accept no mail");
+  std::map<std::string, const listener_settings*> names;
+  std::map<std::string, const listener_settings*> addresses;
+  for (const auto& l : cfg.listeners) {
+    if (auto [it, added] = names.emplace(l.name, &l); !added)
+      error(l.where, "listener name '" + l.name + "' is already used at " + to_string(it->second->where));
+    if (auto [it, added] = addresses.emplace(l.address.str(), &l); !added && l.address.port != 0)
+      error(l.where, "listener address " + l.address.str() + " is already used at " + to_string(it->second->where));
+    if (l.auth == auth_mode::password && l.tls == tls_mode::none)
+      error(l.where, "listener '" + l.name +
+                         "': auth = \"password\" needs tls = \"starttls\" or \"implicit\" (AUTH is only offered under TLS)");
+  }
+
+  std::set<std::string> user_names;
+  bool any_network_user = false;
+  for (const auto& u : cfg.users) {
+    if (!user_names.insert(u.name).second) error(u.where, "user '" + u.name + "' is declared twice");
+    if (u.password_hash.empty() && u.networks.empty())
+      error(u.where, "user '" + u.name + "' has neither password_hash nor networks: nobody could use it");
+    any_network_user = any_network_user || !u.networks.empty();
+    for (const auto& allowed : u.identities) {
+      if (allowed != "*" && !cfg.identities.find(allowed))
+        error(u.where, "user '" + u.name + "' may send as '" + allowed + "', which is not a declared identity");
+    }
+  }
+  for (const auto& l : cfg.listeners) {
+    if (l.auth == auth_mode::network && !any_network_user)
+      error(l.where, "listener '" + l.name + "' uses auth = \"network\" but no [[user]] has networks");
+  }
+
+  return errors;
+}
+
+}  // namespace mfrelay::policy

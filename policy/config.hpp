@@ -1,0 +1,116 @@
+// The configuration model: conf/mfrelay.toml plus the identities of
+// conf/policy.d/*.toml. Plain values with their defaults; relay/config_loader
+// fills it from TOML and validate_config() checks the rules. Any thread.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/host_port.hpp"
+#include "policy/identity_table.hpp"
+#include "policy/origin.hpp"
+#include "policy/time.hpp"
+#include "policy/user.hpp"
+
+namespace mfrelay::policy {
+
+using namespace std::chrono_literals;
+
+enum class tls_mode { starttls, implicit, none };
+enum class auth_mode { password, network };
+enum class bare_newline_mode { reject, normalize };
+enum class delivery_mode { smarthost, mx };
+
+struct relay_settings {
+  std::string hostname = "localhost";
+  std::string region = "us-west-2";
+  std::string default_mail_from_domain;  // empty: derived from the region
+  std::string state_dir = "var";         // absolute after loading
+  std::string policy_dir = "policy.d";   // absolute after loading
+};
+
+struct listener_settings {
+  std::string name;
+  host_port address;
+  tls_mode tls = tls_mode::none;
+  auth_mode auth = auth_mode::password;
+  origin where;
+};
+
+struct tls_settings {
+  std::string certificate;  // absolute after loading; empty = <state_dir>/tls/cert.pem
+  std::string private_key;
+};
+
+struct limits_settings {
+  std::uint64_t max_message_bytes = 41'943'040;  // SES: 40 MB
+  std::uint32_t max_recipients = 50;             // SES: 50
+  bare_newline_mode bare_newline = bare_newline_mode::reject;
+  std::uint32_t max_sessions = 2000;
+  std::uint32_t max_errors = 10;
+  std::uint32_t max_auth_failures = 5;
+  duration idle_timeout = 5min;       // waiting for a command
+  duration data_timeout = 10min;      // a whole DATA transfer
+};
+
+struct delivery_settings {
+  delivery_mode mode = delivery_mode::smarthost;
+  host_port smarthost{"127.0.0.1", 10026};
+  bool require_tls = false;
+  std::vector<duration> retry_schedule{1min, 5min, 15min, 30min, 1h};
+  duration max_age = 120h;  // give up (bounce) after this long
+  std::uint32_t connections = 8;
+};
+
+struct dns_settings {
+  std::vector<host_port> servers;  // empty: the system's resolver configuration
+  duration timeout = 2s;
+  std::uint32_t tries = 2;
+};
+
+struct verification_settings {
+  std::string feedback_mx;  // empty: feedback-smtp.<region>.amazonses.com
+  std::string spf_include = "amazonses.com";
+  duration window = 72h;
+  duration pending_interval = 5min;   // Pending and TemporaryFailure
+  duration success_interval = 1h;
+  duration retry_interval = 1min;     // after an inconclusive check
+  std::uint32_t concurrency = 64;
+};
+
+struct events_settings {
+  std::string file = "var/log/events.jsonl";  // "-" = standard output
+};
+
+struct admin_settings {
+  host_port address{"127.0.0.1", 8025};
+};
+
+struct config {
+  std::string main_file;  // the path it was loaded from
+  relay_settings relay;
+  std::vector<listener_settings> listeners;
+  tls_settings tls;
+  std::vector<user> users;
+  limits_settings limits;
+  delivery_settings delivery;
+  dns_settings dns;
+  verification_settings verification;
+  events_settings events;
+  admin_settings admin;
+  identity_table identities;
+
+  std::string default_mail_from_domain() const;
+  std::string feedback_host() const;
+};
+
+// The identity rules (DESIGN.md): valid names, MAIL FROM domain a valid
+// hostname, a proper subdomain of the identity's domain, and not itself an identity.
+std::vector<config_error> validate_identities(const identity_table& identities);
+
+// The rules that span entries: identities, listeners (unique names and
+// addresses, password auth only under TLS), users (unique, usable, naming
+// declared identities). Single values are checked where they are read.
+std::vector<config_error> validate_config(const config& cfg);
+
+}  // namespace mfrelay::policy

@@ -1,0 +1,48 @@
+// Sending identities (domains and email addresses) and their custom MAIL FROM
+// settings, as operators declare them in policy.d. Pure values, any thread.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "policy/origin.hpp"
+
+namespace mfrelay::policy {
+
+enum class identity_kind { domain, email_address };
+
+enum class mx_failure_behavior { use_default_value, reject_message };
+
+// "UseDefaultValue" / "RejectMessage" (SES v1 spelling).
+std::string_view to_string(mx_failure_behavior behavior);
+// Accepts the SES v1 spelling and the v2 one (USE_DEFAULT_VALUE / REJECT_MESSAGE).
+std::optional<mx_failure_behavior> parse_mx_failure_behavior(std::string_view text);
+
+struct identity {
+  std::string name;  // normalized: "example.com" or "local@example.com"
+  identity_kind kind = identity_kind::domain;
+  std::string mail_from_domain;  // normalized; empty = no custom MAIL FROM
+  mx_failure_behavior behavior = mx_failure_behavior::use_default_value;
+  origin where;                  // the [[identity]] table
+  origin mail_from_where;        // the mail_from_domain key (or the table)
+
+  // The domain the identity sends from: the identity itself, or an address's domain.
+  std::string_view domain() const;
+  bool has_mail_from() const { return !mail_from_domain.empty(); }
+};
+
+struct identity_name {
+  std::string name;
+  identity_kind kind;
+};
+
+// Classifies and normalizes an identity name ("Example.COM." -> domain
+// "example.com"; "Billing@Example.com" -> address "Billing@example.com"), or
+// says why it is neither.
+struct identity_name_result {
+  std::optional<identity_name> value;
+  std::string error;
+};
+identity_name_result parse_identity_name(std::string_view text);
+
+}  // namespace mfrelay::policy

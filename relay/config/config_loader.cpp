@@ -1,0 +1,238 @@
+// The main-file half of config_loader.hpp: conf/mfrelay.toml.
+#include "relay/config/config_loader.hpp"
+
+#include <algorithm>
+
+#include "policy/domain_name.hpp"
+#include "policy/identity.hpp"
+#include "policy/ip_network.hpp"
+#include "policy/region.hpp"
+#include "relay/auth/password_hash.hpp"
+#include "relay/config/toml_section.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+namespace fs = std::filesystem;
+using policy::config;
+using policy::config_error;
+
+// Empty means "the default" for the optional domain keys.
+std::string check_domain(std::string_view text) {
+  if (text.empty()) return {};
+  std::string why = policy::hostname_error(policy::normalize_domain(text));
+  return why.empty() ? why : "'" + std::string(text) + "' is not a valid hostname: " + why;
+}
+
+// For keys whose empty value would mean nothing useful (no default stands in).
+std::string check_required_domain(std::string_view text) {
+  return text.empty() ? "'' is not a valid hostname: it is empty" : check_domain(text);
+}
+
+std::string check_host_name(std::string_view text) {
+  std::string why = policy::hostname_error(policy::normalize_domain(text), true);
+  return why.empty() ? why : "'" + std::string(text) + "' is not a valid hostname: " + why;
+}
+
+std::string check_password_hash(std::string_view text) {
+  std::string why = password_hash_error(text);
+  return why.empty() ? why : "is not a usable hash: " + why;
+}
+
+std::string check_path(std::string_view text) { return text.empty() ? "must not be empty" : ""; }
+
+// Relative paths resolve against the folder of the main file.
+std::string resolve(const fs::path& base, const std::string& path) {
+  if (path.empty() || path == "-") return path;
+  fs::path p(path);
+  return (p.is_absolute() ? p : (base / p)).lexically_normal().string();
+}
+
+void read_relay(toml_section& s, config& cfg, policy::origin& policy_dir_where) {
+  s.read("hostname", cfg.relay.hostname, check_host_name);
+  s.read("region", cfg.relay.region, policy::region_error);
+  s.read("default_mail_from_domain", cfg.relay.default_mail_from_domain, check_domain);
+  s.read("state_dir", cfg.relay.state_dir, check_path);
+  s.read("policy_dir", cfg.relay.policy_dir, check_path);
+  policy_dir_where = s.where("policy_dir");
+}
+
+void read_listener(toml_section& s, config& cfg) {
+  policy::listener_settings l;
+  l.where = s.where();
+  s.read("name", l.name, nullptr, true);
+  s.read("address", l.address, true, true);
+  s.read_choice("tls", l.tls,
+                {{"starttls", policy::tls_mode::starttls}, {"implicit", policy::tls_mode::implicit},
+                 {"none", policy::tls_mode::none}});
+  s.read_choice("auth", l.auth, {{"password", policy::auth_mode::password}, {"network", policy::auth_mode::network}});
+  // A missing or malformed name or address is already reported.
+  if (!l.name.empty() && !l.address.host.empty()) cfg.listeners.push_back(std::move(l));
+}
+
+void read_user(toml_section& s, config& cfg) {
+  policy::user u;
+  u.where = s.where();
+  s.read("name", u.name, nullptr, true);
+  s.read("password_hash", u.password_hash, check_password_hash);
+  std::vector<std::string> networks, identities;
+  s.read("networks", networks);
+  s.read("identities", identities);
+  for (const auto& text : networks) {
+    auto net = policy::parse_ip_network(text);
+    if (!net) {
+      s.error("networks", "'" + text + "' is not an IP network (like 127.0.0.0/8 or ::1/128; host bits must be zero)");
+      continue;
+    }
+    u.networks.push_back(std::move(*net));
+  }
+  for (const auto& text : identities) {
+    if (text == "*") {
+      u.identities.push_back(text);
+      continue;
+    }
+    auto parsed = policy::parse_identity_name(text);
+    if (!parsed.value) {
+      s.error("identities", parsed.error);
+      continue;
+    }
+    u.identities.push_back(parsed.value->name);
+  }
+  if (!u.name.empty()) cfg.users.push_back(std::move(u));
+}
+
+void read_limits(toml_section& s, config& cfg) {
+  auto& l = cfg.limits;
+  s.read("max_message_bytes", l.max_message_bytes);
+  s.read("max_recipients", l.max_recipients);
+  s.read_choice("bare_newline", l.bare_newline,
+                {{"reject", policy::bare_newline_mode::reject}, {"normalize", policy::bare_newline_mode::normalize}});
+  s.read("max_sessions", l.max_sessions);
+  s.read("max_errors", l.max_errors);
+  s.read("max_auth_failures", l.max_auth_failures);
+  s.read("idle_timeout", l.idle_timeout);
+  s.read("data_timeout", l.data_timeout);
+}
+
+void read_delivery(toml_section& s, config& cfg) {
+  auto& d = cfg.delivery;
+  s.read_choice("mode", d.mode, {{"smarthost", policy::delivery_mode::smarthost}, {"mx", policy::delivery_mode::mx}});
+  s.read("smarthost", d.smarthost);
+  s.read("require_tls", d.require_tls);
+  s.read("retry_schedule", d.retry_schedule);
+  s.read("max_age", d.max_age);
+  s.read("connections", d.connections);
+  if (d.mode == policy::delivery_mode::mx)
+    s.error("mode", "\"mx\" (direct delivery) is not supported yet; use \"smarthost\"");
+}
+
+void read_dns(toml_section& s, config& cfg) {
+  std::vector<std::string> servers;
+  s.read("servers", servers);
+  for (const auto& text : servers) {
+    // A bare address means port 53.
+    bool has_port = text.starts_with('[') || std::count(text.begin(), text.end(), ':') == 1;
+    auto parsed = has_port ? policy::parse_host_port(text) : policy::parse_host_port("[" + text + "]:53");
+    if (!has_port && !parsed) parsed = policy::parse_host_port(text + ":53");
+    if (!parsed || !policy::parse_ip_address(parsed->host)) {
+      s.error("servers", "'" + text + "' is not an IP address with an optional port (like 127.0.0.1:5353 or [::1]:53)");
+      continue;
+    }
+    cfg.dns.servers.push_back(std::move(*parsed));
+  }
+  s.read("timeout", cfg.dns.timeout);
+  s.read("tries", cfg.dns.tries);
+}
+
+void read_verification(toml_section& s, config& cfg) {
+  auto& v = cfg.verification;
+  s.read("feedback_mx", v.feedback_mx, check_domain);
+  s.read("spf_include", v.spf_include, check_required_domain);
+  s.read("window", v.window);
+  s.read("pending_interval", v.pending_interval);
+  s.read("success_interval", v.success_interval);
+  s.read("retry_interval", v.retry_interval);
+  s.read("concurrency", v.concurrency);
+}
+
+// Reads the table under `key` (when present) with `read`, then reports unknown keys.
+template <class Read>
+void section(toml_section& top, std::string_view key, const std::string& file, std::vector<config_error>& errors,
+             config& cfg, Read read) {
+  if (const toml::table* table = top.table(key)) {
+    toml_section s(*table, "[" + std::string(key) + "]", file, errors);
+    read(s, cfg);
+    s.finish();
+  }
+}
+
+template <class Read>
+void sections(toml_section& top, std::string_view key, const std::string& file, std::vector<config_error>& errors,
+              config& cfg, Read read) {
+  if (const toml::array* tables = top.tables(key)) {
+    for (const auto& node : *tables) {
+      toml_section s(*node.as_table(), "[[" + std::string(key) + "]]", file, errors);
+      read(s, cfg);
+      s.finish();
+    }
+  }
+}
+
+}  // namespace
+
+config_load_result load_config(const fs::path& main_file) {
+  config_load_result result;
+  config& cfg = result.config;
+  auto& errors = result.errors;
+  const std::string file = main_file.string();
+  cfg.main_file = file;
+
+  std::string text;
+  if (!read_text_file(main_file, text, errors)) return result;
+  toml::parse_result parsed = toml::parse(text, file);
+  if (!parsed) {
+    errors.push_back({to_origin(parsed.error().source(), file), std::string(parsed.error().description())});
+    return result;
+  }
+
+  toml_section top(parsed.table(), "config", file, errors);
+  policy::origin policy_dir_where{file, 1, 1};
+  section(top, "relay", file, errors, cfg,
+          [&](toml_section& s, config& c) { read_relay(s, c, policy_dir_where); });
+  sections(top, "listener", file, errors, cfg, read_listener);
+  section(top, "tls", file, errors, cfg, [](toml_section& s, config& c) {
+    s.read("certificate", c.tls.certificate);
+    s.read("private_key", c.tls.private_key);
+  });
+  sections(top, "user", file, errors, cfg, read_user);
+  section(top, "limits", file, errors, cfg, read_limits);
+  section(top, "delivery", file, errors, cfg, read_delivery);
+  section(top, "dns", file, errors, cfg, read_dns);
+  section(top, "verification", file, errors, cfg, read_verification);
+  section(top, "events", file, errors, cfg, [](toml_section& s, config& c) { s.read("file", c.events.file, check_path); });
+  section(top, "admin", file, errors, cfg, [](toml_section& s, config& c) { s.read("address", c.admin.address, true); });
+  top.finish();
+
+  // Absolute, so the paths stay right whatever the working directory later is.
+  std::error_code cwd_error;
+  const fs::path base = fs::absolute(main_file, cwd_error).parent_path();
+  cfg.relay.state_dir = resolve(base, cfg.relay.state_dir);
+  cfg.relay.policy_dir = resolve(base, cfg.relay.policy_dir);
+  cfg.tls.certificate = resolve(base, cfg.tls.certificate);
+  cfg.tls.private_key = resolve(base, cfg.tls.private_key);
+  cfg.events.file = resolve(base, cfg.events.file);
+
+  std::error_code ec;
+  if (!fs::is_directory(cfg.relay.policy_dir, ec)) {
+    errors.push_back({policy_dir_where, "[relay] policy_dir: '" + cfg.relay.policy_dir + "' is not a directory"});
+  } else {
+    load_policy_dir(cfg.relay.policy_dir, cfg.identities, errors);
+  }
+  // Cross-entry rules only make sense once every entry parsed.
+  if (errors.empty()) {
+    for (auto& e : policy::validate_config(cfg)) errors.push_back(std::move(e));
+  }
+  return result;
+}
+
+}  // namespace mfrelay::relay

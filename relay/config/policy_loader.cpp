@@ -1,0 +1,85 @@
+// The policy.d half of config_loader.hpp: [[identity]] tables.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "policy/domain_name.hpp"
+#include "relay/config/config_loader.hpp"
+#include "relay/config/toml_section.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+void load_identity(const toml::table& table, const std::string& file, policy::identity_table& identities,
+                   std::vector<policy::config_error>& errors) {
+  toml_section s(table, "[[identity]]", file, errors);
+  std::string name, mail_from;
+  s.read("name", name, nullptr, true);
+  s.read("mail_from_domain", mail_from);
+  policy::identity id;
+  s.read_choice("behavior_on_mx_failure", id.behavior,
+                {{"UseDefaultValue", policy::mx_failure_behavior::use_default_value},
+                 {"RejectMessage", policy::mx_failure_behavior::reject_message}});
+  s.finish();
+  if (name.empty()) return;
+  auto parsed = policy::parse_identity_name(name);
+  if (!parsed.value) return s.error("name", parsed.error);
+  id.name = parsed.value->name;
+  id.kind = parsed.value->kind;
+  id.mail_from_domain = policy::normalize_domain(mail_from);
+  id.where = s.where();
+  id.mail_from_where = s.has("mail_from_domain") ? s.where("mail_from_domain") : s.where();
+  policy::origin where = id.where;
+  if (const policy::identity* earlier = identities.add(std::move(id)))
+    errors.push_back({where, "identity '" + earlier->name + "' is already declared at " + to_string(earlier->where)});
+}
+
+}  // namespace
+
+bool read_text_file(const std::filesystem::path& path, std::string& out, std::vector<policy::config_error>& errors) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec(errno, std::generic_category());
+    errors.push_back({{path.string(), 0, 0}, "cannot read: " + ec.message()});
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  out = std::move(buffer).str();
+  return true;
+}
+
+void load_policy_text(std::string_view text, const std::string& file, policy::identity_table& identities,
+                      std::vector<policy::config_error>& errors) {
+  toml::parse_result parsed = toml::parse(text, file);
+  if (!parsed) {
+    errors.push_back({to_origin(parsed.error().source(), file), std::string(parsed.error().description())});
+    return;
+  }
+  toml_section top(parsed.table(), "policy file", file, errors);
+  if (const toml::array* entries = top.tables("identity")) {
+    for (const auto& entry : *entries) load_identity(*entry.as_table(), file, identities, errors);
+  }
+  top.finish();
+}
+
+void load_policy_dir(const std::filesystem::path& dir, policy::identity_table& identities,
+                     std::vector<policy::config_error>& errors) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".toml" && entry.is_regular_file()) files.push_back(entry.path());
+  }
+  if (ec) {
+    errors.push_back({{dir.string(), 0, 0}, "cannot read the policy directory: " + ec.message()});
+    return;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::string text;
+    if (read_text_file(path, text, errors)) load_policy_text(text, path.string(), identities, errors);
+  }
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,123 @@
+// Which identity governs an address: the exact address, else the longest
+// matching domain; subdomains inherit; the winner applies whole, even when it
+// has no MAIL FROM setting. Domains are case-insensitive, local parts are not.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "fixtures.hpp"
+#include "policy/decision.hpp"
+#include "policy/identity_table.hpp"
+
+namespace mfrelay::policy {
+namespace {
+
+using namespace test;
+
+identity_table sample_table() {
+  return make_table({
+      make_identity("example.com", "mail.example.com", use_default, 1),
+      make_identity("sub.example.com", "", use_default, 5),  // no MAIL FROM of its own
+      make_identity("billing@example.com", "bounce.example.com", reject_msg, 9),
+      make_identity("news@example.com", "", use_default, 13),
+      make_identity("Ops@example.com", "ops-bounce.example.com", use_default, 17),
+      make_identity("other.org", "", use_default, 21),
+      make_identity("alerts@sub.example.com", "", use_default, 25),
+  });
+}
+
+TEST_CASE("match: exact address, then the longest matching domain") {
+  const identity_table table = sample_table();
+  struct row {
+    std::string address, identity;  // "" = no identity
+  };
+  const row rows[] = {
+      {"billing@example.com", "billing@example.com"},
+      {"billing@EXAMPLE.COM.", "billing@example.com"},  // domain case and trailing dot ignored
+      {"Billing@example.com", "example.com"},           // local parts are case-sensitive
+      {"ops@example.com", "example.com"},
+      {"Ops@Example.com", "Ops@example.com"},
+      {"anyone@example.com", "example.com"},
+      {"anyone@x.example.com", "example.com"},          // a subdomain inherits its parent's identity
+      {"anyone@a.b.c.example.com", "example.com"},
+      {"anyone@sub.example.com", "sub.example.com"},    // a subdomain identity beats its parent
+      {"anyone@SUB.Example.com", "sub.example.com"},
+      {"anyone@deep.sub.example.com", "sub.example.com"},
+      {"alerts@sub.example.com", "alerts@sub.example.com"},  // address beats subdomain beats parent
+      {"alerts@example.com", "example.com"},
+      {"billing@sub.example.com", "sub.example.com"},   // an address identity covers its own domain only
+      {"user@other.org", "other.org"},
+      {"user@example.org", ""},
+      {"user@notexample.com", ""},                      // a suffix is not a subdomain
+      {"user@example.com.au", ""},
+      {"user@com.example", ""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.address);
+    const identity* found = table.match(address(r.address));
+    if (r.identity.empty()) {
+      CHECK(found == nullptr);
+    } else {
+      REQUIRE(found != nullptr);
+      CHECK(found->name == r.identity);
+    }
+  }
+}
+
+TEST_CASE("match_domain and find") {
+  const identity_table table = sample_table();
+  CHECK(table.match_domain("example.com")->name == "example.com");
+  CHECK(table.match_domain("mail.example.com")->name == "example.com");
+  CHECK(table.match_domain("x.sub.example.com")->name == "sub.example.com");
+  CHECK(table.match_domain("com") == nullptr);
+  CHECK(table.match_domain("example.net") == nullptr);
+
+  REQUIRE(table.find("billing@example.com") != nullptr);
+  CHECK(table.find("billing@example.com")->mail_from_domain == "bounce.example.com");
+  CHECK(table.find("Billing@example.com") == nullptr);
+  CHECK(table.find("missing.example") == nullptr);
+  CHECK(table.all().size() == 7);
+}
+
+TEST_CASE("adding a name twice keeps the first and returns it") {
+  identity_table table = sample_table();
+  const identity* earlier = table.add(make_identity("example.com", "other.example.com", reject_msg, 40));
+  REQUIRE(earlier != nullptr);
+  CHECK(earlier->where.line == 1);
+  CHECK(table.all().size() == 7);
+  CHECK(table.find("example.com")->mail_from_domain == "mail.example.com");
+  CHECK(table.find("example.com")->behavior == use_default);
+}
+
+TEST_CASE("the most specific identity applies whole, even without a MAIL FROM setting") {
+  const identity_table table = sample_table();
+  state_snapshot states;
+  states.set("example.com", "mail.example.com", {mail_from_status::success, t0});
+  states.set("billing@example.com", "bounce.example.com", {mail_from_status::success, t0});
+  const policy_context context{table, states, "us-west-2", "us-west-2.amazonses.com"};
+  struct row {
+    std::string from, identity;
+    decision_kind kind;
+    std::string mail_from_domain;
+  };
+  const row rows[] = {
+      {"alice@example.com", "example.com", decision_kind::custom, "mail.example.com"},
+      {"alice@x.example.com", "example.com", decision_kind::custom, "mail.example.com"},
+      // sub.example.com has no MAIL FROM: it still wins over example.com's, and the default is used.
+      {"alice@sub.example.com", "sub.example.com", decision_kind::default_domain, "us-west-2.amazonses.com"},
+      {"billing@example.com", "billing@example.com", decision_kind::custom, "bounce.example.com"},
+      // The same for an address identity without one.
+      {"news@example.com", "news@example.com", decision_kind::default_domain, "us-west-2.amazonses.com"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.from);
+    decision d = decide({address(r.from), address(r.from), nullptr}, context);
+    REQUIRE(d.matched);
+    CHECK(d.matched->name == r.identity);
+    CHECK(d.kind == r.kind);
+    CHECK(d.mail_from_domain == r.mail_from_domain);
+  }
+}
+
+}  // namespace
+}  // namespace mfrelay::policy
