@@ -578,7 +578,7 @@ TEST_CASE("policy_dir must be a directory") {
   CHECK(load_main(dir, "[relay]\npolicy_dir = \"file.toml\"\n" + std::string(minimal)).errors ==
         "mfrelay.toml:2:1: [relay] policy_dir: 'file.toml' is not a directory\n");
   CHECK(load_main(dir, "[relay]\npolicy_dir = \"\"\n" + std::string(minimal)).errors ==
-        "mfrelay.toml:2:1: [relay] policy_dir: '' is not a directory\n");
+        "mfrelay.toml:2:1: [relay] policy_dir: must not be empty\n");
   // Not written at all: the default policy.d, reported at the top of the file.
   fs::remove(dir.path() / "policy.d");
   CHECK(load_main(dir, minimal).errors == "mfrelay.toml:1:1: [relay] policy_dir: 'policy.d' is not a directory\n");
