@@ -3,6 +3,8 @@
 
 #include "policy/decision.hpp"
 #include "relay/cli/command.hpp"
+#include "relay/common/clock.hpp"
+#include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -47,9 +49,12 @@ int run(const cli_args& args) {
     }
   }
 
-  // Until a state store exists every custom MAIL FROM domain counts as Pending.
-  policy::state_snapshot states;
-  const std::string state_note = " (assumed: no state store exists yet, so every MAIL FROM domain counts as Pending)";
+  // The live states the daemon keeps; before it ever ran, every custom MAIL
+  // FROM domain counts as Pending, as a new setting does.
+  auto stored = read_stored_states(*cfg);
+  policy::state_snapshot states = make_snapshot(stored.value_or(std::vector<stored_state>{}));
+  std::string state_note;
+  if (!stored) state_note = " (assumed: " + state_db_path(*cfg) + " does not exist yet; `mfrelay serve` has not run)";
 
   std::string default_domain = cfg->default_mail_from_domain();
   policy::policy_context context{cfg->identities, states, cfg->relay.region, default_domain};
@@ -64,7 +69,10 @@ int run(const cli_args& args) {
                          to_string(id.where) + ")");
     if (id.has_mail_from()) {
       line("mail from domain", id.mail_from_domain + " (behavior on MX failure: " + std::string(to_string(id.behavior)) + ")");
-      line("state", std::string(to_string(*d.status)) + state_note);
+      std::string since;
+      if (auto s = states.find(id.name, id.mail_from_domain)) since = " since " + iso8601(s->since);
+      else if (stored) since = " (not checked yet)";
+      line("state", std::string(to_string(*d.status)) + since + state_note);
     } else {
       line("mail from domain", "(none: the regional default is used)");
     }

@@ -93,6 +93,7 @@ class TempDirTest(unittest.TestCase):
     def start(self, argv, **kwargs):
         log = open(self.path(os.path.basename(argv[0]) + f"-{len(self.processes)}.log"), "w")
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        log.close()  # the child holds its own copy
         proc.log_path = log.name
         self.processes.append(proc)
         return proc
@@ -106,3 +107,54 @@ def stop_process(proc, timeout=10):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def relay_config(test, dns_server=None, identities="", users=None, listeners=None, extra="", verification=None):
+    """Writes conf/mfrelay.toml and conf/policy.d/test.toml under the test's folder; returns the main path."""
+    listeners = listeners if listeners is not None else [
+        {"name": "local", "address": f"127.0.0.1:{free_port()}", "tls": "none", "auth": "network"}]
+    users = users if users is not None else [
+        {"name": "local-apps", "networks": ["127.0.0.0/8", "::1/128"], "identities": ["*"]}]
+    verification = verification or {}
+    lines = ["[relay]", 'hostname = "mfrelay.test"', 'region = "us-west-2"', 'state_dir = "../var"',
+             'policy_dir = "policy.d"', ""]
+    for l in listeners:
+        lines.append("[[listener]]")
+        lines += [f'{k} = "{v}"' for k, v in l.items()]
+        lines.append("")
+    for u in users:
+        lines.append("[[user]]")
+        for k, v in u.items():
+            lines.append(f"{k} = " + (toml_list(v) if isinstance(v, list) else f'"{v}"'))
+        lines.append("")
+    lines += ["[dns]", f"servers = {toml_list([dns_server] if dns_server else [])}", 'timeout = "500ms"', "tries = 1", ""]
+    lines.append("[verification]")
+    defaults = {"window": "72h", "pending_interval": "300ms", "success_interval": "300ms", "retry_interval": "300ms"}
+    defaults.update(verification)
+    lines += [f'{k} = "{v}"' for k, v in defaults.items()]
+    lines += ["", "[events]", 'file = "../var/log/events.jsonl"', "", extra]
+    main = test.write("conf/mfrelay.toml", "\n".join(lines) + "\n")
+    test.write("conf/policy.d/test.toml", identities)
+    return main
+
+
+def toml_list(values):
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def identity(name, mail_from=None, behavior=None):
+    text = f'[[identity]]\nname = "{name}"\n'
+    if mail_from:
+        text += f'mail_from_domain = "{mail_from}"\n'
+    if behavior:
+        text += f'behavior_on_mx_failure = "{behavior}"\n'
+    return text + "\n"
+
+
+def read_events(test):
+    path = test.path("var", "log", "events.jsonl")
+    if not os.path.exists(path):
+        return []
+    import json
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]

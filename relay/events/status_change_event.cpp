@@ -1,0 +1,50 @@
+#include "relay/events/status_change_event.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "relay/common/clock.hpp"
+
+namespace mfrelay::relay {
+
+boost::json::object dns_evidence(const dns::dns_check& answers) {
+  boost::json::array mx;
+  for (const auto& r : answers.mx.records) mx.push_back(boost::json::string(std::to_string(r.preference) + ' ' + r.exchange));
+  boost::json::array txt;
+  for (const auto& t : answers.txt.texts) txt.push_back(boost::json::string(t));
+  return {
+      {"mx", {{"outcome", to_string(answers.mx.outcome)}, {"records", std::move(mx)}}},
+      {"txt", {{"outcome", to_string(answers.txt.outcome)}, {"records", std::move(txt)}}},
+  };
+}
+
+boost::json::object status_change_event(const state_transition& t, const stored_state& current,
+                                        const policy::identity* id) {
+  boost::json::object change{
+      {"identity", t.identity},
+      {"mailFromDomain", t.mail_from_domain},
+      {"previousStatus", t.from ? boost::json::value(to_string(*t.from)) : nullptr},
+      {"status", to_string(t.to)},
+      {"since", iso8601(t.at)},
+      {"reason", t.reason},
+      {"spf", to_string(current.spf)},
+      {"spfReason", current.spf_reason},
+  };
+  boost::json::error_code ec;
+  boost::json::value evidence = t.evidence.empty() ? boost::json::value(nullptr) : boost::json::parse(t.evidence, ec);
+  change["dns"] = ec ? boost::json::value(nullptr) : evidence;
+  return {
+      {"eventType", "MailFromDomainStatusChange"},
+      {"timestamp", iso8601(t.at)},
+      {"mailFromDomainStatusChange", std::move(change)},
+      {"policy",
+       {{"identity", t.identity},
+        {"mailFromDomain", t.mail_from_domain},
+        {"status", to_string(t.to)},
+        {"behaviorOnMxFailure", id ? boost::json::value(to_string(id->behavior)) : nullptr},
+        {"decision", nullptr},
+        {"returnPath", nullptr}}},
+      {"session", nullptr},
+  };
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,130 @@
+#include "relay/server/daemon.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <vector>
+
+#include "relay/common/clock.hpp"
+#include "relay/config/config_loader.hpp"
+#include "relay/events/event_log.hpp"
+#include "relay/server/live_view.hpp"
+#include "relay/state/sqlite_state_store.hpp"
+#include "relay/state/state_rows.hpp"
+#include "relay/verification/verification_service.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+namespace asio = boost::asio;
+
+class daemon {
+ public:
+  daemon(std::string config_path, policy::config cfg)
+      : config_path_(std::move(config_path)),
+        store_(prepare_state_dir(cfg)),
+        events_(cfg.events.file),
+        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_) {
+    view_.set_config(std::make_shared<const policy::config>(std::move(cfg)));
+  }
+
+  int run() {
+    verification_.load();
+    asio::co_spawn(io_, start(), [](std::exception_ptr e) { rethrow_fatal(e, "start"); });
+    asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
+    unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : pool) t.join();
+    store_pool_.join();
+    spdlog::info("stopped");
+    return 0;
+  }
+
+ private:
+  static std::string prepare_state_dir(const policy::config& cfg) {
+    std::filesystem::create_directories(cfg.relay.state_dir);
+    return state_db_path(cfg);
+  }
+
+  static void rethrow_fatal(std::exception_ptr e, const char* what) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("{}: {}", what, ex.what());
+      std::_Exit(1);
+    }
+  }
+
+  asio::awaitable<void> start() {
+    co_await verification_.reconcile();
+    spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
+  }
+
+  asio::awaitable<void> handle_signals() {
+    asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
+    for (;;) {
+      int signal = co_await signals.async_wait(asio::use_awaitable);
+      if (signal == SIGHUP) {
+        co_await reload();
+        continue;
+      }
+      spdlog::info("signal {}: stopping", signal);
+      co_await verification_.stop();
+      io_.stop();
+      co_return;
+    }
+  }
+
+  asio::awaitable<void> reload() {
+    auto result = load_config(config_path_);
+    boost::json::array errors;
+    for (const auto& e : result.errors) errors.push_back(boost::json::string(to_string(e)));
+    if (!result.ok()) {
+      for (const auto& e : result.errors) spdlog::error("reload: {}", to_string(e));
+      spdlog::error("reload refused: the running policy stays in force");
+    } else {
+      view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
+      co_await verification_.reconcile();
+      spdlog::info("reloaded {}", config_path_);
+    }
+    events_.write({{"eventType", "ConfigReload"},
+                   {"timestamp", iso8601(now())},
+                   {"configReload",
+                    {{"file", config_path_},
+                     {"result", result.ok() ? "applied" : "refused"},
+                     {"identities", view_.config()->identities.all().size()},
+                     {"errors", std::move(errors)}}}});
+  }
+
+  std::string config_path_;
+  asio::io_context io_;
+  asio::thread_pool store_pool_{1};
+  live_view view_;
+  sqlite_state_store store_;
+  event_log events_;
+  verification_service verification_;
+};
+
+}  // namespace
+
+int run_daemon(const std::string& config_path) {
+  auto loaded = load_config(config_path);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
+    return 1;
+  }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  daemon d(config_path, std::move(loaded.config));
+  return d.run();
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,231 @@
+#include "relay/state/sqlite_state_store.hpp"
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <stdexcept>
+
+namespace mfrelay::relay {
+namespace {
+
+// Version 1 of the schema. Times are milliseconds since the Unix epoch (UTC).
+constexpr const char* schema = R"sql(
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS mail_from_state (
+  identity         TEXT PRIMARY KEY,
+  mail_from_domain TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  since_ms         INTEGER NOT NULL,
+  last_check_ms    INTEGER,
+  last_outcome     TEXT NOT NULL DEFAULT '',
+  reason           TEXT NOT NULL DEFAULT '',
+  spf              TEXT NOT NULL DEFAULT 'unknown',
+  spf_reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS mail_from_history (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  identity         TEXT NOT NULL,
+  mail_from_domain TEXT NOT NULL,
+  from_status      TEXT,
+  to_status        TEXT NOT NULL,
+  at_ms            INTEGER NOT NULL,
+  reason           TEXT NOT NULL DEFAULT '',
+  evidence         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS mail_from_history_identity ON mail_from_history (identity, id);
+PRAGMA user_version = 1;
+COMMIT;
+)sql";
+
+class statement {
+ public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("SQLite prepare: ") + sqlite3_errmsg(db));
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  statement& bind(int index, const std::string& text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  statement& bind(int index, std::string_view text) { return bind(index, std::string(text)); }
+  statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  statement& bind_null(int index) {
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+  }
+  // True while there is a row.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("SQLite step: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int column) const {
+    auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+  }
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::int64_t ms(policy::timestamp t) { return t.time_since_epoch().count(); }
+policy::timestamp from_ms(std::int64_t value) { return policy::timestamp{policy::duration{value}}; }
+
+policy::mail_from_status status_from(const std::string& text) {
+  return policy::parse_mail_from_status(text).value_or(policy::mail_from_status::pending);
+}
+
+policy::spf_status spf_from(const std::string& text) {
+  for (auto s : {policy::spf_status::ok, policy::spf_status::missing, policy::spf_status::wrong}) {
+    if (text == to_string(s)) return s;
+  }
+  return policy::spf_status::unknown;
+}
+
+}  // namespace
+
+sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only) : path_(path) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    fail("cannot open");
+  sqlite3_busy_timeout(db_, 5000);
+  if (!read_only) {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec(schema);  // one transaction: a reader sees all of it or none
+  }
+}
+
+bool sqlite_state_store::has_schema() {
+  // A reader may open the file in the instant after the daemon created it and
+  // before the schema committed: that is an empty store, not an error.
+  statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mail_from_state'");
+  return s.step() && s.integer(0) == 1;
+}
+
+sqlite_state_store::~sqlite_state_store() { sqlite3_close_v2(db_); }
+
+void sqlite_state_store::fail(const std::string& what) {
+  throw std::runtime_error("state store " + path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+}
+
+void sqlite_state_store::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw std::runtime_error("state store " + path_ + ": " + text);
+  }
+}
+
+std::vector<stored_state> sqlite_state_store::load_all() {
+  if (!has_schema()) return {};
+  statement s(db_,
+              "SELECT identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason "
+              "FROM mail_from_state ORDER BY identity");
+  std::vector<stored_state> out;
+  while (s.step()) {
+    stored_state row;
+    row.identity = s.text(0);
+    row.mail_from_domain = s.text(1);
+    row.state = {status_from(s.text(2)), from_ms(s.integer(3))};
+    if (!s.is_null(4)) row.last_check = from_ms(s.integer(4));
+    row.last_outcome = s.text(5);
+    row.reason = s.text(6);
+    row.spf = spf_from(s.text(7));
+    row.spf_reason = s.text(8);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+void sqlite_state_store::transaction(const std::function<void()>& body) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void sqlite_state_store::write(const std::vector<state_write>& writes) {
+  if (writes.empty()) return;
+  transaction([&] {
+    statement upsert(db_,
+                     "INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms, last_check_ms, "
+                     "last_outcome, reason, spf, spf_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "ON CONFLICT (identity) DO UPDATE SET mail_from_domain = ?2, status = ?3, since_ms = ?4, "
+                     "last_check_ms = ?5, last_outcome = ?6, reason = ?7, spf = ?8, spf_reason = ?9");
+    statement insert_history(db_,
+                             "INSERT INTO mail_from_history (identity, mail_from_domain, from_status, to_status, "
+                             "at_ms, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const auto& w : writes) {
+      const auto& c = w.current;
+      upsert.bind(1, c.identity).bind(2, c.mail_from_domain).bind(3, to_string(c.state.status)).bind(4, ms(c.state.since));
+      if (c.last_check) upsert.bind(5, ms(*c.last_check));
+      else upsert.bind_null(5);
+      upsert.bind(6, c.last_outcome).bind(7, c.reason).bind(8, to_string(c.spf)).bind(9, c.spf_reason);
+      upsert.run();
+      if (const auto& t = w.transition) {
+        insert_history.bind(1, t->identity).bind(2, t->mail_from_domain);
+        if (t->from) insert_history.bind(3, to_string(*t->from));
+        else insert_history.bind_null(3);
+        insert_history.bind(4, to_string(t->to)).bind(5, ms(t->at)).bind(6, t->reason).bind(7, t->evidence);
+        insert_history.run();
+      }
+    }
+  });
+}
+
+void sqlite_state_store::remove(const std::vector<std::string>& identities) {
+  if (identities.empty()) return;
+  transaction([&] {
+    statement del(db_, "DELETE FROM mail_from_state WHERE identity = ?1");
+    for (const auto& id : identities) {
+      del.bind(1, id);
+      del.run();
+    }
+  });
+}
+
+std::vector<state_transition> sqlite_state_store::history(const std::string& identity, std::size_t limit) {
+  if (!has_schema()) return {};
+  statement s(db_,
+              "SELECT identity, mail_from_domain, from_status, to_status, at_ms, reason, evidence FROM mail_from_history "
+              "WHERE ?1 = '' OR identity = ?1 ORDER BY id DESC LIMIT ?2");
+  s.bind(1, identity).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<state_transition> out;
+  while (s.step()) {
+    state_transition t;
+    t.identity = s.text(0);
+    t.mail_from_domain = s.text(1);
+    if (!s.is_null(2)) t.from = status_from(s.text(2));
+    t.to = status_from(s.text(3));
+    t.at = from_ms(s.integer(4));
+    t.reason = s.text(5);
+    t.evidence = s.text(6);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,35 @@
+// The live state of every configured identity, joined from the configuration
+// and the state store, for `mfrelay status`, `mfrelay explain` and the admin
+// API. Blocking (reads the store): call off the event loop. Any thread.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/config.hpp"
+#include "policy/state_snapshot.hpp"
+#include "relay/state/state_store.hpp"
+
+namespace mfrelay::relay {
+
+struct identity_status {
+  const policy::identity* identity = nullptr;
+  std::optional<stored_state> stored;  // nullopt: no MAIL FROM domain, or not checked yet
+  // The effective status: the stored one when it is for the current MAIL FROM
+  // domain, else Pending (a new setting starts there); nullopt without MAIL FROM.
+  std::optional<policy::mail_from_status> status() const;
+};
+
+// One row per configured identity, in name order.
+std::vector<identity_status> join_states(const policy::config& cfg, const std::vector<stored_state>& stored);
+
+// The stored states as a snapshot for policy::decide.
+policy::state_snapshot make_snapshot(const std::vector<stored_state>& stored);
+
+// <state_dir>/state.db
+std::string state_db_path(const policy::config& cfg);
+
+// Reads the store read-only; nullopt when the daemon never created it.
+std::optional<std::vector<stored_state>> read_stored_states(const policy::config& cfg);
+
+}  // namespace mfrelay::relay

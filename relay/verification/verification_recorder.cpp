@@ -1,0 +1,120 @@
+#include "relay/verification/verification_recorder.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "relay/events/status_change_event.hpp"
+
+namespace mfrelay::relay {
+
+verification_recorder::verification_recorder(state_store& store, boost::asio::any_io_executor store_executor,
+                                             live_view& view, event_log& events)
+    : store_(store),
+      view_(view),
+      events_(events),
+      commits_(std::move(store_executor), [this](std::vector<batch_item>& batch) { commit(batch); }) {}
+
+void verification_recorder::load(std::vector<stored_state> stored) {
+  std::lock_guard lock(mutex_);
+  mirror_.clear();
+  auto snapshot = std::make_shared<policy::state_snapshot>();
+  for (auto& s : stored) {
+    snapshot->set(s.identity, s.mail_from_domain, s.state);
+    std::string key = s.identity;
+    mirror_.insert_or_assign(std::move(key), std::move(s));
+  }
+  view_.set_states(std::move(snapshot));
+}
+
+boost::asio::awaitable<void> verification_recorder::record(const dns::check_report& report) {
+  // A check that was in flight when its setting changed reports for a domain
+  // that no longer applies: the new setting's own checks decide.
+  {
+    auto cfg = view_.config();
+    const policy::identity* id = cfg->identities.find(report.identity);
+    if (!id || id->mail_from_domain != report.mail_from_domain) co_return;
+  }
+  state_write w;
+  stored_state& c = w.current;
+  c.identity = report.identity;
+  c.mail_from_domain = report.mail_from_domain;
+  c.state = report.transition.state;
+  c.last_check = report.checked_at;
+  c.last_outcome = std::string(to_string(report.evidence.result));
+  c.reason = report.evidence.reason;
+  c.spf = report.evidence.spf;
+  c.spf_reason = report.evidence.spf_reason;
+  if (report.transition.changed) {
+    w.transition = state_transition{report.identity,
+                                    report.mail_from_domain,
+                                    report.before.status,
+                                    report.transition.state.status,
+                                    report.transition.state.since,
+                                    report.evidence.reason,
+                                    boost::json::serialize(dns_evidence(report.answers))};
+  }
+  batch_item item;  // built outside co_await: GCC 12 miscompiles aggregates there
+  item.writes.push_back(std::move(w));
+  try {
+    co_await commits_.submit(std::move(item));
+  } catch (const std::exception& e) {
+    // The verifier retries the check later; say why here, as dns/ does not log.
+    spdlog::error("cannot record the check of {} for {}: {}", report.mail_from_domain, report.identity, e.what());
+    throw;
+  }
+}
+
+boost::asio::awaitable<void> verification_recorder::apply(std::vector<state_write> writes,
+                                                         std::vector<std::string> removed) {
+  if (writes.empty() && removed.empty()) co_return;
+  batch_item item;
+  item.writes = std::move(writes);
+  item.removed = std::move(removed);
+  co_await commits_.submit(std::move(item));
+}
+
+void verification_recorder::commit(std::vector<batch_item>& batch) {
+  std::vector<state_write> writes;
+  std::vector<std::string> removed;
+  for (auto& item : batch) {
+    for (auto& w : item.writes) writes.push_back(std::move(w));
+    for (auto& r : item.removed) removed.push_back(std::move(r));
+  }
+  // Durable first: a state is used (snapshot) and announced (event) only once stored.
+  store_.write(writes);
+  store_.remove(removed);
+
+  auto snapshot = std::make_shared<policy::state_snapshot>();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : removed) mirror_.erase(id);
+    for (const auto& w : writes) mirror_.insert_or_assign(w.current.identity, w.current);
+    for (const auto& [id, s] : mirror_) snapshot->set(s.identity, s.mail_from_domain, s.state);
+  }
+  view_.set_states(std::move(snapshot));
+
+  auto cfg = view_.config();
+  for (const auto& w : writes) {
+    if (!w.transition) continue;
+    const auto& t = *w.transition;
+    spdlog::info("MAIL FROM domain {} of {}: {} -> {} ({})", t.mail_from_domain, t.identity,
+                 t.from ? to_string(*t.from) : "(new)", to_string(t.to), t.reason);
+    events_.write(status_change_event(t, w.current, cfg->identities.find(t.identity)));
+  }
+}
+
+std::optional<stored_state> verification_recorder::current(const std::string& identity) const {
+  std::lock_guard lock(mutex_);
+  auto found = mirror_.find(identity);
+  if (found == mirror_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<stored_state> verification_recorder::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<stored_state> out;
+  for (const auto& [id, s] : mirror_) out.push_back(s);
+  return out;
+}
+
+}  // namespace mfrelay::relay

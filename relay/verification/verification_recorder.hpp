@@ -1,0 +1,55 @@
+// The relay's side of the verifier: every check report is written to the state
+// store (group-committed on the store's own thread, durable before the verifier
+// adopts the state), then the state snapshot that decisions read is swapped,
+// then each transition is logged as a MailFromDomainStatusChange event.
+// record()/apply() may be awaited from any executor; current() from any thread.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dns/verification_sink.hpp"
+#include "relay/common/group_commit.hpp"
+#include "relay/events/event_log.hpp"
+#include "relay/server/live_view.hpp"
+#include "relay/state/state_store.hpp"
+
+namespace mfrelay::relay {
+
+class verification_recorder final : public dns::verification_sink {
+ public:
+  // `store_executor` runs the blocking store writes (one thread).
+  verification_recorder(state_store& store, boost::asio::any_io_executor store_executor, live_view& view,
+                        event_log& events);
+
+  // Before serving: the states loaded from the store; publishes the first snapshot.
+  void load(std::vector<stored_state> stored);
+
+  boost::asio::awaitable<void> record(const dns::check_report& report) override;
+
+  // Writes states that did not come from a check (a new or changed MAIL FROM
+  // setting starting at Pending) and forgets identities no longer configured.
+  boost::asio::awaitable<void> apply(std::vector<state_write> writes, std::vector<std::string> removed);
+
+  std::optional<stored_state> current(const std::string& identity) const;
+  std::vector<stored_state> all() const;
+
+ private:
+  struct batch_item {
+    std::vector<state_write> writes;
+    std::vector<std::string> removed;
+  };
+  void commit(std::vector<batch_item>& batch);  // on the store thread
+
+  state_store& store_;
+  live_view& view_;
+  event_log& events_;
+  mutable std::mutex mutex_;
+  std::map<std::string, stored_state, std::less<>> mirror_;  // what the store holds
+  group_commit<batch_item> commits_;
+};
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,52 @@
+// Live MAIL FROM verification inside the daemon: the c-ares resolver, the
+// verifier (on its own strand) and the recorder that makes every result
+// durable and visible. start()/reload()/stop() are coroutines run on the
+// daemon's io_context; the blocking store work runs on `store_executor`.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+#include <memory>
+
+#include "dns/mail_from_checker.hpp"
+#include "dns/resolver.hpp"
+#include "dns/verifier.hpp"
+#include "relay/verification/verification_recorder.hpp"
+
+namespace mfrelay::relay {
+
+class verification_service {
+ public:
+  verification_service(boost::asio::any_io_executor io, boost::asio::any_io_executor store_executor, state_store& store,
+                       live_view& view, event_log& events);
+
+  // Loads the stored states; call before anything reads view.states().
+  void load();
+  // Applies the configuration in view.config(): new settings start at Pending
+  // (written durably first), removed identities are forgotten, and the
+  // verifier's targets are updated. Used at start and after every reload.
+  boost::asio::awaitable<void> reconcile();
+  // Checks the identity now; false when unknown or Failed.
+  boost::asio::awaitable<bool> check_now(std::string identity);
+  boost::asio::awaitable<void> stop();
+
+  verification_recorder& recorder() { return recorder_; }
+
+ private:
+  // These run on strand_, where the resolver and the verifier live.
+  boost::asio::awaitable<void> update_targets(std::shared_ptr<const policy::config> cfg,
+                                              std::vector<dns::verification_target> targets);
+  boost::asio::awaitable<bool> check_on_strand(std::string identity);
+  boost::asio::awaitable<void> stop_on_strand();
+
+  boost::asio::any_io_executor io_;
+  state_store& store_;
+  live_view& view_;
+  verification_recorder recorder_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  std::unique_ptr<dns::resolver> resolver_;
+  std::unique_ptr<dns::resolver_mail_from_checker> checker_;
+  std::unique_ptr<dns::verifier> verifier_;
+};
+
+}  // namespace mfrelay::relay

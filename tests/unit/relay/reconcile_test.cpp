@@ -1,0 +1,83 @@
+// reconcile(): what a (re)loaded configuration means for verification.
+#include <doctest/doctest.h>
+
+#include "policy/identity.hpp"
+#include "relay/verification/reconcile.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+using namespace std::chrono_literals;
+const policy::timestamp t0{1'700'000'000'000ms};
+const policy::timestamp t1 = t0 + 1h;
+
+policy::config config_with(std::vector<std::pair<std::string, std::string>> identities) {
+  policy::config cfg;
+  for (auto& [name, mail_from] : identities) {
+    policy::identity id;
+    id.name = name;
+    id.kind = name.find('@') == std::string::npos ? policy::identity_kind::domain : policy::identity_kind::email_address;
+    id.mail_from_domain = mail_from;
+    cfg.identities.add(id);
+  }
+  return cfg;
+}
+
+stored_state stored(std::string identity, std::string domain, policy::mail_from_status status) {
+  stored_state s;
+  s.identity = std::move(identity);
+  s.mail_from_domain = std::move(domain);
+  s.state = {status, t0};
+  s.last_check = t0 + 5min;
+  return s;
+}
+
+TEST_CASE("a new MAIL FROM setting starts at Pending, written before it is checked") {
+  auto plan = reconcile(config_with({{"example.com", "mail.example.com"}, {"plain.org", ""}}), {}, t1);
+  REQUIRE(plan.writes.size() == 1);
+  const auto& w = plan.writes[0];
+  CHECK(w.current.identity == "example.com");
+  CHECK(w.current.state == policy::verification_state{policy::mail_from_status::pending, t1});
+  REQUIRE(w.transition);
+  CHECK_FALSE(w.transition->from);
+  CHECK(w.transition->to == policy::mail_from_status::pending);
+  CHECK(w.transition->reason == "MAIL FROM domain set to mail.example.com");
+  REQUIRE(plan.targets.size() == 1);  // plain.org has no MAIL FROM: nothing to check
+  CHECK(plan.targets[0].mail_from_domain == "mail.example.com");
+  CHECK_FALSE(plan.targets[0].last_check);
+  CHECK(plan.removed.empty());
+}
+
+TEST_CASE("an unchanged setting keeps its stored state and last check") {
+  auto plan = reconcile(config_with({{"example.com", "mail.example.com"}}),
+                        {stored("example.com", "mail.example.com", policy::mail_from_status::success)}, t1);
+  CHECK(plan.writes.empty());
+  REQUIRE(plan.targets.size() == 1);
+  CHECK(plan.targets[0].state == policy::verification_state{policy::mail_from_status::success, t0});
+  CHECK(plan.targets[0].last_check == t0 + 5min);
+}
+
+TEST_CASE("a changed MAIL FROM domain restarts at Pending, even from Failed") {
+  auto plan = reconcile(config_with({{"example.com", "bounce.example.com"}}),
+                        {stored("example.com", "mail.example.com", policy::mail_from_status::failed)}, t1);
+  REQUIRE(plan.writes.size() == 1);
+  REQUIRE(plan.writes[0].transition);
+  CHECK(plan.writes[0].transition->from == policy::mail_from_status::failed);
+  CHECK(plan.writes[0].transition->reason == "MAIL FROM domain changed from mail.example.com to bounce.example.com");
+  REQUIRE(plan.targets.size() == 1);
+  CHECK(plan.targets[0].state.status == policy::mail_from_status::pending);
+  CHECK(plan.removed.empty());
+}
+
+TEST_CASE("identities gone, or without MAIL FROM now, are forgotten") {
+  auto plan = reconcile(config_with({{"example.com", ""}}),
+                        {stored("example.com", "mail.example.com", policy::mail_from_status::success),
+                         stored("gone.org", "mail.gone.org", policy::mail_from_status::pending)},
+                        t1);
+  CHECK(plan.targets.empty());
+  CHECK(plan.writes.empty());
+  CHECK(plan.removed == std::vector<std::string>{"example.com", "gone.org"});
+}
+
+}  // namespace
+}  // namespace mfrelay::relay
