@@ -1,0 +1,203 @@
+#include "relay/smtp/envelope_arguments.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <utility>
+
+#include "relay/smtp/standard_replies.hpp"
+
+namespace mfrelay::relay::smtp {
+namespace {
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) { return lower(a) == lower(b); });
+}
+
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && istarts_with(a, b); }
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF): an SMTPUTF8
+// address goes into logs, events and the next hop's envelope as it is.
+bool is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;  // continuation octets
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (d & 0x3fu);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// "<path>" followed by nothing or by " params". The closing '>' is the first one
+// outside a quoted string: a quoted local part may hold '>' and spaces.
+struct split_path {
+  bool ok = false;
+  std::string_view path;    // between the brackets
+  std::string_view params;  // after the blank(s) following '>'
+};
+
+split_path split_bracketed(std::string_view s) {
+  split_path out;
+  if (s.empty() || s.front() != '<') return out;
+  bool quoted = false;
+  std::size_t i = 1;
+  for (; i < s.size(); ++i) {
+    if (quoted && s[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (s[i] == '"') quoted = !quoted;
+    if (!quoted && s[i] == '>') break;
+  }
+  if (i >= s.size()) return out;
+  std::string_view rest = s.substr(i + 1);
+  if (!rest.empty() && rest.front() != ' ') return out;
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  out.ok = true;
+  out.path = s.substr(1, i - 1);
+  out.params = rest;
+  return out;
+}
+
+// "FROM:" / "TO:", then optional blanks (many clients send "MAIL FROM: <a@b>").
+std::optional<split_path> after_keyword(std::string_view argument, std::string_view keyword) {
+  if (!istarts_with(argument, keyword)) return std::nullopt;
+  argument.remove_prefix(keyword.size());
+  while (!argument.empty() && argument.front() == ' ') argument.remove_prefix(1);
+  split_path p = split_bracketed(argument);
+  if (!p.ok) return std::nullopt;
+  return p;
+}
+
+enum class address_problem { none, invalid, needs_smtputf8 };
+
+address_problem check_address(std::string_view path, bool smtputf8, std::optional<policy::email_address>& out) {
+  // A source route ("@a,@b:user@c") would have us relay through hosts the
+  // client names; RFC 5321 lets servers ignore it, we refuse it outright.
+  if (path.front() == '@') return address_problem::invalid;
+  if (!is_ascii(path)) {
+    if (!smtputf8) return address_problem::needs_smtputf8;
+    if (!is_utf8(path)) return address_problem::invalid;
+  }
+  out = policy::parse_email_address(path);
+  return out ? address_problem::none : address_problem::invalid;
+}
+
+}  // namespace
+
+mail_from_result parse_mail_from(std::string_view argument) {
+  mail_from_result result;
+  std::optional<split_path> p = after_keyword(argument, "FROM:");
+  if (!p) {
+    result.error = replies::syntax("MAIL FROM:<address>");
+    return result;
+  }
+  mail_from_argument value;
+  std::string_view params = p->params;
+  while (!params.empty()) {
+    std::size_t end = params.find(' ');
+    std::string_view param = params.substr(0, end);
+    params = end == std::string_view::npos ? std::string_view{} : params.substr(end + 1);
+    while (!params.empty() && params.front() == ' ') params.remove_prefix(1);
+    std::size_t eq = param.find('=');
+    std::string_view key = param.substr(0, eq);
+    std::optional<std::string_view> val;
+    if (eq != std::string_view::npos) val = param.substr(eq + 1);
+    if (iequals(key, "SIZE") && val) {
+      std::uint64_t n = 0;
+      auto [ptr, ec] = std::from_chars(val->data(), val->data() + val->size(), n);
+      if (val->empty() || ec != std::errc{} || ptr != val->data() + val->size()) {
+        result.error = replies::bad_size_syntax();
+        return result;
+      }
+      value.params.size = n;
+    } else if (iequals(key, "BODY") && val && iequals(*val, "7BIT")) {
+      value.params.body = body_type::seven_bit;
+    } else if (iequals(key, "BODY") && val && iequals(*val, "8BITMIME")) {
+      value.params.body = body_type::eight_bit_mime;
+    } else if (iequals(key, "SMTPUTF8") && !val) {
+      value.params.smtputf8 = true;
+    } else if (iequals(key, "AUTH") && val && !val->empty()) {
+      // RFC 4954 5: the submitter's identity as the client asserts it. We trust
+      // only our own AUTH, so the value is accepted and ignored.
+    } else {
+      result.error = replies::unsupported_option(param);
+      return result;
+    }
+  }
+  if (!p->path.empty()) {
+    switch (check_address(p->path, value.params.smtputf8, value.sender)) {
+      case address_problem::none:
+        break;
+      case address_problem::invalid:
+        result.error = replies::invalid_sender(p->path);
+        return result;
+      case address_problem::needs_smtputf8:
+        result.error = replies::needs_smtputf8();
+        return result;
+    }
+  }
+  result.value = std::move(value);
+  return result;
+}
+
+rcpt_to_result parse_rcpt_to(std::string_view argument, bool smtputf8) {
+  rcpt_to_result result;
+  std::optional<split_path> p = after_keyword(argument, "TO:");
+  if (!p) {
+    result.error = replies::syntax("RCPT TO:<address>");
+    return result;
+  }
+  if (!p->params.empty()) {
+    result.error = replies::unsupported_option(p->params.substr(0, p->params.find(' ')));
+    return result;
+  }
+  if (p->path.empty()) {
+    result.error = replies::unknown_recipient("");
+    return result;
+  }
+  switch (check_address(p->path, smtputf8, result.value)) {
+    case address_problem::none:
+      break;
+    case address_problem::invalid:
+      result.error = replies::unknown_recipient(p->path);
+      break;
+    case address_problem::needs_smtputf8:
+      result.error = replies::needs_smtputf8();
+      break;
+  }
+  return result;
+}
+
+}  // namespace mfrelay::relay::smtp
