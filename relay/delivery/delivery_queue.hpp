@@ -1,0 +1,85 @@
+// Delivers spooled messages to the smarthost: up to `connections` SMTP sessions at
+// once, each reused message after message; deferred recipients retried on
+// retry_schedule until received_at + max_age, then bounced; spool.remove() once
+// every recipient is delivered or bounced; every outcome told to a delivery_observer.
+// Public members: any thread. The work runs on one strand of the executor given;
+// observer calls come from it. Envelopes, message bytes and replies are untrusted.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/config.hpp"
+#include "policy/time.hpp"
+#include "relay/delivery/delivery_observer.hpp"
+#include "relay/spool/envelope.hpp"
+#include "relay/spool/message_store.hpp"
+
+namespace mfrelay::relay {
+
+struct delivery_queue_settings {
+  policy::delivery_settings delivery;  // smarthost, require_tls, retry_schedule, max_age, connections
+  std::string hostname = "localhost";  // EHLO name and reportingMTA
+  policy::duration connect_timeout = std::chrono::seconds(30);
+  policy::duration command_timeout = std::chrono::minutes(5);
+  policy::duration data_timeout = std::chrono::minutes(10);
+  policy::duration idle_timeout = std::chrono::seconds(5);  // QUIT a session idle this long
+  policy::duration stop_grace = std::chrono::seconds(10);   // stop(): time for transactions in flight
+};
+
+struct delivery_queue_stats {
+  std::size_t queued = 0;                                  // messages known to the queue (waiting, ready or in flight)
+  std::size_t in_flight = 0;                               // messages in a transaction now
+  std::size_t sessions = 0;                                // worker connections (open or about to be)
+  std::uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
+  std::uint64_t dropped = 0;                               // messages the spool could not read (damaged or gone)
+};
+
+// Lifecycle: construct, start() once, enqueue() after each commit, stop(), then
+// co_await wait_stopped() before destroying the spool or the observer (the queue
+// itself may be destroyed any time; its running coroutines keep their state alive).
+//
+// stop(): no new transaction starts; idle sessions QUIT at once; a transaction in
+// flight has stop_grace to finish (its outcome is then handled as usual), after
+// which its connection is closed and the outcome ignored: the message stays in the
+// spool, untouched, for the next start (at-least-once: it may be sent twice).
+class delivery_queue {
+ public:
+  // `clock` (default relay::now) gives event timestamps and drives retries and expiry.
+  // Throws std::invalid_argument for delivery mode "mx" (not implemented yet).
+  delivery_queue(boost::asio::any_io_executor ex, message_store& spool, delivery_observer& observer,
+                 delivery_queue_settings settings, std::function<policy::timestamp()> clock = {});
+  ~delivery_queue();  // stop()
+  delivery_queue(const delivery_queue&) = delete;
+  delivery_queue& operator=(const delivery_queue&) = delete;
+
+  // Calls spool.recover() on the calling thread (spool errors propagate) and queues
+  // every message found, oldest first, for immediate delivery.
+  void start();
+  // The same, with envelopes the caller already recovered (recover() is meant to run once).
+  void start(std::vector<envelope> recovered);
+
+  // A message the spool has just committed. Ignored when its id is already queued
+  // or after stop(). A message with no recipients is removed from the spool.
+  void enqueue(envelope env);
+
+  void stop();
+
+  // Completes (on the awaiting coroutine's executor) once stop() has run and every
+  // session is closed.
+  boost::asio::awaitable<void> wait_stopped();
+
+  delivery_queue_stats stats() const;
+
+ private:
+  struct core;
+  std::shared_ptr<core> core_;
+};
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,77 @@
+// The one place that decides what a delivery failure means, after Postfix's
+// smtp/smtp_trouble.c: delivered, deferred (soft) or bounced (hard), and for whom.
+// Pure functions, any thread. Replies and errors come from the upstream server.
+//
+// The rules:
+//   - 2xx where 2xx is due: fine (at end of data: delivered).
+//   - 5xx at MAIL, DATA or end of data: bounce every recipient still in the
+//     transaction; 5xx at RCPT: bounce that recipient (except 552, which RFC 5321
+//     4.5.3.1.10 says to treat as 452: too many recipients, try again).
+//   - 5xx at the greeting, EHLO/HELO, STARTTLS or RSET: defer. They say nothing
+//     about the message: the smarthost refuses *us*, which an operator fixes;
+//     max_age is the safety net. (Postfix bounces here; we relay to one configured
+//     host and would rather not bounce a whole queue over a configuration slip.)
+//   - 4xx anywhere, 421 (then the connection is dropped), connection refused,
+//     reset or timed out, TLS failure, a malformed or out-of-place reply: defer.
+//   - Local: TLS required but not offered: defer. Message larger than the
+//     server's SIZE, SMTPUTF8 needed but not offered, an address that would
+//     break the command line: bounce (as Postfix does).
+//   - A deferred recipient past max_age: bounce ("Transient", 4.4.7).
+#pragma once
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <string_view>
+
+#include "relay/delivery/delivery_verdict.hpp"
+#include "relay/delivery/upstream_reply.hpp"
+
+namespace mfrelay::relay {
+
+enum class smtp_stage {
+  connect,        // TCP connect (and name resolution)
+  greeting,       // waiting for 220
+  helo,           // EHLO or HELO
+  starttls,       // STARTTLS command
+  tls_handshake,  // the TLS handshake after 220
+  rset,
+  mail,
+  rcpt,
+  data,         // the DATA command (354 due)
+  body,         // sending the message content
+  end_of_data,  // the reply after "."
+  quit,
+};
+
+// What Postfix would write after "while": "receiving the initial server greeting", ...
+const char* describe(smtp_stage stage);
+
+// True when `reply` is what `stage` hopes for (220, 2xx, 354 at DATA).
+bool is_success(smtp_stage stage, const upstream_reply& reply);
+
+// The verdict for any reply at `stage`: success at end_of_data is `delivered`; success
+// elsewhere is not a final verdict and callers do not ask.
+delivery_verdict judge_reply(smtp_stage stage, const upstream_reply& reply);
+
+// I/O trouble (refused, reset, eof, timeout, TLS error) at `stage`: always deferred,
+// `peer` is "host[ip]:port" for the diagnostic,
+// and the connection is dropped.
+delivery_verdict judge_io_error(smtp_stage stage, boost::system::error_code ec, std::string_view peer);
+
+// A reply that is not SMTP at all: deferred, connection dropped.
+delivery_verdict judge_malformed_reply(smtp_stage stage, std::string_view peer);
+
+// The local reasons not to send.
+delivery_verdict judge_tls_not_offered(std::string_view peer);
+delivery_verdict judge_too_big(std::uint64_t size, std::uint64_t limit, std::string_view peer);
+delivery_verdict judge_smtputf8_not_offered(std::string_view peer);
+// Our own trouble (the spool cannot read the message, an unexpected exception):
+// deferred, 4.3.0, delayType InternalFailure; `what` becomes the diagnostic.
+delivery_verdict judge_local_error(std::string_view what);
+// An address that cannot go on the wire (CR, LF, NUL, '<' or '>'): bounced, 5.1.7
+// for the sender (then the whole message), 5.1.3 for a recipient.
+delivery_verdict judge_bad_address(bool sender);
+
+// A recipient still deferred at max_age: bounced, quoting why it was last deferred.
+delivery_verdict judge_expired(const delivery_verdict& last);
+
+}  // namespace mfrelay::relay

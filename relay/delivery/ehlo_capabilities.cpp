@@ -1,0 +1,47 @@
+#include "relay/delivery/ehlo_capabilities.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace mfrelay::relay {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'a' && a[i] <= 'z' ? static_cast<char>(a[i] - 'a' + 'A') : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ehlo_capabilities parse_ehlo(const upstream_reply& reply) {
+  ehlo_capabilities caps;
+  for (std::size_t i = 1; i < reply.lines.size(); ++i) {
+    std::string_view line = reply.lines[i];
+    std::size_t space = line.find(' ');
+    std::string_view keyword = line.substr(0, space);
+    std::string_view params = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    if (iequals(keyword, "PIPELINING")) {
+      caps.pipelining = true;
+    } else if (iequals(keyword, "STARTTLS")) {
+      caps.starttls = true;
+    } else if (iequals(keyword, "8BITMIME")) {
+      caps.eight_bit_mime = true;
+    } else if (iequals(keyword, "SMTPUTF8")) {
+      caps.smtputf8 = true;
+    } else if (iequals(keyword, "SIZE")) {
+      caps.size = true;
+      caps.size_limit = 0;
+      std::string_view digits = params.substr(0, params.find(' '));
+      std::uint64_t value = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (ec == std::errc{} && end == digits.data() + digits.size()) caps.size_limit = value;
+    }
+  }
+  return caps;
+}
+
+}  // namespace mfrelay::relay
