@@ -22,6 +22,15 @@ std::string iso8601(policy::timestamp t) {
   return buffer;
 }
 
+std::string rfc5322_date(policy::timestamp t) {
+  std::time_t seconds = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);  // C locale names
+  return buffer;
+}
+
 policy::timestamp now() {
   return std::chrono::time_point_cast<policy::duration>(std::chrono::system_clock::now());
 }

@@ -10,6 +10,9 @@ namespace mfrelay::relay {
 
 std::string iso8601(policy::timestamp t);
 
+// RFC 5322 date-time in UTC, for trace headers: "Thu, 26 Nov 2026 07:38:29 +0000".
+std::string rfc5322_date(policy::timestamp t);
+
 policy::timestamp now();
 
 }  // namespace mfrelay::relay

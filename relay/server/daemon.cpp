@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
@@ -11,12 +12,19 @@
 #include <thread>
 #include <vector>
 
+#include "relay/auth/password_verifier.hpp"
 #include "relay/common/clock.hpp"
+#include "relay/delivery/delivery_queue.hpp"
+#include "relay/delivery/event_log_observer.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/server/live_view.hpp"
+#include "relay/server/session_services.hpp"
+#include "relay/server/smtp_listener.hpp"
+#include "relay/spool/spool.hpp"
 #include "relay/state/sqlite_state_store.hpp"
 #include "relay/state/state_rows.hpp"
+#include "relay/tls/tls_context.hpp"
 #include "relay/verification/verification_service.hpp"
 
 namespace mfrelay::relay {
@@ -30,12 +38,26 @@ class daemon {
       : config_path_(std::move(config_path)),
         store_(prepare_state_dir(cfg)),
         events_(cfg.events.file),
-        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_) {
+        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_),
+        spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
+        tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
+        passwords_(auth_pool_.get_executor()),
+        services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, {}},
+        delivery_observer_(events_),
+        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg)) {
+    services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
+    for (const auto& l : cfg.listeners) listeners_.push_back(std::make_unique<smtp_listener>(io_, l, services_));
     view_.set_config(std::make_shared<const policy::config>(std::move(cfg)));
   }
 
   int run() {
     verification_.load();
+    std::vector<envelope> queued = spool_.recover();
+    if (!queued.empty()) spdlog::info("spool: {} messages recovered for delivery", queued.size());
+    delivery_.start(std::move(queued));
+    for (auto& l : listeners_) {
+      asio::co_spawn(io_, l->accept_loop(), [](std::exception_ptr e) { rethrow_fatal(e, "listener"); });
+    }
     asio::co_spawn(io_, start(), [](std::exception_ptr e) { rethrow_fatal(e, "start"); });
     asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
     unsigned threads = std::max(2u, std::thread::hardware_concurrency());
@@ -44,11 +66,27 @@ class daemon {
     io_.run();
     for (auto& t : pool) t.join();
     store_pool_.join();
+    spool_pool_.join();
+    auth_pool_.join();
     spdlog::info("stopped");
     return 0;
   }
 
  private:
+  static delivery_queue_settings delivery_settings(const policy::config& cfg) {
+    delivery_queue_settings s;
+    s.delivery = cfg.delivery;
+    s.hostname = cfg.relay.hostname;
+    return s;
+  }
+
+  static bool needs_tls(const policy::config& cfg) {
+    for (const auto& l : cfg.listeners) {
+      if (l.tls != policy::tls_mode::none) return true;
+    }
+    return false;
+  }
+
   static std::string prepare_state_dir(const policy::config& cfg) {
     std::filesystem::create_directories(cfg.relay.state_dir);
     return state_db_path(cfg);
@@ -78,10 +116,24 @@ class daemon {
         continue;
       }
       spdlog::info("signal {}: stopping", signal);
-      co_await verification_.stop();
-      io_.stop();
+      co_await stop();
       co_return;
     }
+  }
+
+  // Graceful: no new connections, sessions get a moment to finish their
+  // transaction (what they acknowledged is already on disk), then the rest stops.
+  asio::awaitable<void> stop() {
+    for (auto& l : listeners_) l->stop();
+    asio::steady_timer wait(io_);
+    for (int i = 0; i < 50 && services_.counters.active.load() > 0; ++i) {
+      wait.expires_after(std::chrono::milliseconds(100));
+      co_await wait.async_wait(asio::use_awaitable);
+    }
+    co_await verification_.stop();
+    delivery_.stop();
+    co_await delivery_.wait_stopped();
+    io_.stop();
   }
 
   asio::awaitable<void> reload() {
@@ -108,10 +160,19 @@ class daemon {
   std::string config_path_;
   asio::io_context io_;
   asio::thread_pool store_pool_{1};
+  asio::thread_pool spool_pool_{1};  // group flushes of the spool
+  asio::thread_pool auth_pool_{1};   // PBKDF2 for AUTH
   live_view view_;
   sqlite_state_store store_;
   event_log events_;
   verification_service verification_;
+  spool spool_;
+  std::optional<asio::ssl::context> tls_;
+  password_verifier passwords_;
+  session_services services_;
+  event_log_observer delivery_observer_;
+  delivery_queue delivery_;
+  std::vector<std::unique_ptr<smtp_listener>> listeners_;
 };
 
 }  // namespace

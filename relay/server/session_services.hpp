@@ -1,0 +1,34 @@
+// What every SMTP session shares: the live configuration and states, the
+// spool, the event log, the password verifier, the TLS context, and where an
+// accepted message goes next (delivery). Owned by the daemon; sessions on any
+// strand use it concurrently (each member is thread-safe).
+#pragma once
+#include <boost/asio/ssl/context.hpp>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "relay/auth/password_verifier.hpp"
+#include "relay/events/event_log.hpp"
+#include "relay/server/live_view.hpp"
+#include "relay/spool/envelope.hpp"
+#include "relay/spool/message_store.hpp"
+
+namespace mfrelay::relay {
+
+struct session_counters {
+  std::atomic<std::uint32_t> active{0};
+  std::atomic<std::uint64_t> total{0};
+};
+
+struct session_services {
+  live_view& view;
+  message_store& spool;
+  event_log& events;
+  password_verifier& passwords;
+  boost::asio::ssl::context* tls = nullptr;  // null when no listener uses TLS
+  std::function<void(const envelope&)> accepted;  // called once the message is durable
+  session_counters counters;
+};
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,324 @@
+#include "relay/server/smtp_session.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "policy/decision.hpp"
+#include "policy/message_id.hpp"
+#include "relay/common/clock.hpp"
+#include "relay/common/message_ids.hpp"
+#include "relay/events/mail_events.hpp"
+#include "relay/server/smtp_connection.hpp"
+#include "relay/smtp/received_header.hpp"
+#include "relay/smtp/reply_renderer.hpp"
+#include "relay/smtp/session_machine.hpp"
+#include "relay/smtp/standard_replies.hpp"
+#include "relay/spool/spool_error.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using policy::smtp_reply;
+using smtp::session_action;
+
+constexpr std::chrono::seconds write_timeout{60};
+constexpr std::chrono::seconds tls_timeout{30};
+
+smtp_reply too_many_sessions() { return {421, "4.7.0", "Too many concurrent SMTP connections"}; }
+smtp_reply no_space() { return {452, "4.3.1", "Insufficient system storage"}; }
+smtp_reply service_failure() { return {451, "4.3.0", "Temporary service failure"}; }
+smtp_reply user_gone() { return {554, "5.7.1", "Access denied: the user is no longer configured"}; }
+
+std::vector<std::string> address_texts(const std::vector<policy::email_address>& list) {
+  std::vector<std::string> out;
+  for (const auto& a : list) out.push_back(a.str());
+  return out;
+}
+
+// Keeps the active-session count honest on every path out of a session.
+struct session_slot {
+  explicit session_slot(session_counters& c) : counters(c) {
+    counters.active.fetch_add(1);
+    counters.total.fetch_add(1);
+  }
+  ~session_slot() { counters.active.fetch_sub(1); }
+  session_counters& counters;
+};
+
+class session final : public smtp::session_hooks {
+ public:
+  session(asio::ip::tcp::socket socket, policy::listener_settings listener, session_services& services)
+      : client_ip_(client_address(socket)), conn_(std::move(socket)), listener_(std::move(listener)), svc_(services) {
+    info_.id = new_session_id();
+    info_.client_ip = client_ip_;
+    info_.listener = listener_.name;
+  }
+
+  awaitable<void> run() {
+    session_slot slot(svc_.counters);
+    auto cfg = svc_.view.config();
+    if (svc_.counters.active.load() > cfg->limits.max_sessions) {
+      co_await conn_.write(smtp::render_reply(too_many_sessions(), false), write_timeout);
+      co_await conn_.close();
+      co_return;
+    }
+    if (listener_.tls == policy::tls_mode::implicit) {
+      if (!svc_.tls || !co_await conn_.start_tls(*svc_.tls, tls_timeout)) {
+        co_await conn_.close();
+        co_return;
+      }
+      info_.tls = conn_.tls_version();
+    }
+    machine_.emplace(session_config(*cfg), *this);
+    idle_timeout_ = cfg->limits.idle_timeout;
+    data_timeout_ = cfg->limits.data_timeout;
+    if (!co_await handle(machine_->greeting())) co_return;
+    for (;;) {
+      while (!in_.empty()) {
+        smtp::session_output out = machine_->on_input(in_);
+        std::size_t consumed = out.consumed;
+        in_.erase(0, consumed);
+        if (!co_await handle(std::move(out))) co_return;
+        if (consumed == 0) break;
+      }
+      if (!co_await flush()) co_return;
+      bool timed_out = false;
+      auto timeout = writer_ ? data_timeout_ : idle_timeout_;
+      if (co_await conn_.read_some(in_, timeout, timed_out) == 0) {
+        if (timed_out) {
+          out_ += machine_->on_timeout().replies;
+          co_await flush();
+        }
+        co_await conn_.close();
+        co_return;
+      }
+    }
+  }
+
+  // Early policy decision at MAIL: the envelope sender stands in for From.
+  std::optional<smtp_reply> check_sender(const std::optional<policy::email_address>& sender,
+                                         std::string_view user_name) override {
+    auto cfg = svc_.view.config();
+    auto states = svc_.view.states();
+    info_.auth_user = std::string(user_name);
+    const policy::user* user = policy::find_user(cfg->users, user_name);
+    mail_info mail{now(), "", sender ? sender->str() : "", {}, "", "", "", ""};
+    if (!user) {
+      svc_.events.write(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_));
+      return user_gone();
+    }
+    std::string default_domain = cfg->default_mail_from_domain();
+    policy::decision d =
+        policy::decide({std::nullopt, sender, user}, {cfg->identities, *states, cfg->relay.region, default_domain});
+    if (d.accepted()) return std::nullopt;
+    svc_.events.write(reject_event(mail, &d, d.reply, to_string(d.reason), info_));
+    return d.reply;
+  }
+
+ private:
+  static std::string client_address(const asio::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return "";
+    auto address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+  }
+
+  smtp::session_config session_config(const policy::config& cfg) const {
+    smtp::session_config c;
+    c.hostname = cfg.relay.hostname;
+    c.tls = listener_.tls;
+    c.auth = listener_.auth;
+    c.tls_active = conn_.tls();
+    if (listener_.auth == policy::auth_mode::network) {
+      if (auto ip = policy::parse_ip_address(client_ip_)) {
+        if (const policy::user* u = policy::user_for_address(cfg.users, *ip)) c.network_user = u->name;
+      }
+    }
+    c.max_message_bytes = cfg.limits.max_message_bytes;
+    c.max_recipients = cfg.limits.max_recipients;
+    c.max_errors = cfg.limits.max_errors;
+    c.max_auth_failures = cfg.limits.max_auth_failures;
+    c.bare_newline = cfg.limits.bare_newline;
+    return c;
+  }
+
+  awaitable<bool> flush() {
+    if (out_.empty()) co_return true;
+    std::string bytes = std::move(out_);
+    out_.clear();
+    co_return co_await conn_.write(bytes, write_timeout);
+  }
+
+  // Carries out what the machine asked for; false once the session is over.
+  awaitable<bool> handle(smtp::session_output out) {
+    if (!out.data.empty()) append(out.data);
+    if (out.delay.count() > 0) {
+      if (!co_await flush()) co_return false;
+      asio::steady_timer timer(co_await asio::this_coro::executor, out.delay);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    out_ += out.replies;
+    if (out.flush && !co_await flush()) co_return false;
+    switch (out.action) {
+      case session_action::none:
+        co_return true;
+      case session_action::close:
+        co_await flush();
+        co_await conn_.close();
+        co_return false;
+      case session_action::start_tls:
+        if (!co_await flush()) co_return false;
+        in_.clear();  // plaintext sent before the handshake must never count as TLS input
+        if (!svc_.tls || !co_await conn_.start_tls(*svc_.tls, tls_timeout)) {
+          co_await conn_.close();
+          co_return false;
+        }
+        info_.tls = conn_.tls_version();
+        info_.auth_user.clear();
+        co_return co_await handle(machine_->on_tls_started());
+      case session_action::verify_password:
+        co_return co_await handle(machine_->on_auth_result(co_await verify(std::move(*out.credentials))));
+      case session_action::begin_data:
+        if (!co_await flush()) co_return false;
+        begin_message(*out.message);
+        co_return true;
+      case session_action::message_complete:
+        co_return co_await handle(machine_->on_message_result(co_await complete(std::move(*out.message))));
+    }
+    co_return true;
+  }
+
+  awaitable<smtp::session_machine::auth_result> verify(smtp::auth_credentials credentials) {
+    auto cfg = svc_.view.config();
+    const policy::user* user = policy::find_user(cfg->users, credentials.user);
+    bool ok = false;
+    if (user && !user->password_hash.empty())
+      ok = co_await svc_.passwords.verify(credentials.user, std::move(credentials.password), user->password_hash);
+    if (ok) {
+      info_.auth_user = credentials.user;
+      co_return smtp::session_machine::auth_result::ok;
+    }
+    svc_.events.write(auth_failure_event(now(), credentials.user, user ? "invalid password" : "unknown user", info_));
+    co_return smtp::session_machine::auth_result::invalid;
+  }
+
+  void begin_message(const smtp::message_envelope& envelope) {
+    message_id_ = new_message_id();
+    store_error_.reset();
+    try {
+      writer_ = svc_.spool.begin(message_id_);
+      std::string date = rfc5322_date(now());
+      writer_->append(smtp::received_header({envelope.helo, client_ip_, svc_.view.config()->relay.hostname,
+                                             envelope.protocol, message_id_, &envelope.recipients, date}));
+    } catch (const spool_error& e) {
+      store_failed(e);
+    }
+  }
+
+  void append(std::string_view data) {
+    if (!writer_ || store_error_) return;
+    try {
+      writer_->append(data);
+    } catch (const spool_error& e) {
+      store_failed(e);
+    }
+  }
+
+  void store_failed(const spool_error& e) {
+    spdlog::error("session {}: spool: {}", info_.id, e.what());
+    store_error_ = e.kind == spool_error::no_space ? no_space() : service_failure();
+    if (writer_) writer_->abort();
+  }
+
+  mail_info mail_of(const smtp::message_envelope& e) const {
+    return {now(), message_id_, e.sender ? e.sender->str() : "", address_texts(e.recipients),
+            e.headers.from_fields ? e.from.value_or(policy::email_address{}).str() : "", e.headers.to,
+            e.headers.subject, e.headers.message_id};
+  }
+
+  // The final decision (From header now known), then durable storage, then 250.
+  awaitable<smtp_reply> complete(smtp::message_envelope envelope) {
+    std::optional<message_writer> writer = std::move(writer_);
+    writer_.reset();
+    mail_info mail = mail_of(envelope);
+    if (envelope.rejection) {
+      if (writer) writer->abort();
+      svc_.events.write(reject_event(mail, nullptr, *envelope.rejection, "BadMessage", info_));
+      co_return *envelope.rejection;
+    }
+    if (store_error_ || !writer || !writer->active()) {
+      co_return store_error_.value_or(service_failure());
+    }
+    auto cfg = svc_.view.config();
+    auto states = svc_.view.states();
+    const policy::user* user = policy::find_user(cfg->users, envelope.user);
+    if (!user) {
+      writer->abort();
+      svc_.events.write(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_));
+      co_return user_gone();
+    }
+    std::string default_domain = cfg->default_mail_from_domain();
+    policy::decision d = policy::decide({envelope.from, envelope.sender, user},
+                                        {cfg->identities, *states, cfg->relay.region, default_domain});
+    if (!d.accepted()) {
+      writer->abort();
+      svc_.events.write(reject_event(mail, &d, d.reply, to_string(d.reason), info_));
+      co_return d.reply;
+    }
+    envelope_record(envelope, mail, d);
+    try {
+      co_await svc_.spool.commit(std::move(*writer), spooled_);
+    } catch (const spool_error& e) {
+      store_failed(e);
+      co_return *store_error_;
+    }
+    svc_.events.write(send_event(mail, d, spooled_.return_path, info_));
+    if (svc_.accepted) svc_.accepted(spooled_);
+    co_return smtp::replies::accepted(message_id_);
+  }
+
+  void envelope_record(const smtp::message_envelope& e, const mail_info& mail, const policy::decision& d) {
+    spooled_ = {};
+    spooled_.id = message_id_;
+    spooled_.original_sender = e.sender ? e.sender->str() : "";
+    spooled_.return_path = policy::return_path(message_id_, d.mail_from_domain);
+    spooled_.recipients = address_texts(e.recipients);
+    spooled_.received_at = mail.timestamp;
+    // Delivery events repeat the mail, policy and session objects of the Send event.
+    spooled_.metadata = boost::json::serialize(boost::json::object{
+        {"mail", mail_json(mail)}, {"policy", policy_json(d, spooled_.return_path)}, {"session", session_json(info_)}});
+  }
+
+  std::string client_ip_;
+  smtp_connection conn_;
+  policy::listener_settings listener_;
+  session_services& svc_;
+  session_info info_;
+  std::optional<smtp::session_machine> machine_;
+  std::chrono::milliseconds idle_timeout_{300'000};
+  std::chrono::milliseconds data_timeout_{600'000};
+  std::string in_;   // input not yet given to the machine
+  std::string out_;  // replies not yet written
+  std::string message_id_;
+  std::optional<message_writer> writer_;
+  std::optional<smtp_reply> store_error_;
+  envelope spooled_;
+};
+
+}  // namespace
+
+awaitable<void> run_smtp_session(asio::ip::tcp::socket socket, policy::listener_settings listener,
+                                 session_services& services) {
+  session s(std::move(socket), std::move(listener), services);
+  co_await s.run();
+}
+
+}  // namespace mfrelay::relay
