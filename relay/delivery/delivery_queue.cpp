@@ -418,7 +418,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
   void remove_from_spool(const std::string& id) {
     try {
-      spool.remove(id);
+      spool.remove_soon(id);  // never wait on the file system on this strand
     } catch (const std::exception& ex) {
       // The message may come back at the next start and be sent again: at-least-once.
       spdlog::error("delivery {}: cannot remove from the spool: {}", id, ex.what());

@@ -1,32 +1,43 @@
 #include "relay/server/smtp_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
+#include <tuple>
+#include <variant>
 
 namespace mfrelay::relay {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace {
 constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t read_chunk = 64 * 1024;
 }  // namespace
 
 smtp_connection::smtp_connection(socket_type socket) { plain_.emplace(std::move(socket)); }
 
 beast::tcp_stream& smtp_connection::tcp() { return tls_ ? tls_->next_layer() : *plain_; }
 
-asio::awaitable<std::size_t> smtp_connection::read_some(std::string& buffer, std::chrono::milliseconds timeout,
-                                                        bool& timed_out) {
+asio::awaitable<std::size_t> smtp_connection::read_some(std::string& buffer, std::size_t max_bytes,
+                                                        std::chrono::milliseconds timeout, bool& timed_out) {
+  using namespace asio::experimental::awaitable_operators;
   std::size_t old = buffer.size();
-  buffer.resize(old + read_chunk);
-  tcp().expires_after(timeout);
-  auto target = asio::buffer(buffer.data() + old, read_chunk);
-  auto [ec, n] = tls_ ? co_await tls_->async_read_some(target, tuple) : co_await plain_->async_read_some(target, tuple);
+  buffer.resize(old + max_bytes);
+  // Not tcp_stream's own deadline: when it expires it closes the socket, and the
+  // session could no longer say "421 4.4.2 timeout exceeded". A timer racing the
+  // read cancels only the read.
+  tcp().expires_never();
+  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+  auto target = asio::buffer(buffer.data() + old, max_bytes);
+  auto read = tls_ ? tls_->async_read_some(target, tuple) : plain_->async_read_some(target, tuple);
+  auto first = co_await (std::move(read) || timer.async_wait(tuple));
+  timed_out = first.index() == 1;
+  auto [ec, n] = timed_out ? std::tuple<boost::system::error_code, std::size_t>{} : std::get<0>(first);
   buffer.resize(old + n);
-  timed_out = ec == beast::error::timeout;
-  co_return ec ? 0 : n;
+  co_return timed_out || ec ? 0 : n;
 }
 
 asio::awaitable<bool> smtp_connection::write(std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -20,10 +20,11 @@ class smtp_connection {
   using socket_type = boost::asio::ip::tcp::socket;
   explicit smtp_connection(socket_type socket);
 
-  // Bytes read (appended to `buffer`), or 0 on end of stream, a timeout, a
-  // reset or a TLS error: all of them end the session the same way.
-  // `timed_out` says which.
-  boost::asio::awaitable<std::size_t> read_some(std::string& buffer, std::chrono::milliseconds timeout, bool& timed_out);
+  // Up to `max_bytes` read (appended to `buffer`), or 0 on end of stream, a
+  // timeout, a reset or a TLS error: all of them end the session the same
+  // way. `timed_out` says which.
+  boost::asio::awaitable<std::size_t> read_some(std::string& buffer, std::size_t max_bytes,
+                                                std::chrono::milliseconds timeout, bool& timed_out);
   // False when the peer went away or did not take the bytes in time.
   boost::asio::awaitable<bool> write(std::string_view bytes, std::chrono::milliseconds timeout);
   // Server-side handshake; false on failure.

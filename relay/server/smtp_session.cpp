@@ -1,9 +1,11 @@
 #include "relay/server/smtp_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <spdlog/spdlog.h>
 
 #include "policy/decision.hpp"
@@ -78,18 +80,32 @@ class session final : public smtp::session_hooks {
     idle_timeout_ = cfg->limits.idle_timeout;
     data_timeout_ = cfg->limits.data_timeout;
     if (!co_await handle(machine_->greeting())) co_return;
+    command_deadline_ = std::chrono::steady_clock::now() + idle_timeout_;
     for (;;) {
       while (!in_.empty()) {
         smtp::session_output out = machine_->on_input(in_);
         std::size_t consumed = out.consumed;
+        // A command answered or acted on: the client has idle_timeout for the next one.
+        bool answered = !out.replies.empty() || out.action != session_action::none;
         in_.erase(0, consumed);
         if (!co_await handle(std::move(out))) co_return;
+        if (answered) command_deadline_ = std::chrono::steady_clock::now() + idle_timeout_;
         if (consumed == 0) break;
       }
       if (!co_await flush()) co_return;
       bool timed_out = false;
-      auto timeout = writer_ ? data_timeout_ : idle_timeout_;
-      if (co_await conn_.read_some(in_, timeout, timed_out) == 0) {
+      // idle_timeout bounds the wait for each whole command, data_timeout the whole
+      // DATA transfer (README): deadlines, not per-read timeouts, so a client
+      // trickling octets (slowloris) cannot stretch either.
+      auto deadline = writer_ ? data_deadline_ : command_deadline_;
+      auto timeout = std::max(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
+          std::chrono::milliseconds(1));
+      // Small reads while commands trickle in keep an idle session at a few KiB;
+      // DATA reads in large chunks.
+      std::size_t chunk = writer_ ? 64 * 1024 : 4 * 1024;
+      if (!writer_ && in_.empty() && in_.capacity() > 16 * 1024) in_.shrink_to_fit();
+      if (co_await conn_.read_some(in_, chunk, timeout, timed_out) == 0) {
         if (timed_out) {
           out_ += machine_->on_timeout().replies;
           co_await flush();
@@ -187,6 +203,7 @@ class session final : public smtp::session_hooks {
       case session_action::verify_password:
         co_return co_await handle(machine_->on_auth_result(co_await verify(std::move(*out.credentials))));
       case session_action::begin_data:
+        data_deadline_ = std::chrono::steady_clock::now() + data_timeout_;
         if (!co_await flush()) co_return false;
         begin_message(*out.message);
         co_return true;
@@ -305,6 +322,8 @@ class session final : public smtp::session_hooks {
   std::optional<smtp::session_machine> machine_;
   std::chrono::milliseconds idle_timeout_{300'000};
   std::chrono::milliseconds data_timeout_{600'000};
+  std::chrono::steady_clock::time_point data_deadline_;     // of the DATA transfer under way
+  std::chrono::steady_clock::time_point command_deadline_;  // for the next whole command line
   std::string in_;   // input not yet given to the machine
   std::string out_;  // replies not yet written
   std::string message_id_;

@@ -55,6 +55,11 @@ class message_store {
   // Delivery side, any thread: after final delivery or bounce. Unknown ids are ignored.
   virtual void remove(const std::string& id) = 0;
 
+  // The same, without waiting for the file system (an unlink can block for
+  // milliseconds): the message leaves the queue's accounting at once and its
+  // file goes soon after. Any thread. The default removes at once.
+  virtual void remove_soon(const std::string& id) { remove(id); }
+
   // Any thread.
   virtual spool_stats stats(policy::timestamp now) const = 0;
 };

@@ -2,6 +2,10 @@
 // flush. Recovery, reading and quarantine are in spool_recover.cpp.
 #include "relay/spool/spool.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <cstring>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -138,7 +142,7 @@ spool::spool(std::filesystem::path directory, boost::asio::any_io_executor worke
   quarantine_dir_ = open_directory(directory_ / "quarantine");
 }
 
-spool::~spool() = default;
+spool::~spool() { janitor_.join(); }
 
 std::filesystem::path spool::path_of(const char* subdir, const std::string& name) const {
   return directory_ / subdir / name;
@@ -241,6 +245,39 @@ void spool::remove(const std::string& id) {
     throw spool_error_from_errno(errno, "unlink " + path_of("queue", id).string());
   std::lock_guard lock(mutex_);
   queued_.erase(id);
+}
+
+void spool::remove_soon(const std::string& id) {
+  if (!policy::is_message_id(id)) throw std::invalid_argument("spool::remove_soon: not a message id");
+  {
+    std::lock_guard lock(mutex_);
+    queued_.erase(id);
+  }
+  std::lock_guard lock(removal_mutex_);
+  removals_.push_back(id);
+  if (!removal_scheduled_) {
+    removal_scheduled_ = true;
+    boost::asio::post(janitor_, [this] { drain_removals(); });
+  }
+}
+
+void spool::drain_removals() {
+  for (;;) {
+    std::vector<std::string> batch;
+    {
+      std::lock_guard lock(removal_mutex_);
+      if (removals_.empty()) {
+        removal_scheduled_ = false;
+        return;
+      }
+      batch.swap(removals_);
+    }
+    for (const auto& id : batch) {
+      // Not fsynced, like remove(): a crash may bring the file back (delivered twice, never lost).
+      if (::unlinkat(queue_dir_.get(), id.c_str(), 0) != 0 && errno != ENOENT)
+        spdlog::error("spool: cannot unlink {}: {}", path_of("queue", id).string(), std::strerror(errno));
+    }
+  }
 }
 
 spool_stats spool::stats(policy::timestamp now) const {

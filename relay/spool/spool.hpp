@@ -52,6 +52,7 @@
 //     Never lost, possibly duplicated: SMTP's at-least-once.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -101,6 +102,9 @@ class spool final : public message_store {
   std::vector<envelope> recover() override;
   std::optional<std::string> read_data(const std::string& id) override;
   void remove(const std::string& id) override;
+  // Unlinks on the spool's own janitor thread, in batches, so the delivery
+  // side never waits on the file system (ext4 may TRIM synchronously on unlink).
+  void remove_soon(const std::string& id) override;
   spool_stats stats(policy::timestamp now) const override;
 
   const std::filesystem::path& directory() const { return directory_; }
@@ -135,8 +139,15 @@ class spool final : public message_store {
   std::atomic<std::uint64_t> flushes_{0};
   std::atomic<std::uint64_t> quarantined_{0};
 
+  void drain_removals();  // on the janitor
+
+  std::mutex removal_mutex_;
+  std::vector<std::string> removals_;
+  bool removal_scheduled_ = false;
+
   sync_fanout fanout_;
-  group_commit<ticket_ptr> group_;  // last: its worker calls flush(), which uses the rest
+  group_commit<ticket_ptr> group_;  // its worker calls flush(), which uses the rest
+  boost::asio::thread_pool janitor_{1};  // last: joined first, while the rest still exists
 };
 
 }  // namespace mfrelay::relay

@@ -263,6 +263,21 @@ TEST_CASE("stats: depth and the age of the oldest, remove") {
   CHECK(names_in(dir.path() / "queue").empty());
 }
 
+TEST_CASE("remove_soon leaves the accounting at once and the file soon after") {
+  temp_dir dir;
+  io_env env;
+  envelope e = make_envelope(make_id(), 1'700'000'010'000);
+  {
+    spool s(dir.path(), env.worker.get_executor());
+    store_message(env, s, e, "bytes");
+    auto now = policy::timestamp(policy::duration(1'700'000'060'000));
+    s.remove_soon(e.id);
+    CHECK(s.stats(now).depth == 0);  // the delivery side sees it gone at once
+    CHECK_THROWS_AS(s.remove_soon("../x"), std::invalid_argument);
+  }  // destroying the spool finishes the pending unlinks
+  CHECK(names_in(dir.path() / "queue").empty());
+}
+
 TEST_CASE("the spool directory is created with its subdirectories, nested too") {
   temp_dir dir;
   io_env env;

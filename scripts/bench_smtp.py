@@ -1,0 +1,490 @@
+"""scripts/bench smtp: SMTP throughput of mfrelay against a private Postfix
+instance, in one run, with the same load: Postfix's smtp-source sends N
+messages of SIZE bytes over SESSIONS parallel sessions, and an smtp-sink as
+each relay's next hop counts them in.
+
+  mfrelay: a `network` listener; the sender's identity has a custom MAIL FROM
+           domain made Success by a private knotd, so every message goes
+           through the policy decision and leaves with <id>@mail.bench.test.
+           The spool keeps its contract: 250 only once file and directory
+           are fsynced.
+  Postfix: its own config, queue and data directories under the temp folder,
+           defaults everywhere (its queue files are fsynced too) except what
+           a relay on loopback needs, and sender_canonical_maps (regexp)
+           rewriting every envelope sender to one bounce address: the
+           nearest Postfix equivalent of the MAIL FROM rewrite.
+
+Two rates per relay: accepted (N / smtp-source's wall time: every message got
+its 250) and end to end (N / time until the sink has all N). Loopback only;
+everything started here is stopped here."""
+import argparse
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from harness import free_port, stop_process, wait_for_port  # noqa: E402
+from knot import Knot  # noqa: E402
+
+BUILD = os.environ.get("MFRELAY_BUILD_DIR", os.path.join(ROOT, "build"))
+MFRELAY = os.path.join(BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD), "relay", "mfrelay")
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+SMTP_SINK = "/usr/sbin/smtp-sink"
+POSTFIX = "/usr/sbin/postfix"
+FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
+SENDER = "app@bench.test"
+BOUNCE = "bounce@bounce.bench.test"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class Workspace:
+    """The temp folder and the processes started in it (what tests/e2e/knot.py expects of a test)."""
+
+    def __init__(self, parent=None):
+        self.dir = tempfile.mkdtemp(prefix="mfrelay-bench-smtp-", dir=parent)
+        os.chmod(self.dir, 0o755)  # Postfix's and smtp-sink's unprivileged users must reach their folders
+        self.processes = []
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def write(self, relative, text):
+        full = self.path(relative)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(text)
+        return full
+
+    def start(self, argv, **kwargs):
+        log = open(self.path(os.path.basename(argv[0]) + f"-{len(self.processes)}.log"), "w")
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        log.close()
+        proc.log_path = log.name
+        self.processes.append(proc)
+        return proc
+
+    def close(self, keep=False):
+        for proc in reversed(self.processes):
+            stop_process(proc)
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- measurements ------------------------------------------------------------------
+
+
+def proc_stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid, children=False):
+    """utime + stime of pid; with children, also of its reaped children (cutime + cstime)."""
+    fields = proc_stat(pid)
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLK_TCK
+
+
+def tree_cpu_seconds(root_pid):
+    """CPU of a process tree: each live process's own and its reaped children's."""
+    kids = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                kids.setdefault(int(proc_stat(entry)[1]), []).append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            total += cpu_seconds(pid, children=True)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        todo += kids.get(pid, [])
+    return total
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+
+
+def start_sink(ws, name, n=None):
+    """An smtp-sink that appends every transaction to one dump file and exits after
+    the n-th message (when n is given): its exit is the end-to-end finish line."""
+    port = free_port()
+    folder = ws.path(name)
+    os.makedirs(folder)
+    os.chmod(folder, 0o777)  # smtp-sink drops to nobody
+    argv = [SMTP_SINK, "-D", os.path.join(folder, "dump")] + (["-M", str(n)] if n else [])
+    if os.geteuid() == 0:
+        argv += ["-u", "nobody"]
+    sink = ws.start(argv + [f"127.0.0.1:{port}", "1024"])
+    sink.dump = os.path.join(folder, "dump")
+    wait_for_port(port, proc=sink)
+    return sink, port
+
+
+def envelope_senders(dump):
+    """{envelope sender, with mfrelay's message ids shown as ID: count} from a sink dump."""
+    counts = {}
+    if not os.path.exists(dump):
+        return counts
+    with open(dump, "rb") as f:
+        for line in f:
+            if line.startswith(b"X-Mail-Args: "):
+                sender = line.split()[1].decode("ascii", "replace")
+                shape = re.sub(r"^<0100[0-9a-f-]+-000000@", "<ID@", sender)
+                counts[shape] = counts.get(shape, 0) + 1
+    return counts
+
+
+def drive(port, sink, args, timeout):
+    """smtp-source against port; returns (seconds until every message had its 250,
+    seconds until the sink had all of them; None without a sink to wait for)."""
+    argv = [SMTP_SOURCE, "-s", str(args.sessions), "-m", str(args.messages), "-l", str(args.size),
+            "-f", SENDER, "-t", "reader@dest.example", "-S", "bench"]
+    if args.reuse:
+        argv.append("-d")
+    started = time.monotonic()
+    r = subprocess.run(argv + [f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=timeout)
+    accepted = time.monotonic() - started
+    if r.returncode != 0:
+        raise RuntimeError(f"smtp-source failed ({r.returncode}): {r.stderr.strip()}")
+    if sink is None:
+        return accepted, None
+    try:
+        sink.wait(timeout=max(1.0, timeout - accepted))
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the sink did not get all {args.messages} messages within {timeout} s")
+    return accepted, time.monotonic() - started
+
+
+def run_direct(ws, args):
+    """No relay: smtp-source straight into an smtp-sink, the load generator's ceiling."""
+    sink, sink_port = start_sink(ws, "direct-sink")
+    accepted, _ = drive(sink_port, None, args, args.timeout)
+    return {"accepted": accepted, "end_to_end": accepted, "cpu": 0.0, "senders": envelope_senders(sink.dump)}
+
+
+# ---- mfrelay -------------------------------------------------------------------------
+
+
+def run_mfrelay(ws, args):
+    knot = Knot(ws, {"bench.test": [f"mail IN MX 10 {FEEDBACK}", 'mail IN TXT "v=spf1 include:amazonses.com ~all"']})
+    sink, sink_port = start_sink(ws, "mfrelay-sink", args.messages)
+    port = free_port()
+    delivery = f"connections = {args.connections}\n" if args.connections else ""
+    config = ws.write("mfrelay/conf/mfrelay.toml", f"""[relay]
+hostname = "mfrelay.bench"
+state_dir = "../var"
+policy_dir = "policy.d"
+
+[[listener]]
+name = "local"
+address = "127.0.0.1:{port}"
+tls = "none"
+auth = "network"
+
+[[user]]
+name = "local-apps"
+networks = ["127.0.0.0/8"]
+identities = ["*"]
+
+[delivery]
+smarthost = "127.0.0.1:{sink_port}"
+{delivery}
+[dns]
+servers = ["{knot.server()}"]
+
+[verification]
+pending_interval = "1s"
+retry_interval = "1s"
+
+[events]
+file = "../var/events.jsonl"
+""")
+    ws.write("mfrelay/conf/policy.d/bench.toml",
+             '[[identity]]\nname = "bench.test"\nmail_from_domain = "mail.bench.test"\n')
+    relay = ws.start([MFRELAY, "serve", "-c", config])
+    wait_for_port(port, proc=relay)
+    deadline = time.monotonic() + 30
+    while True:
+        r = subprocess.run([MFRELAY, "status", "--format", "json", "-c", config], capture_output=True, text=True)
+        if r.returncode == 0 and any(row["status"] == "Success" for row in json.loads(r.stdout)):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"mail.bench.test did not become Success: {r.stdout}{r.stderr}")
+        time.sleep(0.2)
+
+    cpu_before = cpu_seconds(relay.pid)
+    accepted, end_to_end = drive(port, sink, args, args.timeout)
+    result = {"accepted": accepted, "end_to_end": end_to_end, "cpu": cpu_seconds(relay.pid) - cpu_before,
+              "rss_kib": peak_rss_kib(relay.pid), "senders": envelope_senders(sink.dump)}
+    relay.send_signal(signal.SIGTERM)
+    stop_process(relay, timeout=30)
+    knot.stop()
+    return result
+
+
+# ---- Postfix ---------------------------------------------------------------------------
+
+# Only the services a relay needs, as in Debian's master.cf, without chroot (a
+# private instance has no chroot jail prepared).
+MASTER_CF = """\
+{listen}  inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def postfix(conf, *args, check=True):
+    r = subprocess.run([POSTFIX, "-c", conf, *args], capture_output=True, text=True, timeout=60)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"postfix {' '.join(args)}: {r.stdout}{r.stderr}")
+    return r
+
+
+def postfix_master_pid(base):
+    try:
+        with open(os.path.join(base, "queue", "pid", "master.pid")) as f:
+            return int(f.read().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def run_postfix(ws, args):
+    sink, sink_port = start_sink(ws, "postfix-sink", args.messages)
+    port = free_port()
+    base = ws.path("postfix")
+    conf = os.path.join(base, "etc")
+    ws.write("postfix/etc/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
+    ws.write("postfix/etc/sender_canonical", f"/^.+$/ {BOUNCE}\n")
+    ws.write("postfix/etc/main.cf", f"""compatibility_level = 3.6
+queue_directory = {base}/queue
+data_directory = {base}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench
+mydomain = bench
+myorigin = $myhostname
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination =
+relay_domains =
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+relayhost = [127.0.0.1]:{sink_port}
+sender_canonical_maps = regexp:{conf}/sender_canonical
+sender_canonical_classes = envelope_sender
+default_process_limit = {max(100, 4 * args.sessions)}
+alias_maps =
+alias_database =
+maillog_file = {base}/maillog
+maillog_file_prefixes = {base}
+""")
+    os.makedirs(os.path.join(base, "queue"))
+    os.makedirs(os.path.join(base, "data"))
+    owner = pwd.getpwnam("postfix")
+    os.chown(os.path.join(base, "data"), owner.pw_uid, owner.pw_gid)
+    check = postfix(conf, "check", check=False)
+    warnings = (check.stdout + check.stderr).strip()
+    if check.returncode != 0:
+        raise RuntimeError(f"postfix check failed (postfix reports to a terminal only: run it by hand): {warnings}")
+    try:
+        postfix(conf, "start")
+        wait_for_port(port, timeout=30)
+        master = postfix_master_pid(base)
+        cpu_before = tree_cpu_seconds(master)
+        accepted, end_to_end = drive(port, sink, args, args.timeout)
+        result = {"accepted": accepted, "end_to_end": end_to_end, "cpu": tree_cpu_seconds(master) - cpu_before,
+                  "senders": envelope_senders(sink.dump), "check": warnings}
+    finally:
+        master = postfix_master_pid(base)
+        postfix(conf, "stop", check=False)
+        deadline = time.monotonic() + 20
+        while master and os.path.exists(f"/proc/{master}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if master and os.path.exists(f"/proc/{master}"):
+            postfix(conf, "abort", check=False)
+    return result
+
+
+# ---- report --------------------------------------------------------------------------
+
+
+def describe_file_system(path):
+    """(description, whether ext4 without a journal) of the file system the spools
+    live on. Why it matters: ext4 without a journal skips every inode freed in the
+    last 60 s (300 s while its inode table block is dirty) when it allocates one
+    (fs/ext4/ialloc.c, recently_deleted), so creating a file per message gets
+    slower the more files were deleted nearby recently, by anyone: by the relay
+    measured just before, too."""
+    path = os.path.realpath(path)
+    best = ("", "?", "?")
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            device, mount_point, fs_type = line.split()[:3]
+            inside = path == mount_point or path.startswith(mount_point.rstrip("/") + "/")
+            if inside and len(mount_point) > len(best[0]):
+                best = (mount_point, fs_type, device)
+    mount_point, fs_type, device = best
+    text = f"{fs_type} on {device}"
+    no_journal = False
+    if fs_type == "ext4":
+        journals = os.listdir("/proc/fs/jbd2") if os.path.isdir("/proc/fs/jbd2") else []
+        no_journal = not any(j.startswith(os.path.basename(device) + "-") for j in journals)
+        if no_journal:
+            text += " without a journal (creating a file skips the inodes freed nearby in the last 60-360 s)"
+    return text, no_journal
+
+
+def spread_parent(parent):
+    """A folder whose subfolders ext4 spreads over block groups (chattr +T, the
+    Orlov allocator's top-directory flag): each run gets a block group that the
+    runs before it, and other programs' files, have not just churned. Without it
+    a relay measured after another pays for the other's deleted files."""
+    folder = tempfile.mkdtemp(prefix="mfrelay-bench-smtp-", dir=parent)
+    os.chmod(folder, 0o755)
+    r = subprocess.run(["chattr", "+T", folder], capture_output=True, text=True)
+    return folder, r.returncode == 0
+
+
+def measure(args, parent, runs):
+    """Every round: the load generator alone, then both relays (order alternating
+    by round), each in a fresh workspace under parent. False if a sink saw
+    envelope senders other than expected."""
+    n = args.messages
+    expected = {"mfrelay": "<ID@mail.bench.test>", "postfix": f"<{BOUNCE}>"}
+    ok = True
+    for round_ in range(args.rounds):
+        ws = Workspace(parent)
+        try:
+            r = run_direct(ws, args)
+        finally:
+            ws.close()
+        runs["direct"].append(r)
+        print(f"  direct:  smtp-source -> smtp-sink, no relay: {n / r['accepted']:6.0f} msg/s "
+              f"({r['accepted']:6.2f} s), the load generator's ceiling right now", flush=True)
+        for name in ("mfrelay", "postfix") if round_ % 2 == 0 else ("postfix", "mfrelay"):
+            ws = Workspace(parent)
+            try:
+                r = (run_mfrelay if name == "mfrelay" else run_postfix)(ws, args)
+            finally:
+                ws.close(keep=args.keep)
+            runs[name].append(r)
+            senders = ", ".join(f"{c} x {s}" for s, c in sorted(r["senders"].items()))
+            if r["senders"] != {expected[name]: n}:
+                ok = False
+                senders += f"   UNEXPECTED: wanted {n} x {expected[name]}"
+            print(f"  {name + ':':9}accepted {n / r['accepted']:6.0f} msg/s ({r['accepted']:6.2f} s)   "
+                  f"end to end {n / r['end_to_end']:6.0f} msg/s ({r['end_to_end']:6.2f} s)   "
+                  f"CPU {r['cpu']:6.2f} s ({1e3 * r['cpu'] / n:.2f} ms/msg)"
+                  + (f"   peak RSS {r['rss_kib'] / 1024:.1f} MiB" if "rss_kib" in r else ""), flush=True)
+            print(f"           envelope senders at the sink: {senders}", flush=True)
+    return ok
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="scripts/bench smtp", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", "-n", type=int, default=5000, help="messages per relay (default 5000)")
+    parser.add_argument("--size", type=int, default=4096, help="message body bytes (smtp-source -l, default 4096)")
+    parser.add_argument("--sessions", type=int, default=20, help="parallel SMTP sessions (default 20)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="send every message of a session over one connection (smtp-source -d); "
+                             "default: one connection per message")
+    parser.add_argument("--connections", type=int, default=0,
+                        help="mfrelay [delivery] connections (default: mfrelay's own default)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per relay before giving up")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each relay this many times, alternating which goes first (default 1)")
+    parser.add_argument("--dir", default=None,
+                        help="where the temp folders (spools, queues) go; default $TMPDIR or /tmp")
+    parser.add_argument("--keep", action="store_true", help="keep the temp folders (logs, dumps, spools)")
+    args = parser.parse_args()
+
+    n = args.messages
+    mode = "one connection per session (-d)" if args.reuse else "one connection per message"
+    print(f"smtp-source -> relay -> smtp-sink on loopback: {n} messages, {args.size} bytes of body, "
+          f"{args.sessions} sessions, {mode}", flush=True)
+    parent, spread = spread_parent(args.dir)
+    fs_text, _ = describe_file_system(parent)
+    print(f"  spools under {parent}: {fs_text}; each run in a fresh folder"
+          + (" in its own block group (chattr +T)" if spread else " (chattr +T failed: runs may share a block group)"),
+          flush=True)
+    runs = {"mfrelay": [], "postfix": [], "direct": []}
+    try:
+        ok = measure(args, parent, runs)
+    finally:
+        if args.keep:
+            print(f"kept {parent}")
+        else:
+            shutil.rmtree(parent, ignore_errors=True)
+
+    def rate(name, key):
+        return n / median(r[key] for r in runs[name])
+
+    if args.rounds > 1:
+        for name in ("mfrelay", "postfix"):
+            print(f"  median {name}: accepted {rate(name, 'accepted'):.0f} msg/s, "
+                  f"end to end {rate(name, 'end_to_end'):.0f} msg/s")
+    print(f"  {'medians' if args.rounds > 1 else 'ratio'} mfrelay/postfix: "
+          f"accepted {rate('mfrelay', 'accepted') / rate('postfix', 'accepted'):.2f}x, "
+          f"end to end {rate('mfrelay', 'end_to_end') / rate('postfix', 'end_to_end'):.2f}x")
+
+    build_type = "?"
+    cache = os.path.join(os.path.dirname(os.path.dirname(MFRELAY)), "CMakeCache.txt")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", f.read(), re.M)
+        build_type = m.group(1) if m else "?"
+    print(f"  mfrelay: {MFRELAY} ({build_type}); 250 after file and directory fsync (group commit); "
+          f"custom MAIL FROM mail.bench.test in Success; delivery connections {args.connections or 'default'}")
+    print(f"  postfix: private instance with its defaults (queue files fsynced, up to 20 connections to the "
+          f"relayhost); sender_canonical_maps regexp -> {BOUNCE}")
+    if runs["postfix"] and runs["postfix"][-1]["check"]:
+        print("  postfix check said: " + runs["postfix"][-1]["check"].replace("\n", "; "))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
