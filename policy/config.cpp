@@ -77,6 +77,11 @@ std::vector<config_error> validate_config(const config& cfg) {
       error(l.where, "listener '" + l.name + "' uses auth = \"network\" but no [[user]] has networks");
   }
 
+  std::map<std::string, const admin_key*> key_ids;
+  for (const auto& k : cfg.admin.keys) {
+    if (auto [it, added] = key_ids.emplace(k.access_key_id, &k); !added)
+      error(k.where, "access key " + k.access_key_id + " is already declared at " + to_string(it->second->where));
+  }
   return errors;
 }
 

@@ -80,10 +80,29 @@ struct verification_settings {
 
 struct events_settings {
   std::string file = "var/log/events.jsonl";  // "-" = standard output
+  std::uint64_t max_file_bytes = 0;  // rotate to <file>.1 ... when larger; 0 = never (logrotate + SIGUSR1)
+  std::uint32_t keep_files = 5;      // rotated files kept
+  std::string syslog;                // "" = off, "local" = /dev/log, "udp:HOST:PORT" (RFC 5424)
+};
+
+struct admin_key {
+  std::string access_key_id;
+  std::string secret_access_key;
+  origin where;
 };
 
 struct admin_settings {
+  bool enabled = true;
   host_port address{"127.0.0.1", 8025};
+  std::vector<std::string> allowed_hosts;  // Host header values; empty = the address and localhost:PORT
+  std::vector<admin_key> keys;             // SigV4 credentials; without any, only /healthz, /readyz, /metrics answer
+  std::uint64_t max_body_bytes = 1'048'576;
+};
+
+struct notifications_settings {
+  std::string email;    // "" = none: where MAIL FROM state changes are mailed
+  std::string from;     // "" = mfrelay@<hostname>
+  std::string webhook;  // "" = none: http://HOST:PORT/PATH receives each event as JSON
 };
 
 struct config {
@@ -98,6 +117,7 @@ struct config {
   verification_settings verification;
   events_settings events;
   admin_settings admin;
+  notifications_settings notifications;
   identity_table identities;
 
   std::string default_mail_from_domain() const;

@@ -29,6 +29,7 @@ extern const command explain_command;
 extern const command hash_password_command;
 extern const command serve_command;
 extern const command status_command;
+extern const command verify_command;
 
 const std::vector<const command*>& all_commands();
 

@@ -1,9 +1,10 @@
 // `mfrelay explain`: which identity, state and envelope sender a message would get, and why.
+#include <boost/json.hpp>
 #include <iostream>
 
-#include "policy/decision.hpp"
 #include "relay/cli/command.hpp"
-#include "relay/common/clock.hpp"
+#include "relay/cli/daemon_client.hpp"
+#include "relay/state/explain_json.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
@@ -16,10 +17,46 @@ void line(std::string_view label, const std::string& value) {
   std::cout << padded << value << '\n';
 }
 
+std::string text(const boost::json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
 std::optional<policy::email_address> address_option(const cli_args& args, std::string_view name) {
   auto parsed = policy::parse_email_address(args.value(name));
   if (!parsed) std::cerr << "mfrelay explain: --" << name << " '" << args.value(name) << "' is not an email address\n";
   return parsed;
+}
+
+// One rendering for the daemon's answer and the local one (the same JSON).
+void print(const boost::json::object& o, const std::string& state_note) {
+  line("from", text(o, "from"));
+  line("envelope sender", o.at("sender").is_null() ? "<> (null reverse-path)" : text(o, "sender"));
+  line("user", o.at("user").is_null() ? "(not checked: no --user)" : text(o, "user"));
+  if (o.at("identity").is_null()) {
+    line("identity", "(none)");
+  } else {
+    line("identity", text(o, "identity") + " (" + text(o, "identityKind") + ", " + text(o, "identityOrigin") + ")");
+    if (o.at("mailFromDomain").is_null()) {
+      line("mail from domain", "(none: the regional default is used)");
+    } else {
+      line("mail from domain",
+           text(o, "mailFromDomain") + " (behavior on MX failure: " + text(o, "behaviorOnMxFailure") + ")");
+      std::string since = !o.at("since").is_null() ? " since " + text(o, "since")
+                          : state_note.empty()      ? " (not checked yet)"
+                                                    : "";
+      line("state", text(o, "status") + since + state_note);
+    }
+  }
+  if (o.at("smtpReply").is_null()) {
+    line("decision", text(o, "decision"));
+    line("envelope sender becomes", text(o, "returnPath"));
+  } else {
+    const auto& r = o.at("smtpReply").as_object();
+    line("decision", "reject (" + text(o, "reason") + ")");
+    line("smtp reply", std::to_string(r.at("code").to_number<int>()) + ' ' + text(r, "enhanced") + ' ' + text(r, "text"));
+  }
+  line("why", text(o, "why"));
 }
 
 int run(const cli_args& args) {
@@ -39,7 +76,6 @@ int run(const cli_args& args) {
   }
   auto cfg = load_config_or_report(args);
   if (!cfg) return exit_failed;
-
   const policy::user* user = nullptr;
   if (args.has("user")) {
     user = policy::find_user(cfg->users, args.value("user"));
@@ -49,45 +85,22 @@ int run(const cli_args& args) {
     }
   }
 
-  // The live states the daemon keeps; before it ever ran, every custom MAIL
-  // FROM domain counts as Pending, as a new setting does.
-  auto stored = read_stored_states(*cfg);
-  policy::state_snapshot states = make_snapshot(stored.value_or(std::vector<stored_state>{}));
+  // The running daemon knows the live states; without it, the state store does.
+  std::string target = "/v1/explain?from=" + query_escape(from->str()) +
+                       "&sender=" + query_escape(sender ? sender->str() : "<>") +
+                       (user ? "&user=" + query_escape(user->name) : "");
+  daemon_answer answer = call_daemon(*cfg, "GET", target);
+  boost::json::object result;
   std::string state_note;
-  if (!stored) state_note = " (assumed: " + state_db_path(*cfg) + " does not exist yet; `mfrelay serve` has not run)";
-
-  std::string default_domain = cfg->default_mail_from_domain();
-  policy::policy_context context{cfg->identities, states, cfg->relay.region, default_domain};
-  policy::decision d = policy::decide({from, sender, user}, context);
-
-  line("from", from->str());
-  line("envelope sender", sender ? sender->str() : "<> (null reverse-path)");
-  line("user", user ? user->name : "(not checked: no --user)");
-  if (d.matched) {
-    const auto& id = *d.matched;
-    line("identity", id.name + (id.kind == policy::identity_kind::domain ? " (domain, " : " (address, ") +
-                         to_string(id.where) + ")");
-    if (id.has_mail_from()) {
-      line("mail from domain", id.mail_from_domain + " (behavior on MX failure: " + std::string(to_string(id.behavior)) + ")");
-      std::string since;
-      if (auto s = states.find(id.name, id.mail_from_domain)) since = " since " + iso8601(s->since);
-      else if (stored) since = " (not checked yet)";
-      line("state", std::string(to_string(*d.status)) + since + state_note);
-    } else {
-      line("mail from domain", "(none: the regional default is used)");
-    }
+  if (answer.json && answer.json->is_object()) {
+    result = answer.json->as_object();
   } else {
-    line("identity", "(none)");
+    auto stored = read_stored_states(*cfg);
+    if (!stored) state_note = " (assumed: " + state_db_path(*cfg) + " does not exist yet; `mfrelay serve` has not run)";
+    result = explain_json(*cfg, stored.value_or(std::vector<stored_state>{}), *from, sender, user);
   }
-  if (d.accepted()) {
-    line("decision", std::string(to_string(d.kind)));
-    line("envelope sender becomes", "<message-id>@" + d.mail_from_domain);
-  } else {
-    line("decision", "reject (" + std::string(to_string(d.reason)) + ")");
-    line("smtp reply", std::to_string(d.reply.code) + ' ' + d.reply.enhanced + ' ' + d.reply.text);
-  }
-  line("why", d.explanation);
-  return d.accepted() ? exit_ok : exit_failed;
+  print(result, state_note);
+  return result.at("smtpReply").is_null() ? exit_ok : exit_failed;
 }
 
 }  // namespace
@@ -96,8 +109,10 @@ const command explain_command{
     "explain", "show which identity, state and envelope sender a message would get",
     "usage: mfrelay explain --from ADDR [--sender ADDR] [--user NAME] [-c CONFIG]\n\n"
     "Runs the policy decision for a message whose From address is ADDR:\n"
-    "the identity that governs it, its MAIL FROM domain and state, the envelope\n"
-    "sender it would get, or the SMTP reply that would refuse it, and why.\n"
+    "the identity that governs it, its MAIL FROM domain and live state, the\n"
+    "envelope sender it would get, or the SMTP reply that would refuse it, and\n"
+    "why. It asks the running daemon (admin API, first [[admin.key]]) and falls\n"
+    "back to the state store in state_dir when the daemon is not reachable.\n"
     "--sender is the envelope sender the client gives (default: the From\n"
     "address; \"<>\" for the null sender). --user also checks that the user may\n"
     "send as the identities. Exit 0 when the message would be accepted, 1 when\n"

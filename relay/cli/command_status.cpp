@@ -3,32 +3,12 @@
 #include <iostream>
 
 #include "relay/cli/command.hpp"
-#include "relay/common/clock.hpp"
+#include "relay/cli/daemon_client.hpp"
 #include "relay/state/state_rows.hpp"
+#include "relay/state/status_json.hpp"
 
 namespace mfrelay::relay {
 namespace {
-
-boost::json::value optional_time(const std::optional<policy::timestamp>& t) {
-  if (!t) return nullptr;
-  return boost::json::string(iso8601(*t));
-}
-
-boost::json::object row_json(const identity_status& row) {
-  const policy::identity& id = *row.identity;
-  boost::json::object o;
-  o["identity"] = id.name;
-  o["mailFromDomain"] = id.has_mail_from() ? boost::json::value(id.mail_from_domain) : nullptr;
-  auto status = row.status();
-  o["status"] = status ? boost::json::value(to_string(*status)) : nullptr;
-  o["behaviorOnMxFailure"] = to_string(id.behavior);
-  o["since"] = row.stored ? optional_time(row.stored->state.since) : nullptr;
-  o["lastCheck"] = row.stored ? optional_time(row.stored->last_check) : nullptr;
-  if (row.stored) o["reason"] = row.stored->reason;
-  else o["reason"] = id.has_mail_from() ? boost::json::value("not checked yet") : nullptr;
-  o["spf"] = row.stored ? boost::json::value(to_string(row.stored->spf)) : nullptr;
-  return o;
-}
 
 std::string text_of(const boost::json::value& v) {
   if (v.is_null()) return "-";
@@ -44,15 +24,23 @@ int run(const cli_args& args) {
   }
   auto cfg = load_config_or_report(args);
   if (!cfg) return exit_failed;
-  auto stored = read_stored_states(*cfg);
+  // The running daemon first; without it, the state store it keeps.
   boost::json::array rows;
-  for (const auto& row : join_states(*cfg, stored.value_or(std::vector<stored_state>{}))) rows.push_back(row_json(row));
+  daemon_answer answer = call_daemon(*cfg, "GET", "/v1/status");
+  if (answer.json && answer.json->is_array()) {
+    rows = answer.json->as_array();
+  } else {
+    auto stored = read_stored_states(*cfg);
+    rows = status_json(*cfg, stored.value_or(std::vector<stored_state>{}));
+    if (answer.reached) std::cerr << "note: " << answer.error << "; read " << state_db_path(*cfg) << " instead\n";
+    if (!stored && format == "table")
+      std::cerr << "note: " << state_db_path(*cfg) << " does not exist yet: `mfrelay serve` has not run\n";
+  }
 
   if (format == "json") {
     std::cout << boost::json::serialize(rows) << '\n';
     return exit_ok;
   }
-  if (!stored) std::cerr << "note: " << state_db_path(*cfg) << " does not exist yet: `mfrelay serve` has not run\n";
   static const char* columns[] = {"identity", "mailFromDomain", "status", "behaviorOnMxFailure",
                                   "since", "lastCheck", "spf", "reason"};
   std::vector<std::size_t> widths;
@@ -81,8 +69,9 @@ const command status_command{
     "usage: mfrelay status [--format table|json] [-c CONFIG]\n\n"
     "Lists every configured identity with its MAIL FROM domain, status\n"
     "(Pending, Success, TemporaryFailure, Failed), behavior on MX failure, since\n"
-    "when, the last check, its reason and the SPF result, as kept by the\n"
-    "running daemon in state_dir/state.db. JSON is an array of objects with keys\n"
+    "when, the last check, its reason and the SPF result. It asks the running\n"
+    "daemon (admin API, first [[admin.key]]) and falls back to the state store\n"
+    "in state_dir when the daemon is not reachable. JSON is an array of objects with keys\n"
     "identity, mailFromDomain, status, behaviorOnMxFailure, since, lastCheck,\n"
     "reason, spf.\n",
     {{"format", 'f', true}},

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "policy/domain_name.hpp"
+#include "policy/email_address.hpp"
 #include "policy/identity.hpp"
 #include "policy/ip_network.hpp"
 #include "policy/region.hpp"
@@ -155,6 +156,62 @@ void read_verification(toml_section& s, config& cfg) {
   s.read("concurrency", v.concurrency);
 }
 
+void read_events(toml_section& s, config& cfg) {
+  auto& e = cfg.events;
+  s.read("file", e.file, check_path);
+  s.read("max_file_bytes", e.max_file_bytes, 0);
+  s.read("keep_files", e.keep_files);
+  s.read("syslog", e.syslog, [](std::string_view text) -> std::string {
+    if (text.empty() || text == "local") return {};
+    if (text.starts_with("udp:") && policy::parse_host_port(text.substr(4))) return {};
+    return "must be \"local\" (the /dev/log socket) or \"udp:HOST:PORT\"";
+  });
+}
+
+void read_admin(toml_section& s, config& cfg, const std::string& file, std::vector<config_error>& errors) {
+  auto& a = cfg.admin;
+  s.read("enabled", a.enabled);
+  s.read("address", a.address, true);
+  s.read("allowed_hosts", a.allowed_hosts);
+  s.read("max_body_bytes", a.max_body_bytes, 1024);
+  if (const toml::array* keys = s.tables("key")) {
+    for (const auto& node : *keys) {
+      toml_section k(*node.as_table(), "[[admin.key]]", file, errors);
+      policy::admin_key key;
+      key.where = k.where();
+      k.read("access_key_id", key.access_key_id, [](std::string_view text) -> std::string {
+        for (char c : text) {
+          if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return "must be letters and digits (like AKIAIOSFODNN7EXAMPLE)";
+        }
+        return text.size() < 16 ? "must be at least 16 characters" : "";
+      }, true);
+      k.read("secret_access_key", key.secret_access_key, [](std::string_view text) -> std::string {
+        return text.size() < 16 ? "must be at least 16 characters" : "";
+      }, true);
+      k.finish();
+      if (!key.access_key_id.empty() && !key.secret_access_key.empty()) a.keys.push_back(std::move(key));
+    }
+  }
+}
+
+void read_notifications(toml_section& s, config& cfg) {
+  auto& n = cfg.notifications;
+  s.read("email", n.email, [](std::string_view text) -> std::string {
+    return text.empty() || policy::parse_email_address(text) ? "" : "is not an email address";
+  });
+  s.read("from", n.from, [](std::string_view text) -> std::string {
+    return text.empty() || policy::parse_email_address(text) ? "" : "is not an email address";
+  });
+  s.read("webhook", n.webhook, [](std::string_view text) -> std::string {
+    if (text.empty()) return {};
+    if (!text.starts_with("http://")) return "must be an http:// URL (like http://127.0.0.1:9000/mfrelay)";
+    std::string_view rest = text.substr(7);
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    return policy::parse_host_port(authority) ? "" : "must name host:port (like http://127.0.0.1:9000/mfrelay)";
+  });
+}
+
 // Reads the table under `key` (when present) with `read`, then reports unknown keys.
 template <class Read>
 void section(toml_section& top, std::string_view key, const std::string& file, std::vector<config_error>& errors,
@@ -209,8 +266,9 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "delivery", file, errors, cfg, read_delivery);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
-  section(top, "events", file, errors, cfg, [](toml_section& s, config& c) { s.read("file", c.events.file, check_path); });
-  section(top, "admin", file, errors, cfg, [](toml_section& s, config& c) { s.read("address", c.admin.address, true); });
+  section(top, "events", file, errors, cfg, read_events);
+  section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
+  section(top, "notifications", file, errors, cfg, read_notifications);
   top.finish();
 
   // Absolute, so the paths stay right whatever the working directory later is.

@@ -1,59 +1,79 @@
 #include "relay/events/event_log.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/json/serialize.hpp>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <stdexcept>
+#include <spdlog/spdlog.h>
+
+#include "relay/events/fd_output.hpp"
+#include "relay/events/file_output.hpp"
+#include "relay/events/syslog_output.hpp"
 
 namespace mfrelay::relay {
+namespace {
 
-event_log::event_log(std::string path) : path_(std::move(path)) {
-  std::lock_guard lock(mutex_);
-  open_locked();
+std::string host_name() {
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0) return {};
+  return name.data();
 }
 
-event_log::~event_log() {
-  if (fd_ > STDERR_FILENO) ::close(fd_);
-}
-
-void event_log::open_locked() {
-  if (path_ == "-") {
-    fd_ = STDOUT_FILENO;
-    return;
+std::vector<std::unique_ptr<event_output>> outputs_for(const policy::events_settings& s,
+                                                       const event_log_options& options) {
+  std::vector<std::unique_ptr<event_output>> out;
+  if (s.file == "-") {
+    out.push_back(std::make_unique<fd_output>(STDOUT_FILENO, "standard output"));
+  } else if (!s.file.empty()) {
+    out.push_back(std::make_unique<file_output>(
+        file_output_settings{.path = s.file, .max_bytes = s.max_file_bytes, .keep_files = s.keep_files}));
   }
-  std::filesystem::path p(path_);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) throw std::runtime_error("cannot open event log " + path_ + ": " + std::strerror(errno));
-  if (fd_ > STDERR_FILENO) ::close(fd_);
-  fd_ = fd;
+  if (!s.syslog.empty()) {
+    syslog_settings sys;
+    sys.target = s.syslog;
+    sys.local_socket = options.syslog_socket;
+    sys.header.hostname = options.hostname.empty() ? host_name() : options.hostname;
+    sys.header.procid = std::to_string(::getpid());
+    out.push_back(std::make_unique<syslog_output>(std::move(sys)));
+  }
+  return out;
 }
 
-void event_log::reopen() {
-  std::lock_guard lock(mutex_);
-  open_locked();
+policy::events_settings file_only(std::string path) {
+  policy::events_settings s;
+  s.file = std::move(path);
+  s.max_file_bytes = 0;
+  s.syslog.clear();
+  return s;
 }
 
-void event_log::write(const boost::json::object& event) {
-  std::string line = boost::json::serialize(event);
-  line += '\n';
-  std::lock_guard lock(mutex_);
-  // O_APPEND: each line lands whole at the end even if another process appends too.
-  const char* data = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // a full disk must not stop mail; the operational log says so
+}  // namespace
+
+event_log::event_log(std::string path) : event_log(file_only(std::move(path))) {}
+
+event_log::event_log(const policy::events_settings& settings, event_log_options options)
+    : path_(settings.file), outputs_(outputs_for(settings, options)) {}
+
+event_log::event_log(std::vector<std::unique_ptr<event_output>> outputs) : outputs_(std::move(outputs)) {}
+
+event_log::~event_log() = default;
+
+void event_log::write(const boost::json::object& event) noexcept {
+  try {
+    const std::string json = boost::json::serialize(event);
+    std::string_view type;
+    if (const auto* t = event.if_contains("eventType"); t && t->is_string()) type = t->get_string();
+    for (auto& output : outputs_) output->write(json, type);
+  } catch (const std::exception& e) {  // serialising ran out of memory: that event is lost
+    try {
+      spdlog::error("event not written: {}", e.what());
+    } catch (...) {
     }
-    data += n;
-    left -= static_cast<std::size_t>(n);
   }
+}
+
+void event_log::reopen() noexcept {
+  for (auto& output : outputs_) output->reopen();
 }
 
 }  // namespace mfrelay::relay

@@ -1,35 +1,49 @@
-// The SIEM event stream: one JSON object per line, appended to a file or
-// written to standard output. Any thread (a mutex orders the lines). Events
-// never carry secrets: callers build them from decisions, not from raw input.
+// The SIEM event stream: one JSON object per event, to a file (a line each,
+// reopened for logrotate, rotated by size), standard output, and/or syslog
+// (RFC 5424). Any thread; write() never throws and never waits on a peer.
+// Events never carry secrets: callers build them from decisions, not raw input.
 #pragma once
 #include <boost/json/object.hpp>
 
-#include <mutex>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "policy/config.hpp"
+#include "relay/events/event_output.hpp"
 
 namespace mfrelay::relay {
 
+struct event_log_options {
+  std::string syslog_socket = "/dev/log";  // where syslog = "local" sends (tests use their own)
+  std::string hostname;                    // syslog HOSTNAME; "" = gethostname()
+};
+
 class event_log {
  public:
-  // "-" = standard output. Creates missing parent folders. Throws on failure.
+  // A file only; "-" = standard output. Creates missing parent folders. Throws on failure.
   explicit event_log(std::string path);
+  // [events]: file ("-" = standard output, "" = none), size rotation, syslog.
+  // Throws when the file cannot be opened or the syslog setting is malformed;
+  // an unreachable syslog is not an error (it is logged and retried).
+  explicit event_log(const policy::events_settings& settings, event_log_options options = {});
+  // Given outputs (tests, or a caller assembling its own).
+  explicit event_log(std::vector<std::unique_ptr<event_output>> outputs);
   ~event_log();
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
 
-  void write(const boost::json::object& event);
+  // To every output. Never throws: an output that fails says so once in the operational log.
+  void write(const boost::json::object& event) noexcept;
 
-  // Opens the path again (after logrotate moved the file away).
-  void reopen();
+  // Opens the file again (after logrotate moved it away: SIGUSR1) and retries failed outputs.
+  void reopen() noexcept;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // the file, "-", or "" without one
 
  private:
-  void open_locked();
-
   std::string path_;
-  std::mutex mutex_;
-  int fd_ = -1;
+  std::vector<std::unique_ptr<event_output>> outputs_;
 };
 
 }  // namespace mfrelay::relay

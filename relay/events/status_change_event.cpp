@@ -8,9 +8,10 @@ namespace mfrelay::relay {
 
 boost::json::object dns_evidence(const dns::dns_check& answers) {
   boost::json::array mx;
-  for (const auto& r : answers.mx.records) mx.push_back(boost::json::string(std::to_string(r.preference) + ' ' + r.exchange));
+  for (const auto& r : answers.mx.records)
+    mx.push_back(boost::json::string(std::to_string(r.preference) + ' ' + policy::printable(r.exchange)));
   boost::json::array txt;
-  for (const auto& t : answers.txt.texts) txt.push_back(boost::json::string(t));
+  for (const auto& t : answers.txt.texts) txt.push_back(boost::json::string(policy::printable(t)));
   return {
       {"mx", {{"outcome", to_string(answers.mx.outcome)}, {"records", std::move(mx)}}},
       {"txt", {{"outcome", to_string(answers.txt.outcome)}, {"records", std::move(txt)}}},

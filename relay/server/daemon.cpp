@@ -12,13 +12,20 @@
 #include <thread>
 #include <vector>
 
+#include "relay/admin/admin_router.hpp"
+#include "relay/admin/http_server.hpp"
 #include "relay/auth/password_verifier.hpp"
+#include "relay/common/async_mutex.hpp"
 #include "relay/common/clock.hpp"
 #include "relay/delivery/delivery_queue.hpp"
 #include "relay/delivery/event_log_observer.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
+#include "relay/notify/notifier.hpp"
+#include "relay/metrics/relay_metrics.hpp"
+#include "relay/server/admin_service.hpp"
 #include "relay/server/live_view.hpp"
+#include "relay/server/policy_watcher.hpp"
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
@@ -37,17 +44,32 @@ class daemon {
   daemon(std::string config_path, policy::config cfg)
       : config_path_(std::move(config_path)),
         store_(prepare_state_dir(cfg)),
-        events_(cfg.events.file),
-        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_),
+        events_(cfg.events),
+        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),
-        services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, {}},
+        services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
-        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg)) {
+        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg)),
+        notifier_(io_.get_executor(), spool_, [this](const envelope& env) { delivery_.enqueue(env); },
+                  notifier_settings_of(cfg)),
+        admin_(io_.get_executor(), admin_pool_.get_executor(), view_, verification_, metrics_,
+               [this](std::string why) { return reload(std::move(why)); }),
+        router_(admin_) {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
+    verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
+    metrics_.auth_failures.add({}, 0);  // present from the first scrape
+    metrics_.scrape_extra = [this] { return scrape(); };
     for (const auto& l : cfg.listeners) listeners_.push_back(std::make_unique<smtp_listener>(io_, l, services_));
+    bool admin_enabled = cfg.admin.enabled;
     view_.set_config(std::make_shared<const policy::config>(std::move(cfg)));
+    if (admin_enabled) {
+      http_ = std::make_unique<http_server>(io_, admin_, [this](http_request r) { return router_.handle(std::move(r)); });
+    }
+    watcher_ = std::make_unique<policy_watcher>(io_, view_.config()->relay.policy_dir, [this] {
+      asio::co_spawn(io_, reload("policy.d changed"), asio::detached);
+    });
   }
 
   int run() {
@@ -58,6 +80,8 @@ class daemon {
     for (auto& l : listeners_) {
       asio::co_spawn(io_, l->accept_loop(), [](std::exception_ptr e) { rethrow_fatal(e, "listener"); });
     }
+    if (http_) http_->start();
+    watcher_->start();
     asio::co_spawn(io_, start(), [](std::exception_ptr e) { rethrow_fatal(e, "start"); });
     asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
     unsigned threads = std::max(2u, std::thread::hardware_concurrency());
@@ -68,11 +92,49 @@ class daemon {
     store_pool_.join();
     spool_pool_.join();
     auth_pool_.join();
+    admin_pool_.join();
     spdlog::info("stopped");
     return 0;
   }
 
  private:
+  // Gauges and counters kept by their owners, read at scrape time.
+  std::vector<std::string> scrape() const {
+    std::vector<std::string> out(1);
+    std::string& text = out[0];
+    render_family(text, "mfrelay_smtp_sessions_open", "SMTP sessions open now.", "gauge",
+                  {{{}, static_cast<double>(services_.counters.active.load())}});
+    render_family(text, "mfrelay_smtp_sessions_total", "SMTP sessions accepted since start.", "counter",
+                  {{{}, static_cast<double>(services_.counters.total.load())}});
+    spool_stats ss = spool_.stats(now());
+    render_family(text, "mfrelay_spool_messages", "Messages in the spool, waiting for delivery.", "gauge",
+                  {{{}, static_cast<double>(ss.depth)}});
+    render_family(text, "mfrelay_spool_oldest_age_seconds", "Age of the oldest message in the spool.", "gauge",
+                  {{{}, std::chrono::duration<double>(ss.oldest_age).count()}});
+    render_family(text, "mfrelay_spool_flushes_total", "Group flushes (one serves many messages).", "counter",
+                  {{{}, static_cast<double>(ss.flushes)}});
+    render_family(text, "mfrelay_spool_quarantined_total", "Damaged spool files moved to quarantine.", "counter",
+                  {{{}, static_cast<double>(ss.quarantined)}});
+    delivery_queue_stats ds = delivery_.stats();
+    render_family(text, "mfrelay_deliveries_total", "Delivery outcomes per recipient since start.", "counter",
+                  {{{{"result", "delivered"}}, static_cast<double>(ds.delivered)},
+                   {{{"result", "deferred"}}, static_cast<double>(ds.deferred)},
+                   {{{"result", "bounced"}}, static_cast<double>(ds.bounced)},
+                   {{{"result", "dropped"}}, static_cast<double>(ds.dropped)}});
+    render_family(text, "mfrelay_delivery_connections", "Connections to the smarthost.", "gauge",
+                  {{{}, static_cast<double>(ds.sessions)}});
+    std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
+    auto cfg = view_.config();
+    for (const auto& row : join_states(*cfg, verification_.recorder().all())) {
+      if (auto status = row.status()) by_state[std::string(to_string(*status))] += 1;
+    }
+    std::vector<sample> states;
+    for (const auto& [state, count] : by_state) states.push_back({{{"state", state}}, count});
+    render_family(text, "mfrelay_identities", "Identities with a custom MAIL FROM domain, by verification state.",
+                  "gauge", states);
+    return out;
+  }
+
   static delivery_queue_settings delivery_settings(const policy::config& cfg) {
     delivery_queue_settings s;
     s.delivery = cfg.delivery;
@@ -104,15 +166,22 @@ class daemon {
 
   asio::awaitable<void> start() {
     co_await verification_.reconcile();
+    admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
   }
 
   asio::awaitable<void> handle_signals() {
     asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
+    signals.add(SIGUSR1);
     for (;;) {
       int signal = co_await signals.async_wait(asio::use_awaitable);
+      if (signal == SIGUSR1) {  // logrotate's postrotate: the event file was moved away
+        events_.reopen();
+        spdlog::info("event log reopened");
+        continue;
+      }
       if (signal == SIGHUP) {
-        co_await reload();
+        co_await reload("SIGHUP");
         continue;
       }
       spdlog::info("signal {}: stopping", signal);
@@ -124,19 +193,26 @@ class daemon {
   // Graceful: no new connections, sessions get a moment to finish their
   // transaction (what they acknowledged is already on disk), then the rest stops.
   asio::awaitable<void> stop() {
+    admin_.set_ready(false);
+    watcher_->stop();
     for (auto& l : listeners_) l->stop();
+    if (http_) co_await http_->shutdown();
     asio::steady_timer wait(io_);
     for (int i = 0; i < 50 && services_.counters.active.load() > 0; ++i) {
       wait.expires_after(std::chrono::milliseconds(100));
       co_await wait.async_wait(asio::use_awaitable);
     }
     co_await verification_.stop();
+    notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
+    co_await notifier_.wait_stopped();
     delivery_.stop();
     co_await delivery_.wait_stopped();
     io_.stop();
   }
 
-  asio::awaitable<void> reload() {
+  // Loads the configuration from disk and applies it; the errors that refused it.
+  asio::awaitable<std::vector<policy::config_error>> reload(std::string why) {
+    auto held = co_await reload_lock_.lock();
     auto result = load_config(config_path_);
     boost::json::array errors;
     for (const auto& e : result.errors) errors.push_back(boost::json::string(to_string(e)));
@@ -146,15 +222,17 @@ class daemon {
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
       co_await verification_.reconcile();
-      spdlog::info("reloaded {}", config_path_);
+      spdlog::info("reloaded {} ({})", config_path_, why);
     }
     events_.write({{"eventType", "ConfigReload"},
                    {"timestamp", iso8601(now())},
                    {"configReload",
                     {{"file", config_path_},
+                     {"trigger", why},
                      {"result", result.ok() ? "applied" : "refused"},
                      {"identities", view_.config()->identities.all().size()},
                      {"errors", std::move(errors)}}}});
+    co_return std::move(result.errors);
   }
 
   std::string config_path_;
@@ -162,7 +240,9 @@ class daemon {
   asio::thread_pool store_pool_{1};
   asio::thread_pool spool_pool_{1};  // group flushes of the spool
   asio::thread_pool auth_pool_{1};   // PBKDF2 for AUTH
+  asio::thread_pool admin_pool_{1};  // policy.d writes for the admin API
   live_view view_;
+  relay_metrics metrics_;
   sqlite_state_store store_;
   event_log events_;
   verification_service verification_;
@@ -172,7 +252,13 @@ class daemon {
   session_services services_;
   event_log_observer delivery_observer_;
   delivery_queue delivery_;
+  notifier notifier_;
   std::vector<std::unique_ptr<smtp_listener>> listeners_;
+  admin_service admin_;
+  admin_router router_;
+  std::unique_ptr<http_server> http_;
+  std::unique_ptr<policy_watcher> watcher_;
+  async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
 };
 
 }  // namespace

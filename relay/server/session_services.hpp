@@ -10,6 +10,7 @@
 
 #include "relay/auth/password_verifier.hpp"
 #include "relay/events/event_log.hpp"
+#include "relay/metrics/relay_metrics.hpp"
 #include "relay/server/live_view.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
@@ -28,6 +29,7 @@ struct session_services {
   password_verifier& passwords;
   boost::asio::ssl::context* tls = nullptr;  // null when no listener uses TLS
   std::function<void(const envelope&)> accepted;  // called once the message is durable
+  relay_metrics& metrics;
   session_counters counters;
 };
 

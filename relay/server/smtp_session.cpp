@@ -125,18 +125,25 @@ class session final : public smtp::session_hooks {
     const policy::user* user = policy::find_user(cfg->users, user_name);
     mail_info mail{now(), "", sender ? sender->str() : "", {}, "", "", "", ""};
     if (!user) {
-      svc_.events.write(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_));
+      rejected(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_), "NotAuthorized");
       return user_gone();
     }
     std::string default_domain = cfg->default_mail_from_domain();
     policy::decision d =
         policy::decide({std::nullopt, sender, user}, {cfg->identities, *states, cfg->relay.region, default_domain});
+    svc_.metrics.decisions.add({std::string(to_string(d.kind)), "mail"});
     if (d.accepted()) return std::nullopt;
-    svc_.events.write(reject_event(mail, &d, d.reply, to_string(d.reason), info_));
+    rejected(reject_event(mail, &d, d.reply, to_string(d.reason), info_), to_string(d.reason));
     return d.reply;
   }
 
  private:
+  // Every refusal of a transaction: one Reject event, one count.
+  void rejected(const boost::json::object& event, std::string_view reason) {
+    svc_.events.write(event);
+    svc_.metrics.transactions.add({"rejected", std::string(reason)});
+  }
+
   static std::string client_address(const asio::ip::tcp::socket& socket) {
     boost::system::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
@@ -224,6 +231,7 @@ class session final : public smtp::session_hooks {
       co_return smtp::session_machine::auth_result::ok;
     }
     svc_.events.write(auth_failure_event(now(), credentials.user, user ? "invalid password" : "unknown user", info_));
+    svc_.metrics.auth_failures.add({});
     co_return smtp::session_machine::auth_result::invalid;
   }
 
@@ -268,10 +276,11 @@ class session final : public smtp::session_hooks {
     mail_info mail = mail_of(envelope);
     if (envelope.rejection) {
       if (writer) writer->abort();
-      svc_.events.write(reject_event(mail, nullptr, *envelope.rejection, "BadMessage", info_));
+      rejected(reject_event(mail, nullptr, *envelope.rejection, "BadMessage", info_), "BadMessage");
       co_return *envelope.rejection;
     }
     if (store_error_ || !writer || !writer->active()) {
+      svc_.metrics.transactions.add({"failed", "Spool"});
       co_return store_error_.value_or(service_failure());
     }
     auto cfg = svc_.view.config();
@@ -279,15 +288,16 @@ class session final : public smtp::session_hooks {
     const policy::user* user = policy::find_user(cfg->users, envelope.user);
     if (!user) {
       writer->abort();
-      svc_.events.write(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_));
+      rejected(reject_event(mail, nullptr, user_gone(), "NotAuthorized", info_), "NotAuthorized");
       co_return user_gone();
     }
     std::string default_domain = cfg->default_mail_from_domain();
     policy::decision d = policy::decide({envelope.from, envelope.sender, user},
                                         {cfg->identities, *states, cfg->relay.region, default_domain});
+    svc_.metrics.decisions.add({std::string(to_string(d.kind)), "data"});
     if (!d.accepted()) {
       writer->abort();
-      svc_.events.write(reject_event(mail, &d, d.reply, to_string(d.reason), info_));
+      rejected(reject_event(mail, &d, d.reply, to_string(d.reason), info_), to_string(d.reason));
       co_return d.reply;
     }
     envelope_record(envelope, mail, d);
@@ -295,8 +305,10 @@ class session final : public smtp::session_hooks {
       co_await svc_.spool.commit(std::move(*writer), spooled_);
     } catch (const spool_error& e) {
       store_failed(e);
+      svc_.metrics.transactions.add({"failed", "Spool"});
       co_return *store_error_;
     }
+    svc_.metrics.transactions.add({"accepted", ""});
     svc_.events.write(send_event(mail, d, spooled_.return_path, info_));
     if (svc_.accepted) svc_.accepted(spooled_);
     co_return smtp::replies::accepted(message_id_);

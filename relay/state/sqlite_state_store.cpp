@@ -103,13 +103,20 @@ policy::spf_status spf_from(const std::string& text) {
 
 sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only) : path_(path) {
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
-    fail("cannot open");
-  sqlite3_busy_timeout(db_, 5000);
-  if (!read_only) {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
-    exec(schema);  // one transaction: a reader sees all of it or none
+  try {
+    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+      fail("cannot open");
+    sqlite3_busy_timeout(db_, 5000);
+    if (!read_only) {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=FULL");
+      exec(schema);  // one transaction: a reader sees all of it or none
+    }
+  } catch (...) {
+    // No destructor runs for a constructor that throws, and even a failed
+    // sqlite3_open_v2 hands back a handle (with its file) that must be closed.
+    sqlite3_close_v2(db_);
+    throw;
   }
 }
 

@@ -8,10 +8,11 @@
 namespace mfrelay::relay {
 
 verification_recorder::verification_recorder(state_store& store, boost::asio::any_io_executor store_executor,
-                                             live_view& view, event_log& events)
+                                             live_view& view, event_log& events, relay_metrics& metrics)
     : store_(store),
       view_(view),
       events_(events),
+      metrics_(metrics),
       commits_(std::move(store_executor), [this](std::vector<batch_item>& batch) { commit(batch); }) {}
 
 void verification_recorder::load(std::vector<stored_state> stored) {
@@ -34,6 +35,7 @@ boost::asio::awaitable<void> verification_recorder::record(const dns::check_repo
     const policy::identity* id = cfg->identities.find(report.identity);
     if (!id || id->mail_from_domain != report.mail_from_domain) co_return;
   }
+  metrics_.dns_checks.add({std::string(to_string(report.answers.mx.outcome)), std::string(to_string(report.evidence.result))});
   state_write w;
   stored_state& c = w.current;
   c.identity = report.identity;
@@ -99,7 +101,9 @@ void verification_recorder::commit(std::vector<batch_item>& batch) {
     const auto& t = *w.transition;
     spdlog::info("MAIL FROM domain {} of {}: {} -> {} ({})", t.mail_from_domain, t.identity,
                  t.from ? to_string(*t.from) : "(new)", to_string(t.to), t.reason);
-    events_.write(status_change_event(t, w.current, cfg->identities.find(t.identity)));
+    auto event = status_change_event(t, w.current, cfg->identities.find(t.identity));
+    events_.write(event);
+    if (on_transition_) on_transition_(event);
   }
 }
 

@@ -5,6 +5,7 @@
 // record()/apply() may be awaited from any executor; current() from any thread.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "dns/verification_sink.hpp"
 #include "relay/common/group_commit.hpp"
 #include "relay/events/event_log.hpp"
+#include "relay/metrics/relay_metrics.hpp"
 #include "relay/server/live_view.hpp"
 #include "relay/state/state_store.hpp"
 
@@ -23,7 +25,7 @@ class verification_recorder final : public dns::verification_sink {
  public:
   // `store_executor` runs the blocking store writes (one thread).
   verification_recorder(state_store& store, boost::asio::any_io_executor store_executor, live_view& view,
-                        event_log& events);
+                        event_log& events, relay_metrics& metrics);
 
   // Before serving: the states loaded from the store; publishes the first snapshot.
   void load(std::vector<stored_state> stored);
@@ -33,6 +35,10 @@ class verification_recorder final : public dns::verification_sink {
   // Writes states that did not come from a check (a new or changed MAIL FROM
   // setting starting at Pending) and forgets identities no longer configured.
   boost::asio::awaitable<void> apply(std::vector<state_write> writes, std::vector<std::string> removed);
+
+  // Called with each MailFromDomainStatusChange event after it is durable and
+  // logged, on the store thread: must return at once (notifier::notify). Set before use.
+  void on_transition(std::function<void(const boost::json::object& event)> hook) { on_transition_ = std::move(hook); }
 
   std::optional<stored_state> current(const std::string& identity) const;
   std::vector<stored_state> all() const;
@@ -47,6 +53,8 @@ class verification_recorder final : public dns::verification_sink {
   state_store& store_;
   live_view& view_;
   event_log& events_;
+  std::function<void(const boost::json::object& event)> on_transition_;
+  relay_metrics& metrics_;
   mutable std::mutex mutex_;
   std::map<std::string, stored_state, std::less<>> mirror_;  // what the store holds
   group_commit<batch_item> commits_;

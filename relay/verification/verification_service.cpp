@@ -26,8 +26,14 @@ dns::verifier_settings settings_of(const policy::config& cfg) {
 }  // namespace
 
 verification_service::verification_service(boost::asio::any_io_executor io, boost::asio::any_io_executor store_executor,
-                                           state_store& store, live_view& view, event_log& events)
-    : io_(io), store_(store), view_(view), recorder_(store, std::move(store_executor), view, events), strand_(io) {}
+                                           state_store& store, live_view& view, event_log& events,
+                                           relay_metrics& metrics)
+    : io_(io),
+      store_(store),
+      view_(view),
+      recorder_(store, std::move(store_executor), view, events, metrics),
+      strand_(io),
+      metrics_(metrics) {}
 
 void verification_service::load() { recorder_.load(store_.load_all()); }
 
@@ -50,7 +56,8 @@ boost::asio::awaitable<void> verification_service::update_targets(std::shared_pt
     resolver_ = std::make_unique<dns::resolver>(strand_,
                                                 dns::resolver_options{cfg->dns.servers, cfg->dns.timeout, cfg->dns.tries});
     checker_ = std::make_unique<dns::resolver_mail_from_checker>(*resolver_);
-    verifier_ = std::make_unique<dns::verifier>(strand_, *checker_, recorder_, settings_of(*cfg), [] { return now(); });
+    timed_ = std::make_unique<timed_checker>(*checker_, metrics_);
+    verifier_ = std::make_unique<dns::verifier>(strand_, *timed_, recorder_, settings_of(*cfg), [] { return now(); });
   }
   verifier_->update_targets(std::move(targets));
   co_return;
@@ -74,6 +81,7 @@ boost::asio::awaitable<void> verification_service::stop_on_strand() {
   resolver_->shutdown();
   co_await verifier_->wait_idle();
   verifier_.reset();
+  timed_.reset();
   checker_.reset();
   resolver_.reset();
 }

@@ -11,6 +11,8 @@
 #include "dns/mail_from_checker.hpp"
 #include "dns/resolver.hpp"
 #include "dns/verifier.hpp"
+#include "relay/metrics/relay_metrics.hpp"
+#include "relay/verification/timed_checker.hpp"
 #include "relay/verification/verification_recorder.hpp"
 
 namespace mfrelay::relay {
@@ -18,7 +20,7 @@ namespace mfrelay::relay {
 class verification_service {
  public:
   verification_service(boost::asio::any_io_executor io, boost::asio::any_io_executor store_executor, state_store& store,
-                       live_view& view, event_log& events);
+                       live_view& view, event_log& events, relay_metrics& metrics);
 
   // Loads the stored states; call before anything reads view.states().
   void load();
@@ -31,6 +33,7 @@ class verification_service {
   boost::asio::awaitable<void> stop();
 
   verification_recorder& recorder() { return recorder_; }
+  const verification_recorder& recorder() const { return recorder_; }
 
  private:
   // These run on strand_, where the resolver and the verifier live.
@@ -45,7 +48,9 @@ class verification_service {
   verification_recorder recorder_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::unique_ptr<dns::resolver> resolver_;
+  relay_metrics& metrics_;
   std::unique_ptr<dns::resolver_mail_from_checker> checker_;
+  std::unique_ptr<timed_checker> timed_;
   std::unique_ptr<dns::verifier> verifier_;
 };
 

@@ -109,8 +109,14 @@ def stop_process(proc, timeout=10):
             proc.wait()
 
 
-def relay_config(test, dns_server=None, identities="", users=None, listeners=None, extra="", verification=None):
-    """Writes conf/mfrelay.toml and conf/policy.d/test.toml under the test's folder; returns the main path."""
+ADMIN_KEY_ID = "AKIAMFRELAYE2ETEST01"
+ADMIN_SECRET = "e2e-secret-access-key-0123456789"
+
+
+def relay_config(test, dns_server=None, identities="", users=None, listeners=None, extra="", verification=None,
+                 admin_keys=True, events_extra=""):
+    """Writes conf/mfrelay.toml and conf/policy.d/test.toml under the test's folder; returns the main path.
+    events_extra: more keys for [events] (a table `extra` cannot reopen), e.g. 'syslog = "udp:127.0.0.1:5514"'."""
     listeners = listeners if listeners is not None else [
         {"name": "local", "address": f"127.0.0.1:{free_port()}", "tls": "none", "auth": "network"}]
     users = users if users is not None else [
@@ -132,7 +138,13 @@ def relay_config(test, dns_server=None, identities="", users=None, listeners=Non
     defaults = {"window": "72h", "pending_interval": "300ms", "success_interval": "300ms", "retry_interval": "300ms"}
     defaults.update(verification)
     lines += [f'{k} = "{v}"' for k, v in defaults.items()]
-    lines += ["", "[events]", 'file = "../var/log/events.jsonl"', "", extra]
+    lines += ["", "[events]", 'file = "../var/log/events.jsonl"', events_extra, ""]
+    # Every test daemon gets its own admin port (the default 8025 would collide).
+    test.admin_port = free_port()
+    lines += ["[admin]", f'address = "127.0.0.1:{test.admin_port}"', ""]
+    if admin_keys:
+        lines += ["[[admin.key]]", f'access_key_id = "{ADMIN_KEY_ID}"', f'secret_access_key = "{ADMIN_SECRET}"', ""]
+    lines.append(extra)
     main = test.write("conf/mfrelay.toml", "\n".join(lines) + "\n")
     test.write("conf/policy.d/test.toml", identities)
     return main

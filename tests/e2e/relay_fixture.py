@@ -20,10 +20,13 @@ SWAKS = "/usr/bin/swaks"
 
 
 class RelayTest(TempDirTest):
-    """Subclasses set `zone_records`, `identities`, and may override `limits`/`extra`."""
+    """Subclasses set `zone_records`, `identities`, and may override `extra_config` (tables appended to the
+    main file), `events_config` (keys added to [events]) and `verification` ([verification] keys)."""
     zone_records = []
     identities = identity("example.com", "mail.example.com")
     extra_config = ""
+    events_config = ""
+    verification = None
     sink_options = ()
 
     def setUp(self):
@@ -44,7 +47,8 @@ class RelayTest(TempDirTest):
                 {"name": "app1", "password_hash": PASSWORD_HASH, "identities": ["example.com"]},
                 {"name": "local-apps", "networks": ["127.0.0.0/8", "::1/128"], "identities": ["*"]},
             ],
-            extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n' + self.extra_config)
+            extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n' + self.extra_config,
+            events_extra=self.events_config, verification=self.verification)
         self.start_relay()
 
     def start_relay(self):

@@ -65,7 +65,8 @@ struct fixture {
   ram_store store{view};
   event_log events{(dir.path() / "events.jsonl").string()};
   boost::asio::thread_pool store_thread{1};
-  verification_recorder recorder{store, store_thread.get_executor(), view, events};
+  relay_metrics metrics;
+  verification_recorder recorder{store, store_thread.get_executor(), view, events, metrics};
   boost::asio::io_context io;
 
   fixture() {

@@ -1,0 +1,56 @@
+// What the admin API may read and change in the running relay. The daemon
+// implements it; the API handlers (SES v1/v2 and mfrelay's own routes) only
+// talk to this interface, so they are unit-tested against a fake. Members may
+// be called from any executor; the awaitables resume on the caller's.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/config.hpp"
+#include "policy/identity.hpp"
+#include "policy/origin.hpp"
+#include "policy/state_snapshot.hpp"
+#include "relay/state/state_store.hpp"
+
+namespace mfrelay::relay {
+
+// One change to the identities in policy.d, as the SES actions express them.
+struct identity_change {
+  enum class kind {
+    create,         // VerifyDomainIdentity / VerifyEmailIdentity / POST v2: add the identity if missing
+    set_mail_from,  // SetIdentityMailFromDomain / PUT .../mail-from
+    remove,         // DeleteIdentity / DELETE v2
+  };
+  kind what = kind::create;
+  std::string identity;                          // normalized (policy::parse_identity_name)
+  std::optional<std::string> mail_from_domain;   // set_mail_from: nullopt or "" disables the custom MAIL FROM
+  std::optional<policy::mx_failure_behavior> behavior;  // set_mail_from: nullopt keeps the current one
+};
+
+class admin_backend {
+ public:
+  virtual ~admin_backend() = default;
+
+  virtual std::shared_ptr<const policy::config> config() const = 0;
+  // The current state of every MAIL FROM domain (as the store holds it).
+  virtual std::vector<stored_state> stored_states() const = 0;
+
+  // Validates the whole policy with the change applied; when valid, writes
+  // policy.d (temporary file, fsync, rename, fsync of the folder) and reloads,
+  // so it takes effect at once. Returns the errors that refused it (nothing is
+  // changed then); empty when applied. Changes are applied one at a time.
+  virtual boost::asio::awaitable<std::vector<policy::config_error>> change(identity_change change) = 0;
+
+  // Checks the identity's MAIL FROM domain now; false when it has none, is unknown or Failed.
+  virtual boost::asio::awaitable<bool> verify_now(std::string identity) = 0;
+
+  // Prometheus text exposition of every metric.
+  virtual std::string metrics_text() const = 0;
+  // True once the relay serves (listeners bound, spool recovered, first reconcile done).
+  virtual bool ready() const = 0;
+};
+
+}  // namespace mfrelay::relay

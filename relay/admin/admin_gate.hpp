@@ -1,0 +1,40 @@
+// One complete admin request after the HTTP checks: public routes (/healthz, /readyz,
+// /metrics), else SigV4, then the SES handler. Called on a connection's strand; the
+// handler resumes there. Requests are client input.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "policy/time.hpp"
+#include "relay/admin/admin_backend.hpp"
+#include "relay/admin/http_message.hpp"
+#include "relay/admin/sigv4.hpp"
+
+namespace mfrelay::relay {
+
+// Serves an authenticated request (http_request::access_key_id is set).
+using http_handler = std::function<boost::asio::awaitable<http_response>(http_request)>;
+
+class admin_gate {
+ public:
+  // `clock` empty: the wall clock. Keys are read from backend.config() for every
+  // request, so a reload adds or revokes them at once.
+  admin_gate(admin_backend& backend, http_handler handler, std::function<policy::timestamp()> clock = {},
+             sigv4_rules rules = {});
+
+  // `request_id` goes into error bodies; `peer` only into the log.
+  boost::asio::awaitable<http_response> serve(http_request request, std::string request_id, std::string peer);
+
+ private:
+  std::optional<http_response> public_route(const http_request& request) const;  // nullopt: not public
+  boost::asio::awaitable<http_response> call_handler(http_request request, std::string request_id);
+
+  admin_backend& backend_;
+  http_handler handler_;
+  std::function<policy::timestamp()> clock_;
+  sigv4_rules rules_;
+};
+
+}  // namespace mfrelay::relay

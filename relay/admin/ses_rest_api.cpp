@@ -1,0 +1,201 @@
+#include "relay/admin/ses_rest_api.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "policy/domain_name.hpp"
+#include "relay/admin/api_error.hpp"
+#include "relay/admin/change_request.hpp"
+#include "relay/admin/aws_error_response.hpp"
+#include "relay/admin/identity_pages.hpp"
+#include "relay/admin/json_response.hpp"
+#include "relay/admin/path_segments.hpp"
+#include "relay/state/state_rows.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+constexpr std::size_t max_page_size = 1000;  // ListEmailIdentities PageSize: 0-1000
+
+std::string_view v2_type(policy::identity_kind kind) {
+  return kind == policy::identity_kind::domain ? "DOMAIN" : "EMAIL_ADDRESS";
+}
+
+std::string_view v2_behavior(policy::mx_failure_behavior behavior) {
+  return behavior == policy::mx_failure_behavior::reject_message ? "REJECT_MESSAGE" : "USE_DEFAULT_VALUE";
+}
+
+// mfrelay does not sign with DKIM; the shape is there for clients that expect it.
+boost::json::object dkim_attributes() {
+  return {{"SigningEnabled", false}, {"Status", "NOT_STARTED"}, {"Tokens", boost::json::array{}}};
+}
+
+policy::identity_name parse_name(const std::string& text) {
+  auto parsed = policy::parse_identity_name(text);
+  if (!parsed.value) throw api_error(400, "BadRequestException", parsed.error);
+  return *parsed.value;
+}
+
+boost::json::object parse_body(const std::string& body) {
+  if (body.empty()) return {};
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) throw api_error(400, "SerializationException", "The request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) throw api_error(400, "SerializationException", "The request body must be a JSON object.");
+  return std::move(v.as_object());
+}
+
+// A member that must be a string when present; nullopt when absent or null.
+std::optional<std::string> string_member(const boost::json::object& body, std::string_view name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_string())
+    throw api_error(400, "SerializationException", std::string(name) + " must be a JSON string.");
+  return std::string(it->value().as_string());
+}
+
+[[noreturn]] void not_found(const std::string& what) { throw api_error(404, "NotFoundException", what); }
+
+}  // namespace
+
+boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& request, std::string request_id) {
+  std::optional<api_error> failure;
+  try {
+    const std::vector<std::string> s = path_segments(request.target.empty() ? request.path : request.target);
+    const std::string& m = request.method;
+    bool identities = s.size() >= 3 && s[0] == "v2" && s[1] == "email" && s[2] == "identities";
+    if (identities && s.size() == 3 && m == "GET") co_return list_identities(request);
+    if (identities && s.size() == 3 && m == "POST") co_return co_await create_identity(request);
+    if (identities && s.size() == 4 && m == "GET") co_return get_identity(s[3]);
+    if (identities && s.size() == 4 && m == "DELETE") co_return co_await delete_identity(s[3]);
+    if (identities && s.size() == 5 && s[4] == "mail-from" && m == "PUT")
+      co_return co_await put_mail_from(s[3], request);
+    throw api_error(404, "UnknownOperationException", "No SES v2 operation is " + m + " " + request.path);
+  } catch (const api_error& e) {
+    failure = e;
+  }
+  co_return aws_error_response(aws_error_shape::rest_json, failure->status, failure->code, failure->what(), request_id);
+}
+
+http_response ses_rest_api::get_identity(const std::string& given) const {
+  policy::identity_name name = parse_name(given);
+  auto cfg = backend_.config();
+  const policy::identity* id = cfg->identities.find(name.name);
+  if (!id) not_found("Identity " + given + " does not exist.");
+
+  boost::json::object mail_from;
+  if (id->has_mail_from()) {
+    std::optional<stored_state> stored;
+    for (auto& s : backend_.stored_states()) {
+      if (s.identity == id->name && s.mail_from_domain == id->mail_from_domain) stored = std::move(s);
+    }
+    identity_status row{id, std::move(stored)};
+    mail_from["MailFromDomain"] = id->mail_from_domain;
+    mail_from["MailFromDomainStatus"] = policy::to_v2_string(*row.status());
+  }
+  // With no MAIL FROM domain, SES returns only the behavior.
+  mail_from["BehaviorOnMxFailure"] = v2_behavior(id->behavior);
+
+  return json_response(boost::json::object{
+      {"IdentityType", v2_type(id->kind)},
+      {"FeedbackForwardingStatus", true},
+      {"VerifiedForSendingStatus", true},  // declared by the operator: verified
+      {"DkimAttributes", dkim_attributes()},
+      {"MailFromAttributes", std::move(mail_from)},
+      {"Policies", boost::json::object{}},
+      {"Tags", boost::json::array{}},
+      {"VerificationStatus", "SUCCESS"},
+  });
+}
+
+http_response ses_rest_api::list_identities(const http_request& request) const {
+  std::size_t page_size = max_page_size;
+  if (auto it = request.query.find("PageSize"); it != request.query.end()) {
+    const std::string& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), page_size);
+    if (ec != std::errc() || end != text.data() + text.size() || page_size > max_page_size)
+      throw api_error(400, "BadRequestException", "PageSize must be an integer from 0 to 1000, not " + text + ".");
+    if (page_size == 0) page_size = max_page_size;
+  }
+  std::string token;
+  if (auto it = request.query.find("NextToken"); it != request.query.end()) token = it->second;
+  auto cfg = backend_.config();
+  auto page = page_identities(cfg->identities, std::nullopt, page_size, token);
+  if (!page) throw api_error(400, "BadRequestException", "The NextToken is not one ListEmailIdentities returned.");
+
+  boost::json::array items;
+  for (const auto* id : page->items) {
+    items.push_back(boost::json::object{{"IdentityType", v2_type(id->kind)},
+                                        {"IdentityName", id->name},
+                                        {"SendingEnabled", true},
+                                        {"VerificationStatus", "SUCCESS"}});
+  }
+  boost::json::object out{{"EmailIdentities", std::move(items)}};
+  if (!page->next_token.empty()) out["NextToken"] = page->next_token;
+  return json_response(out);
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::create_identity(const http_request& request) {
+  boost::json::object body = parse_body(request.body);
+  auto given = string_member(body, "EmailIdentity");
+  if (!given || given->empty())
+    throw api_error(400, "BadRequestException",
+                    "1 validation error detected: Value null at 'emailIdentity' failed to satisfy constraint: "
+                    "Member must not be null");
+  if (body.contains("DkimSigningAttributes"))
+    throw api_error(400, "BadRequestException", "mfrelay does not sign with DKIM: DkimSigningAttributes is not supported.");
+  if (auto set = string_member(body, "ConfigurationSetName"); set && !set->empty())
+    not_found("Configuration set " + *set + " does not exist.");
+  // Tags are accepted and not kept: policy.d has no place for them.
+
+  policy::identity_name name = parse_name(*given);
+  if (backend_.config()->identities.find(name.name))
+    throw api_error(400, "AlreadyExistsException", "Email identity " + *given + " already exist.");
+  identity_change change;
+  change.what = identity_change::kind::create;
+  change.identity = name.name;
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+
+  co_return json_response(boost::json::object{{"IdentityType", v2_type(name.kind)},
+                                              {"VerifiedForSendingStatus", true},
+                                              {"DkimAttributes", dkim_attributes()}});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::delete_identity(const std::string& given) {
+  policy::identity_name name = parse_name(given);
+  if (!backend_.config()->identities.find(name.name)) not_found("Email identity " + given + " does not exist.");
+  identity_change change;
+  change.what = identity_change::kind::remove;
+  change.identity = name.name;
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+  co_return json_response(boost::json::object{});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::put_mail_from(const std::string& given,
+                                                                  const http_request& request) {
+  policy::identity_name name = parse_name(given);
+  boost::json::object body = parse_body(request.body);
+  auto mail_from = string_member(body, "MailFromDomain");
+  std::optional<policy::mx_failure_behavior> behavior;
+  if (auto text = string_member(body, "BehaviorOnMxFailure")) {
+    if (*text == "USE_DEFAULT_VALUE") behavior = policy::mx_failure_behavior::use_default_value;
+    else if (*text == "REJECT_MESSAGE") behavior = policy::mx_failure_behavior::reject_message;
+    else
+      throw api_error(400, "BadRequestException",
+                      "1 validation error detected: Value '" + *text +
+                          "' at 'behaviorOnMxFailure' failed to satisfy constraint: Member must satisfy enum value "
+                          "set: [REJECT_MESSAGE, USE_DEFAULT_VALUE]");
+  }
+  if (!backend_.config()->identities.find(name.name)) not_found("Identity " + given + " does not exist.");
+
+  identity_change change;
+  change.what = identity_change::kind::set_mail_from;
+  change.identity = name.name;
+  change.mail_from_domain = policy::normalize_domain(mail_from.value_or(""));
+  // Without a MAIL FROM domain, SES reports USE_DEFAULT_VALUE: the setting goes with it.
+  change.behavior = change.mail_from_domain->empty() ? policy::mx_failure_behavior::use_default_value : behavior;
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+  co_return json_response(boost::json::object{});
+}
+
+}  // namespace mfrelay::relay

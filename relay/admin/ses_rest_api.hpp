@@ -1,0 +1,34 @@
+// SES API v2 (REST + JSON) under /v2/email/identities, for `aws sesv2`, boto3, Terraform.
+// No state but the backend reference: any executor, concurrent calls fine.
+// The whole request (path, query, JSON body) is client input, authenticated by SigV4.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <string>
+
+#include "relay/admin/admin_backend.hpp"
+#include "relay/admin/http_message.hpp"
+
+namespace mfrelay::relay {
+
+// PutEmailIdentityMailFromAttributes, GetEmailIdentity, ListEmailIdentities,
+// CreateEmailIdentity, DeleteEmailIdentity; rest-json errors (status,
+// `x-amzn-ErrorType`, {"message"}).
+class ses_rest_api {
+ public:
+  explicit ses_rest_api(admin_backend& backend) : backend_(backend) {}
+
+  // The identity is read from the still-encoded request.target (falling back
+  // to request.path), so an address holding an encoded '/' stays one segment.
+  boost::asio::awaitable<http_response> handle(const http_request& request, std::string request_id);
+
+ private:
+  http_response get_identity(const std::string& given) const;
+  http_response list_identities(const http_request& request) const;
+  boost::asio::awaitable<http_response> create_identity(const http_request& request);
+  boost::asio::awaitable<http_response> delete_identity(const std::string& given);
+  boost::asio::awaitable<http_response> put_mail_from(const std::string& given, const http_request& request);
+
+  admin_backend& backend_;
+};
+
+}  // namespace mfrelay::relay

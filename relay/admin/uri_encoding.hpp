@@ -1,0 +1,28 @@
+// Percent-encoding as SigV4 and the SES query protocol use it: AWS's unreserved
+// set (A-Z a-z 0-9 - _ . ~), upper-case hex, and botocore's dot-segment removal.
+// Pure functions, any thread. Every input is client-controlled bytes; nothing here fails.
+#pragma once
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace mfrelay::relay {
+
+// Encodes every byte outside the unreserved set as %XX (upper case); '/' is kept
+// when `keep_slash` (for paths).
+std::string uri_encode(std::string_view text, bool keep_slash = false);
+
+// Decodes %XX; a '%' not followed by two hex digits stays as it is (as Python's
+// unquote does). `plus_is_space` for form bodies and query strings.
+std::string percent_decode(std::string_view text, bool plus_is_space = false);
+
+// "a=1&b=2&b" -> {a:1, b:2, b:""}, keys and values decoded ('+' is a space, as
+// in application/x-www-form-urlencoded). Empty pieces are skipped.
+std::multimap<std::string, std::string> parse_query(std::string_view query);
+
+// RFC 3986 remove_dot_segments as botocore does it for SigV4: "." and ".." are
+// resolved and empty segments ("//") dropped; a trailing '/' is kept when
+// anything remains. "" -> "/".
+std::string remove_dot_segments(std::string_view path);
+
+}  // namespace mfrelay::relay

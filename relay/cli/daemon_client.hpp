@@ -1,0 +1,25 @@
+// How `mfrelay status`, `explain` and `verify` reach the running daemon: a
+// SigV4-signed call to its admin API ([admin] address, first [[admin.key]]).
+// Main thread only (blocking). The answer is parsed as JSON.
+#pragma once
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+
+#include "policy/config.hpp"
+
+namespace mfrelay::relay {
+
+struct daemon_answer {
+  std::optional<boost::json::value> json;  // the body, when the daemon answered 2xx with JSON
+  std::string error;                       // why not: unreachable, no key, an HTTP error body
+  bool reached = false;                    // the daemon answered at all (then `error` is its own)
+};
+
+// `target`: path and query, already percent-encoded.
+daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target);
+
+// RFC 3986 percent-encoding of a query value.
+std::string query_escape(const std::string& value);
+
+}  // namespace mfrelay::relay

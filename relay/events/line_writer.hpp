@@ -1,0 +1,25 @@
+// Appends one event line to a descriptor: the JSON and a newline in one write
+// where the kernel allows, short writes and EINTR continued, SIGPIPE never
+// raised. One caller at a time (its owner holds a lock). The bytes are opaque.
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+namespace mfrelay::relay {
+
+class line_writer {
+ public:
+  struct result {
+    int error = 0;          // errno of the failure, 0 on success
+    std::size_t bytes = 0;  // written, even when it failed midway
+  };
+
+  result write(int fd, std::string_view json);
+
+ private:
+  // The last line stopped midway (disk full): the next starts on a fresh line,
+  // so one damaged line does not take the next one with it.
+  bool broken_ = false;
+};
+
+}  // namespace mfrelay::relay

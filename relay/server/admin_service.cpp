@@ -1,0 +1,76 @@
+#include "relay/server/admin_service.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "relay/admin/policy_writer.hpp"
+#include "relay/common/clock.hpp"
+
+namespace mfrelay::relay {
+namespace asio = boost::asio;
+
+admin_service::admin_service(asio::any_io_executor io, asio::any_io_executor worker, live_view& view,
+                             verification_service& verification, const relay_metrics& metrics, reload_function reload)
+    : worker_(std::move(worker)),
+      view_(view),
+      verification_(verification),
+      metrics_(metrics),
+      reload_(std::move(reload)),
+      lock_(std::move(io)) {}
+
+asio::awaitable<std::vector<policy::config_error>> admin_service::change(identity_change change) {
+  auto held = co_await lock_.lock();
+
+  std::vector<policy::config_error> errors =
+      co_await asio::co_spawn(worker_, plan_and_write(change), asio::use_awaitable);
+  if (!errors.empty()) co_return errors;
+  co_await restart_if_failed(change);
+  errors = co_await reload_("admin API");
+  co_return errors;
+}
+
+asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write(identity_change change) {
+  auto cfg = view_.config();
+  policy_write_plan plan = plan_policy_write(*cfg, change);
+  if (!plan.errors.empty() || plan.writes.empty()) co_return plan.errors;
+  std::vector<policy::config_error> errors = check_files_unchanged(*cfg, plan.writes);
+  if (!errors.empty()) co_return errors;
+  policy::config next = planned_config(*cfg, plan.writes, errors);
+  if (errors.empty()) errors = policy::validate_config(next);
+  if (!errors.empty()) co_return errors;  // refused: nothing written
+  try {
+    write_policy_files(plan.writes);
+  } catch (const std::exception& e) {
+    spdlog::error("admin API: cannot write policy.d: {}", e.what());
+    co_return std::vector<policy::config_error>{{{cfg->relay.policy_dir, 0, 0}, std::string("cannot write: ") + e.what()}};
+  }
+  for (const auto& w : plan.writes) spdlog::info("admin API wrote {}", w.path);
+  co_return errors;
+}
+
+asio::awaitable<void> admin_service::restart_if_failed(const identity_change& change) {
+  if (change.what != identity_change::kind::set_mail_from || !change.mail_from_domain ||
+      change.mail_from_domain->empty())
+    co_return;
+  auto current = verification_.recorder().current(change.identity);
+  if (!current || current->mail_from_domain != *change.mail_from_domain ||
+      current->state.status != policy::mail_from_status::failed)
+    co_return;
+  state_write w;
+  w.current = *current;
+  w.current.state = policy::initial_state(now());
+  w.current.reason = "waiting for the first check";
+  w.transition = state_transition{change.identity,   *change.mail_from_domain, policy::mail_from_status::failed,
+                                  w.current.state.status, w.current.state.since,     "MAIL FROM domain set again",
+                                  {}};
+  std::vector<state_write> writes;
+  writes.push_back(std::move(w));
+  co_await verification_.recorder().apply(std::move(writes), {});
+}
+
+asio::awaitable<bool> admin_service::verify_now(std::string identity) {
+  co_return co_await verification_.check_now(std::move(identity));
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,52 @@
+// The daemon's side of the admin API (admin_backend): reads the live view and
+// states, and applies identity changes one at a time: plan the policy.d
+// rewrite, validate the whole configuration with it, write the files durably
+// (on a worker thread), then reload as SIGHUP does. Awaitable from any
+// executor. The changes come from authenticated admin clients.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <atomic>
+#include <functional>
+
+#include "relay/admin/admin_backend.hpp"
+#include "relay/common/async_mutex.hpp"
+#include "relay/metrics/relay_metrics.hpp"
+#include "relay/server/live_view.hpp"
+#include "relay/verification/verification_service.hpp"
+
+namespace mfrelay::relay {
+
+class admin_service final : public admin_backend {
+ public:
+  // `reload` loads policy from disk and applies it (the SIGHUP path); it
+  // returns the errors that refused it.
+  using reload_function = std::function<boost::asio::awaitable<std::vector<policy::config_error>>(std::string why)>;
+
+  admin_service(boost::asio::any_io_executor io, boost::asio::any_io_executor worker, live_view& view,
+                verification_service& verification, const relay_metrics& metrics, reload_function reload);
+
+  std::shared_ptr<const policy::config> config() const override { return view_.config(); }
+  std::vector<stored_state> stored_states() const override { return verification_.recorder().all(); }
+  boost::asio::awaitable<std::vector<policy::config_error>> change(identity_change change) override;
+  boost::asio::awaitable<bool> verify_now(std::string identity) override;
+  std::string metrics_text() const override { return render_metrics(metrics_); }
+  bool ready() const override { return ready_.load(); }
+
+  void set_ready(bool ready) { ready_.store(ready); }
+
+ private:
+  // Runs on the worker: blocking file reads and writes.
+  boost::asio::awaitable<std::vector<policy::config_error>> plan_and_write(identity_change change);
+  // A Failed MAIL FROM domain set again restarts at Pending (SES: "restart the setup process").
+  boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
+
+  boost::asio::any_io_executor worker_;
+  live_view& view_;
+  verification_service& verification_;
+  const relay_metrics& metrics_;
+  reload_function reload_;
+  std::atomic<bool> ready_{false};
+  async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
+};
+
+}  // namespace mfrelay::relay

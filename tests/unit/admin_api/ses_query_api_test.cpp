@@ -1,0 +1,359 @@
+// SES v1 (query protocol) actions against a fake backend: the exact XML
+// botocore's query parser reads (element names from
+// botocore/data/ses/2010-12-01/service-2.json: <Action>Response, <Action>Result,
+// map entries as <entry><key/><value/></entry>, lists as <member>), and SES's
+// error codes and messages.
+#include <doctest/doctest.h>
+
+#include "fake_backend.hpp"
+#include "relay/admin/aws_error_response.hpp"
+#include "relay/admin/ses_query_api.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+using namespace test;
+
+const std::string xml_head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+// The whole success document for `action` with `result` inside <ActionResult>.
+std::string ok_xml(const std::string& action, const std::string& result) {
+  return xml_head + "<" + action + "Response xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">" + result +
+         "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + action + "Response>\n";
+}
+
+struct fixture {
+  fake_backend backend;
+  ses_query_api api{backend};
+
+  http_response call(const std::string& body) {
+    http_request request = form_post(body);
+    return run(api.handle(request, "req-1"));
+  }
+  // Checks a v1 error: HTTP status, <Type>Sender, the code and the message
+  // (given as plain text; it is compared XML-escaped).
+  void check_error(const http_response& r, const std::string& code, const std::string& message, int status = 400) {
+    CHECK(r.status == status);
+    CHECK(r.content_type == "text/xml");
+    INFO(r.body);
+    CHECK(r.body.find("<ErrorResponse xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">") != std::string::npos);
+    CHECK(r.body.find("<Type>Sender</Type>") != std::string::npos);
+    CHECK(r.body.find("<Code>" + code + "</Code>") != std::string::npos);
+    CHECK(r.body.find("<Message>" + xml_escape(message) + "</Message>") != std::string::npos);
+    CHECK(r.body.find("<RequestId>req-1</RequestId>") != std::string::npos);
+  }
+};
+
+constexpr std::string_view v = "&Version=2010-12-01";
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: known identities as map entries, unknown ones left out") {
+  backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+                "&Identities.member.1=example.com&Identities.member.2=billing%40example.com"
+                "&Identities.member.3=unknown.net&Identities.member.4=other.org&Identities.member.5=not%20valid");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "text/xml");
+  CHECK(r.body ==
+        ok_xml("GetIdentityMailFromDomainAttributes",
+               "<GetIdentityMailFromDomainAttributesResult><MailFromDomainAttributes>"
+               "<entry><key>example.com</key><value><MailFromDomain>mail.example.com</MailFromDomain>"
+               "<MailFromDomainStatus>Success</MailFromDomainStatus>"
+               "<BehaviorOnMXFailure>UseDefaultValue</BehaviorOnMXFailure></value></entry>"
+               // Never checked: a new setting is Pending.
+               "<entry><key>billing@example.com</key><value><MailFromDomain>bounce.example.com</MailFromDomain>"
+               "<MailFromDomainStatus>Pending</MailFromDomainStatus>"
+               "<BehaviorOnMXFailure>RejectMessage</BehaviorOnMXFailure></value></entry>"
+               // No MAIL FROM domain: SES returns only the behavior.
+               "<entry><key>other.org</key><value><BehaviorOnMXFailure>UseDefaultValue</BehaviorOnMXFailure>"
+               "</value></entry>"
+               "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
+}
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: each status, members in numeric order, keys as asked") {
+  backend.set_state("example.com", "mail.example.com", policy::mail_from_status::temporary_failure, 1000);
+  backend.set_state("billing@example.com", "bounce.example.com", policy::mail_from_status::failed, 1000);
+  // Member 10 comes after member 2; the key is the name as the client wrote it.
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+                "&Identities.member.10=Example.COM&Identities.member.2=billing%40example.com");
+  CHECK(r.body ==
+        ok_xml("GetIdentityMailFromDomainAttributes",
+               "<GetIdentityMailFromDomainAttributesResult><MailFromDomainAttributes>"
+               "<entry><key>billing@example.com</key><value><MailFromDomain>bounce.example.com</MailFromDomain>"
+               "<MailFromDomainStatus>Failed</MailFromDomainStatus>"
+               "<BehaviorOnMXFailure>RejectMessage</BehaviorOnMXFailure></value></entry>"
+               "<entry><key>Example.COM</key><value><MailFromDomain>mail.example.com</MailFromDomain>"
+               "<MailFromDomainStatus>TemporaryFailure</MailFromDomainStatus>"
+               "<BehaviorOnMXFailure>UseDefaultValue</BehaviorOnMXFailure></value></entry>"
+               "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
+}
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: a state stored for an earlier domain counts as Pending") {
+  backend.set_state("example.com", "old.example.com", policy::mail_from_status::success, 1000);
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities.member.1=example.com");
+  CHECK(r.body.find("<MailFromDomainStatus>Pending</MailFromDomainStatus>") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: empty list, missing list, more than 100") {
+  // botocore sends an empty list as "Identities=".
+  auto empty = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities=");
+  CHECK(empty.body == ok_xml("GetIdentityMailFromDomainAttributes",
+                             "<GetIdentityMailFromDomainAttributesResult><MailFromDomainAttributes>"
+                             "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
+
+  check_error(call("Action=GetIdentityMailFromDomainAttributes" + std::string(v)), "MissingParameter",
+              "The request must contain the parameter Identities.");
+
+  std::string body = "Action=GetIdentityMailFromDomainAttributes" + std::string(v);
+  for (int i = 1; i <= 100; ++i) body += "&Identities.member." + std::to_string(i) + "=example.com";
+  CHECK(call(body).status == 200);
+  body += "&Identities.member.101=example.com";
+  check_error(call(body), "InvalidParameterValue", "Identities may name at most 100 identities, not 101.");
+}
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityVerificationAttributes: declared identities are Success, domains with a token") {
+  auto r = call("Action=GetIdentityVerificationAttributes" + std::string(v) +
+                "&Identities.member.1=example.com&Identities.member.2=billing%40example.com"
+                "&Identities.member.3=unknown.net");
+  CHECK(r.body == ok_xml("GetIdentityVerificationAttributes",
+                         "<GetIdentityVerificationAttributesResult><VerificationAttributes>"
+                         "<entry><key>example.com</key><value><VerificationStatus>Success</VerificationStatus>"
+                         "<VerificationToken>" + verification_token("example.com") + "</VerificationToken></value></entry>"
+                         "<entry><key>billing@example.com</key><value><VerificationStatus>Success</VerificationStatus>"
+                         "</value></entry>"
+                         "</VerificationAttributes></GetIdentityVerificationAttributesResult>"));
+  check_error(call("Action=GetIdentityVerificationAttributes" + std::string(v)), "MissingParameter",
+              "The request must contain the parameter Identities.");
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: sets the domain and behavior through the backend") {
+  auto r = call("Action=SetIdentityMailFromDomain" + std::string(v) +
+                "&Identity=other.org&MailFromDomain=Bounce.Other.ORG.&BehaviorOnMXFailure=RejectMessage");
+  CHECK(r.status == 200);
+  CHECK(r.body == ok_xml("SetIdentityMailFromDomain", "<SetIdentityMailFromDomainResult/>"));
+  REQUIRE(backend.changes.size() == 1);
+  const identity_change& c = backend.changes[0];
+  CHECK(c.what == identity_change::kind::set_mail_from);
+  CHECK(c.identity == "other.org");
+  CHECK(c.mail_from_domain == "bounce.other.org");
+  CHECK(c.behavior == policy::mx_failure_behavior::reject_message);
+  const policy::identity* id = backend.cfg->identities.find("other.org");
+  REQUIRE(id);
+  CHECK(id->mail_from_domain == "bounce.other.org");
+  CHECK(id->behavior == policy::mx_failure_behavior::reject_message);
+  // The operator's file is rewritten, nothing else.
+  REQUIRE(backend.writes.size() == 1);
+  CHECK(backend.writes[0].path == example_file);
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailure the current behavior stays") {
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) +
+             "&Identity=billing%40example.com&MailFromDomain=mail.example.com")
+            .status == 200);
+  REQUIRE(backend.changes.size() == 1);
+  CHECK_FALSE(backend.changes[0].behavior.has_value());
+  const policy::identity* id = backend.cfg->identities.find("billing@example.com");
+  CHECK(id->mail_from_domain == "mail.example.com");
+  CHECK(id->behavior == policy::mx_failure_behavior::reject_message);
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without MailFromDomain it disables the custom MAIL FROM") {
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) + "&Identity=billing%40example.com").status == 200);
+  REQUIRE(backend.changes.size() == 1);
+  CHECK(backend.changes[0].mail_from_domain == "");
+  // As SES then reports it: UseDefaultValue.
+  CHECK(backend.changes[0].behavior == policy::mx_failure_behavior::use_default_value);
+  const policy::identity* id = backend.cfg->identities.find("billing@example.com");
+  CHECK_FALSE(id->has_mail_from());
+  CHECK(id->behavior == policy::mx_failure_behavior::use_default_value);
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+                "&Identities.member.1=billing%40example.com");
+  CHECK(r.body.find("<value><BehaviorOnMXFailure>UseDefaultValue</BehaviorOnMXFailure></value>") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: SES's refusals, and nothing changes") {
+  const std::string set = "Action=SetIdentityMailFromDomain" + std::string(v);
+  check_error(call(set + "&Identity=example.com&MailFromDomain=mail.other.org"), "InvalidParameterValue",
+              "Provided MAIL-FROM domain <mail.other.org> is not subdomain of the domain of the identity "
+              "<example.com>.");
+  check_error(call(set + "&Identity=billing%40example.com&MailFromDomain=example.com"), "InvalidParameterValue",
+              "Provided MAIL-FROM domain <example.com> is not subdomain of the domain of the identity "
+              "<billing@example.com>.");
+  check_error(call(set + "&Identity=example.com&MailFromDomain=-bad.example.com"), "InvalidParameterValue",
+              "MAIL FROM domain <-bad.example.com> is not a valid hostname: label '-bad' starts or ends with '-'");
+  auto itself = call(set + "&Identity=example.com&MailFromDomain=news.example.com");
+  check_error(itself, "InvalidParameterValue",
+              "MAIL FROM domain news.example.com is itself a sending identity (declared at " + example_file +
+                  ":12:1); it must be a domain that sends no mail, as it receives the feedback");
+  check_error(call(set + "&Identity=unknown.net&MailFromDomain=mail.unknown.net"), "InvalidParameterValue",
+              "Identity <unknown.net> does not exist.");
+  check_error(call(set + "&Identity=ex%20ample.com"), "InvalidParameterValue",
+              "'ex ample.com' is not a valid domain: label 'ex ample' has a character other than letters, digits and '-'");
+  check_error(call(set + "&Identity=example.com&MailFromDomain=mail.example.com&BehaviorOnMXFailure=REJECT_MESSAGE"),
+              "ValidationError",
+              "1 validation error detected: Value 'REJECT_MESSAGE' at 'behaviorOnMXFailure' "
+              "failed to satisfy constraint: Member must satisfy enum value set: [RejectMessage, UseDefaultValue]");
+  check_error(call(set + "&MailFromDomain=mail.example.com"), "MissingParameter",
+              "The request must contain the parameter Identity.");
+  CHECK(backend.changes.empty());
+  CHECK(backend.cfg->identities.find("example.com")->mail_from_domain == "mail.example.com");
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the daemon's refusal is InvalidParameterValue with its reasons") {
+  backend.refuse = {{{example_file, 3, 1}, "the policy would not load"}, {{}, "and another reason"}};
+  check_error(call("Action=SetIdentityMailFromDomain" + std::string(v) +
+                   "&Identity=example.com&MailFromDomain=bounce.example.com"),
+              "InvalidParameterValue", example_file + ":3:1: the policy would not load; and another reason");
+}
+
+TEST_CASE_FIXTURE(fixture, "ListIdentities: every identity in name order, by type, in pages") {
+  auto all = call("Action=ListIdentities" + std::string(v));
+  CHECK(all.body == ok_xml("ListIdentities",
+                           "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
+                           "<member>example.com</member><member>news.example.com</member><member>other.org</member>"
+                           "</Identities></ListIdentitiesResult>"));
+  auto domains = call("Action=ListIdentities" + std::string(v) + "&IdentityType=Domain");
+  CHECK(domains.body == ok_xml("ListIdentities",
+                               "<ListIdentitiesResult><Identities><member>example.com</member>"
+                               "<member>news.example.com</member><member>other.org</member>"
+                               "</Identities></ListIdentitiesResult>"));
+  auto addresses = call("Action=ListIdentities" + std::string(v) + "&IdentityType=EmailAddress");
+  CHECK(addresses.body == ok_xml("ListIdentities",
+                                 "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
+                                 "</Identities></ListIdentitiesResult>"));
+
+  // Pages of 3: the token leads to the rest.
+  auto first = call("Action=ListIdentities" + std::string(v) + "&MaxItems=3");
+  CHECK(first.body == ok_xml("ListIdentities",
+                             "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
+                             "<member>example.com</member><member>news.example.com</member></Identities>"
+                             "<NextToken>b3RoZXIub3Jn</NextToken></ListIdentitiesResult>"));
+  // b3RoZXIub3Jn is base64("other.org"), the next page's first name.
+  auto second = call("Action=ListIdentities" + std::string(v) + "&MaxItems=3&NextToken=b3RoZXIub3Jn");
+  CHECK(second.body == ok_xml("ListIdentities",
+                              "<ListIdentitiesResult><Identities><member>other.org</member></Identities>"
+                              "</ListIdentitiesResult>"));
+  // A token whose identity was deleted meanwhile still leads to the next name
+  // (ZXhhbXBsZS5uZXQ= is base64("example.net")).
+  auto after = call("Action=ListIdentities" + std::string(v) + "&NextToken=ZXhhbXBsZS5uZXQ%3D");
+  CHECK(after.body == ok_xml("ListIdentities",
+                             "<ListIdentitiesResult><Identities><member>news.example.com</member>"
+                             "<member>other.org</member></Identities></ListIdentitiesResult>"));
+}
+
+TEST_CASE_FIXTURE(fixture, "ListIdentities: refusals") {
+  check_error(call("Action=ListIdentities" + std::string(v) + "&IdentityType=Address"), "ValidationError",
+              "1 validation error detected: Value 'Address' at 'identityType' failed to satisfy "
+              "constraint: Member must satisfy enum value set: [EmailAddress, Domain]");
+  check_error(call("Action=ListIdentities" + std::string(v) + "&MaxItems=0"), "InvalidParameterValue",
+              "MaxItems must be an integer from 1 to 1000, not 0.");
+  check_error(call("Action=ListIdentities" + std::string(v) + "&MaxItems=1001"), "InvalidParameterValue",
+              "MaxItems must be an integer from 1 to 1000, not 1001.");
+  check_error(call("Action=ListIdentities" + std::string(v) + "&NextToken=%21%21"), "InvalidParameterValue",
+              "The NextToken is not one ListIdentities returned.");
+}
+
+TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: adds the domain to admin-api.toml and returns its token") {
+  auto r = call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=New.Example.NET");
+  CHECK(r.status == 200);
+  const std::string token = verification_token("new.example.net");
+  CHECK(token.size() == 44);
+  CHECK(r.body == ok_xml("VerifyDomainIdentity", "<VerifyDomainIdentityResult><VerificationToken>" + token +
+                                                     "</VerificationToken></VerifyDomainIdentityResult>"));
+  REQUIRE(backend.changes.size() == 1);
+  CHECK(backend.changes[0].what == identity_change::kind::create);
+  CHECK(backend.changes[0].identity == "new.example.net");
+  REQUIRE(backend.writes.size() == 1);
+  CHECK(backend.writes[0].path == admin_file);
+  const policy::identity* id = backend.cfg->identities.find("new.example.net");
+  REQUIRE(id);
+  CHECK(id->kind == policy::identity_kind::domain);
+  CHECK(id->where.file == admin_file);
+
+  // Again: nothing to change, the same token.
+  auto again = call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=new.example.net");
+  CHECK(again.body == r.body);
+  CHECK(backend.changes.size() == 1);
+  CHECK(verification_token("other.example") != token);
+}
+
+TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: refusals") {
+  const std::string verify = "Action=VerifyDomainIdentity" + std::string(v);
+  check_error(call(verify + "&Domain=a%40example.com"), "InvalidParameterValue",
+              "Domain <a@example.com> is an email address: verify it with VerifyEmailIdentity.");
+  check_error(call(verify + "&Domain=localhost"), "InvalidParameterValue",
+              "'localhost' is not a valid domain: it has a single label");
+  // A MAIL FROM domain receives feedback and must not send.
+  check_error(call(verify + "&Domain=mail.example.com"), "InvalidParameterValue",
+              "MAIL FROM domain mail.example.com is itself a sending identity (declared at this request); it must "
+              "be a domain that sends no mail, as it receives the feedback");
+  check_error(call(verify), "MissingParameter", "The request must contain the parameter Domain.");
+  CHECK(backend.changes.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: adds the address; a domain is refused") {
+  auto r = call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=Alerts%40Example.ORG");
+  CHECK(r.body == ok_xml("VerifyEmailIdentity", "<VerifyEmailIdentityResult/>"));
+  const policy::identity* id = backend.cfg->identities.find("Alerts@example.org");
+  REQUIRE(id);
+  CHECK(id->kind == policy::identity_kind::email_address);
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=example.org"),
+              "InvalidParameterValue", "EmailAddress <example.org> is a domain: verify it with VerifyDomainIdentity.");
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=a%40%40b"), "InvalidParameterValue",
+              "'a@@b' is not a valid email address");
+}
+
+TEST_CASE_FIXTURE(fixture, "DeleteIdentity: removes a declared identity; an unknown one is no error") {
+  auto r = call("Action=DeleteIdentity" + std::string(v) + "&Identity=other.org");
+  CHECK(r.body == ok_xml("DeleteIdentity", "<DeleteIdentityResult/>"));
+  CHECK_FALSE(backend.cfg->identities.find("other.org"));
+  REQUIRE(backend.writes.size() == 1);
+  CHECK(backend.writes[0].path == example_file);
+  CHECK(backend.writes[0].text.find("other.org") == std::string::npos);
+
+  auto unknown = call("Action=DeleteIdentity" + std::string(v) + "&Identity=unknown.net");
+  CHECK(unknown.body == ok_xml("DeleteIdentity", "<DeleteIdentityResult/>"));
+  CHECK(backend.changes.size() == 1);
+  check_error(call("Action=DeleteIdentity" + std::string(v) + "&Identity=a%40%40b"), "InvalidParameterValue",
+              "'a@@b' is not a valid email address");
+}
+
+TEST_CASE_FIXTURE(fixture, "DeleteIdentity: an identity a user needs is refused by the daemon's validation") {
+  auto cfg = std::make_shared<policy::config>(*backend.cfg);
+  cfg->users[0].identities = {"other.org"};
+  backend.cfg = cfg;
+  check_error(call("Action=DeleteIdentity" + std::string(v) + "&Identity=other.org"), "InvalidParameterValue",
+              "user 'apps' may send as 'other.org', which is not a declared identity");
+  CHECK(backend.cfg->identities.find("other.org"));
+}
+
+TEST_CASE_FIXTURE(fixture, "Action, Version and the body: InvalidAction, MissingAction, NoSuchVersion") {
+  check_error(call("Action=SendEmail" + std::string(v)), "InvalidAction",
+              "Could not find operation SendEmail for version 2010-12-01.");
+  check_error(call("Version=2010-12-01"), "MissingAction", "The request must contain the parameter Action.");
+  check_error(call("Action=ListIdentities&Version=2019-09-27"), "NoSuchVersion",
+              "The requested version (2019-09-27) of service AmazonSimpleEmailService does not exist.");
+  check_error(call("Action=ListIdentities"), "MissingParameter", "The request must contain the parameter Version.");
+
+  // Parameters may also come in the query string (GET /?Action=...).
+  http_request get;
+  get.method = "GET";
+  get.target = "/?Action=ListIdentities&Version=2010-12-01&IdentityType=EmailAddress";
+  get.path = "/";
+  get.query = {{"Action", "ListIdentities"}, {"Version", "2010-12-01"}, {"IdentityType", "EmailAddress"}};
+  auto r = run(api.handle(get, "req-1"));
+  CHECK(r.body.find("<member>billing@example.com</member></Identities>") != std::string::npos);
+
+  http_request json = form_post("{}");
+  json.headers["content-type"] = "application/json";
+  check_error(run(api.handle(json, "req-1")), "InvalidParameterValue",
+              "The request body must be application/x-www-form-urlencoded, not application/json.");
+}
+
+TEST_CASE_FIXTURE(fixture, "client text in errors is escaped, control characters replaced, so the XML parses") {
+  auto r = call("Action=%3Cx%3E%01" + std::string(v));
+  check_error(r, "InvalidAction", "Could not find operation <x>\xEF\xBF\xBD for version 2010-12-01.");
+  CHECK(r.body.find('\x01') == std::string::npos);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay

@@ -1,0 +1,61 @@
+// The descriptor output (standard output): whole lines to a pipe; a reader that
+// went away costs events and one report, not the process (no SIGPIPE); the
+// output works again, and says so, once the descriptor does.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "log_capture.hpp"
+#include "relay/events/fd_output.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+struct pipe_pair {
+  int read = -1, write = -1;
+  pipe_pair() {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    read = fds[0];
+    write = fds[1];
+  }
+  ~pipe_pair() {
+    if (read >= 0) ::close(read);
+    if (write >= 0) ::close(write);
+  }
+  std::string drain() const {
+    std::string out(4096, '\0');
+    ssize_t n = ::read(read, out.data(), out.size());
+    out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return out;
+  }
+};
+
+TEST_CASE("fd output: one line per event") {
+  pipe_pair p;
+  fd_output out(p.write, "test pipe");
+  out.write(R"({"eventType":"Send"})", "Send");
+  out.write(R"({"eventType":"Delivery"})", "Delivery");
+  CHECK(p.drain() == "{\"eventType\":\"Send\"}\n{\"eventType\":\"Delivery\"}\n");
+}
+
+TEST_CASE("fd output: a closed pipe loses events without SIGPIPE, reports once, and recovers") {
+  test::log_capture log;
+  pipe_pair p;
+  fd_output out(p.write, "test pipe");
+  ::close(p.read);
+  p.read = -1;
+  for (int i = 0; i < 3; ++i) out.write(R"({"eventType":"Send"})", "Send");  // would kill the test on SIGPIPE
+  CHECK(log.count("event output test pipe: write: Broken pipe") == 1);
+
+  pipe_pair fresh;
+  REQUIRE(::dup2(fresh.write, p.write) == p.write);  // the same descriptor number works again
+  out.write(R"({"eventType":"Delivery"})", "Delivery");
+  CHECK(fresh.drain() == "{\"eventType\":\"Delivery\"}\n");
+  CHECK(log.count("event output test pipe works again (3 failures meanwhile)") == 1);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay
