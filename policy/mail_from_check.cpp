@@ -52,12 +52,12 @@ void judge_spf(const txt_answer& txt, std::string_view include, mail_from_eviden
   for (auto term : terms(spf[0])) {
     if (normalize_domain(term) == wanted || normalize_domain(term) == "+" + wanted) {
       out.spf = spf_status::ok;
-      out.spf_reason = std::string(spf[0]);
+      out.spf_reason = printable(spf[0]);
       return;
     }
   }
   out.spf = spf_status::wrong;
-  out.spf_reason = "\"" + std::string(spf[0]) + "\" lacks " + wanted;
+  out.spf_reason = "\"" + printable(spf[0]) + "\" lacks " + wanted;
 }
 
 }  // namespace
@@ -89,7 +89,24 @@ std::string describe(const std::vector<mx_record>& records) {
   std::string out;
   for (const auto& r : records) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(r.preference) + ' ' + r.exchange;
+    out += std::to_string(r.preference) + ' ' + printable(r.exchange);
+  }
+  return out;
+}
+
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f && b != '\\') {
+      out += c;
+    } else {
+      out += "\\x";
+      out += hex[b >> 4];
+      out += hex[b & 0xf];
+    }
   }
   return out;
 }
@@ -113,7 +130,7 @@ mail_from_evidence evaluate_mail_from(const mx_answer& mx, const txt_answer& txt
     out.reason = std::to_string(mx.records.size()) + " MX records (exactly one is required): " + describe(mx.records);
   } else if (normalize_domain(mx.records[0].exchange) != expected) {
     out.result = check_result::fail;
-    out.reason = "the MX points to " + normalize_domain(mx.records[0].exchange) + ", not " + expected;
+    out.reason = "the MX points to " + printable(normalize_domain(mx.records[0].exchange)) + ", not " + expected;
   } else {
     out.result = check_result::pass;
     out.reason = "exactly one MX: " + describe(mx.records);

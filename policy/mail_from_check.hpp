@@ -49,4 +49,9 @@ mail_from_evidence evaluate_mail_from(const mx_answer& mx, const txt_answer& txt
 // "10 feedback-smtp.us-west-2.amazonses.com, 20 other.example" for events and status.
 std::string describe(const std::vector<mx_record>& records);
 
+// DNS text as it may be shown and logged: printable ASCII kept, every other
+// octet (control characters, bytes of any 8-bit encoding) written as \xNN,
+// so an answer can never inject lines or invalid UTF-8 into events.
+std::string printable(std::string_view text);
+
 }  // namespace mfrelay::policy

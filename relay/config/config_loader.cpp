@@ -245,7 +245,7 @@ config_load_result load_config(const fs::path& main_file) {
   cfg.main_file = file;
 
   std::string text;
-  if (!read_text_file(main_file, text, errors)) return result;
+  if (!read_text_file(main_file, text, errors) || !toml_text_supported(text, file, errors)) return result;
   toml::parse_result parsed = toml::parse(text, file);
   if (!parsed) {
     errors.push_back({to_origin(parsed.error().source(), file), std::string(parsed.error().description())});

@@ -52,6 +52,7 @@ bool read_text_file(const std::filesystem::path& path, std::string& out, std::ve
 
 void load_policy_text(std::string_view text, const std::string& file, policy::identity_table& identities,
                       std::vector<policy::config_error>& errors) {
+  if (!toml_text_supported(text, file, errors)) return;
   toml::parse_result parsed = toml::parse(text, file);
   if (!parsed) {
     errors.push_back({to_origin(parsed.error().source(), file), std::string(parsed.error().description())});

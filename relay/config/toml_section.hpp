@@ -12,6 +12,12 @@
 #include <vector>
 
 #define TOML_EXCEPTIONS 0
+// toml++ 3.3 asserts parser preconditions that malformed text can break ("[\n",
+// "[[[1]]]": upstream PR #301); without NDEBUG that aborts the process instead
+// of reporting a parse error. The code after each assertion handles the case
+// (release builds rely on it), so its assertions stay off in every build. This
+// header is the project's only way into toml++, so every user sees the same.
+#define TOML_ASSERT(expr) static_cast<void>(0)
 #include <toml++/toml.h>
 
 #include "policy/host_port.hpp"
@@ -21,6 +27,17 @@
 namespace mfrelay::relay {
 
 policy::origin to_origin(const toml::source_region& region, const std::string& file);
+
+// Call before toml::parse: false, with an error at the character's
+// line:col, when `text` holds what toml++ 3.3 cannot be given safely. Asked
+// whether some non-ASCII characters (U+00A1..U+0499 among them) are whitespace,
+// it reaches __builtin_unreachable: undefined behaviour (upstream issues #190,
+// #295). It asks of every character outside strings and comments, where TOML
+// allows no non-ASCII anyway, and after a backslash in a multi-line basic
+// string, so those are refused, as is any non-ASCII character after a syntax
+// error (toml++ would stop there; the check cannot follow further). Strings and
+// comments may hold any UTF-8; a leading byte order mark stays allowed.
+bool toml_text_supported(std::string_view text, const std::string& file, std::vector<policy::config_error>& errors);
 
 class toml_section {
  public:

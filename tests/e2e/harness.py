@@ -5,6 +5,7 @@ Every test runs against real peers on loopback only (127.0.0.1 / ::1) and
 cleans up what it started.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -61,8 +62,26 @@ def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
     raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+# What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print when
+# they find something (only a `scripts/test --sanitize` build has them).
+SANITIZER_REPORT = re.compile(r"==\d+==ERROR: \w+Sanitizer|^\S+:\d+:\d+: runtime error: |SUMMARY: \w+Sanitizer",
+                              re.MULTILINE)
+
+
+def sanitizer_report(text):
+    """The sanitizer report in a process's output, from its first line, or None."""
+    m = SANITIZER_REPORT.search(text)
+    return text[text.rfind("\n", 0, m.start()) + 1:][:20000] if m else None
+
+
 def run_mfrelay(*args, input=None, check=False, timeout=60):
-    return subprocess.run([MFRELAY, *args], input=input, capture_output=True, text=True, timeout=timeout, check=check)
+    r = subprocess.run([MFRELAY, *args], input=input, capture_output=True, text=True, timeout=timeout)
+    report = sanitizer_report(r.stderr)
+    if report:
+        raise AssertionError(f"mfrelay {' '.join(args)}: sanitizer report:\n{report}")
+    if check:
+        r.check_returncode()
+    return r
 
 
 class TempDirTest(unittest.TestCase):
@@ -75,10 +94,22 @@ class TempDirTest(unittest.TestCase):
     def tearDown(self):
         for proc in reversed(self.processes):
             stop_process(proc)
+        # A sanitized daemon that found a bug aborts (or, for a leak, reports at exit):
+        # its log says so, and the test fails even when everything else passed.
+        reports = []
+        for proc in self.processes:
+            if not hasattr(proc, "log_path"):
+                continue  # started by the test itself, output not kept
+            with open(proc.log_path, errors="replace") as f:
+                report = sanitizer_report(f.read())
+            if report:
+                reports.append(f"{' '.join(proc.args)} ({proc.log_path}):\n{report}")
         if os.environ.get("MFRELAY_KEEP_TMP"):
             print(f"kept {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if reports:
+            self.fail("sanitizer report:\n" + "\n".join(reports))
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
