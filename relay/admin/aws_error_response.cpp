@@ -3,28 +3,14 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "relay/admin/xml_writer.hpp"
+
 namespace mfrelay::relay {
 
 aws_error_shape error_shape_for(std::string_view path) {
   if (path == "/") return aws_error_shape::query_xml;
   if (path.substr(0, 4) == "/v2/") return aws_error_shape::rest_json;
   return aws_error_shape::plain_json;
-}
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
 }
 
 http_response aws_error_response(aws_error_shape shape, int status, std::string_view code, std::string_view message,

@@ -23,7 +23,4 @@ aws_error_shape error_shape_for(std::string_view path);
 http_response aws_error_response(aws_error_shape shape, int status, std::string_view code, std::string_view message,
                                  std::string_view request_id);
 
-// XML character data and attribute values: & < > " ' escaped.
-std::string xml_escape(std::string_view text);
-
 }  // namespace mfrelay::relay

@@ -4,7 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,6 +18,7 @@
 #include <exception>
 
 #include "relay/common/clock.hpp"
+#include "relay/common/endpoint_lookup.hpp"
 
 namespace mfrelay::relay {
 
@@ -89,13 +89,6 @@ std::optional<parsed_url> parse_url(std::string_view url, std::string& why) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
-}
-
 http_client_result failure(std::string error) {
   http_client_result r;
   r.error = std::move(error);
@@ -107,38 +100,13 @@ std::string describe(const error_code& ec) {
   return ec.message();
 }
 
-// Cancels a name lookup when its deadline passes; holds the resolver weakly, as
-// the timer may fire after the lookup finished and the resolver is gone.
-struct cancel_lookup {
-  std::weak_ptr<tcp::resolver> resolver;
-  void operator()(error_code ec) const {
-    if (ec) return;
-    if (auto r = resolver.lock()) r->cancel();
-  }
-};
-
 asio::awaitable<http_client_result> exchange(http_client_request request, parsed_url url) {
   auto executor = co_await asio::this_coro::executor;
   auto deadline = std::chrono::steady_clock::now() + request.timeout;
 
   std::vector<tcp::endpoint> endpoints;
-  error_code ec;
-  asio::ip::address literal = asio::ip::make_address(url.host, ec);
-  if (!ec) {
-    endpoints.emplace_back(literal, url.port);
-  } else {
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    asio::steady_timer guard(executor);
-    guard.expires_at(deadline);
-    cancel_lookup on_expiry;
-    on_expiry.resolver = resolver;
-    guard.async_wait(on_expiry);
-    std::string port = std::to_string(url.port);
-    auto [resolve_ec, results] = co_await resolver->async_resolve(url.host, port, use_tuple);
-    guard.cancel();
-    if (resolve_ec) co_return failure("cannot resolve " + url.host + ": " + describe(resolve_ec));
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  }
+  error_code lookup_ec = co_await lookup_endpoints(executor, url.host, url.port, deadline, endpoints);
+  if (lookup_ec) co_return failure("cannot resolve " + url.host + ": " + describe(lookup_ec));
 
   beast::tcp_stream stream(executor);
   stream.expires_at(deadline);

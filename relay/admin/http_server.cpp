@@ -26,6 +26,7 @@
 #include <stdexcept>
 
 #include "relay/admin/aws_error_response.hpp"
+#include "relay/admin/http_message.hpp"
 #include "relay/admin/request_id.hpp"
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/common/clock.hpp"
@@ -48,13 +49,6 @@ tcp::endpoint resolve_endpoint(const policy::host_port& address) {
   if (!ec) return {ip, address.port};
   if (address.host == "localhost") return {asio::ip::address_v4::loopback(), address.port};
   throw std::runtime_error("[admin] address " + address.str() + ": the host must be an IP address or localhost");
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
 }
 
 // RFC 9110 IMF-fixdate: "Thu, 26 Nov 2026 07:38:29 GMT". SDKs that correct clock

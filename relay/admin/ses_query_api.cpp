@@ -168,7 +168,7 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
     failure = e;
   }
   co_return aws_error_response(aws_error_shape::query_xml, failure->status, failure->code,
-                               xml_printable(failure->what()), request_id);
+                               failure->what(), request_id);
 }
 
 boost::asio::awaitable<http_response> ses_query_api::set_identity_mail_from_domain(const params& p,

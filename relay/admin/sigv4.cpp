@@ -255,18 +255,11 @@ std::string sigv4_canonical_query(std::string_view target) {
   if (q == std::string_view::npos) return {};
   std::string_view query = target.substr(q + 1);
   std::vector<std::pair<std::string, std::string>> pairs;
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view piece = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (piece.empty()) continue;
-    std::size_t eq = piece.find('=');
-    std::string_view key = piece.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
-    // Decoded and encoded again with the unreserved set: what a conforming client
-    // sent is unchanged by this, and '+' stays a literal plus (%2B), as SigV4 says.
+  // Decoded and encoded again with the unreserved set: what a conforming client
+  // sent is unchanged by this, and '+' stays a literal plus (%2B), as SigV4 says.
+  for_each_query_pair(query, [&](std::string_view key, std::string_view value) {
     pairs.emplace_back(uri_encode(percent_decode(key)), uri_encode(percent_decode(value)));
-  }
+  });
   std::sort(pairs.begin(), pairs.end());
   std::string out;
   for (const auto& [key, value] : pairs) {
@@ -366,10 +359,7 @@ sigv4_verdict verify_sigv4(const http_request& request, const std::vector<policy
                   "x-amz-content-sha256 '" + std::string(value.substr(0, 40)) +
                       "' is not accepted: the body must be signed (send its SHA-256, or leave the header out).",
                   auth->access_key_id);
-    std::string lowered(value);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
-    if (lowered != body_hash)
+    if (lower(value) != body_hash)
       return fail(sigv4_status::payload_mismatch,
                   "The provided 'x-amz-content-sha256' header does not match what was computed.",
                   auth->access_key_id);

@@ -57,16 +57,9 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
 
 std::multimap<std::string, std::string> parse_query(std::string_view query) {
   std::multimap<std::string, std::string> out;
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view piece = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (piece.empty()) continue;
-    std::size_t eq = piece.find('=');
-    std::string_view key = piece.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
+  for_each_query_pair(query, [&](std::string_view key, std::string_view value) {
     out.emplace(percent_decode(key, true), percent_decode(value, true));
-  }
+  });
   return out;
 }
 

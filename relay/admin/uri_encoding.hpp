@@ -16,6 +16,20 @@ std::string uri_encode(std::string_view text, bool keep_slash = false);
 // unquote does). `plus_is_space` for form bodies and query strings.
 std::string percent_decode(std::string_view text, bool plus_is_space = false);
 
+// Calls visit(key, value) for each piece of "a=1&b=2&b" in order ("a","1"),
+// ("b","2"), ("b",""), raw (not decoded). Empty pieces are skipped.
+template <class Visit>
+void for_each_query_pair(std::string_view query, Visit&& visit) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view piece = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (piece.empty()) continue;
+    std::size_t eq = piece.find('=');
+    visit(piece.substr(0, eq), eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1));
+  }
+}
+
 // "a=1&b=2&b" -> {a:1, b:2, b:""}, keys and values decoded ('+' is a space, as
 // in application/x-www-form-urlencoded). Empty pieces are skipped.
 std::multimap<std::string, std::string> parse_query(std::string_view query);

@@ -1,9 +1,8 @@
 #include "relay/admin/xml_writer.hpp"
 
 namespace mfrelay::relay {
-namespace {
 
-std::string escape_text(std::string_view text) {
+std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -22,24 +21,11 @@ std::string escape_text(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-std::string xml_printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    bool control = (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
-    if (control) out += "\xEF\xBF\xBD";
-    else out += c;
-  }
-  return out;
-}
-
 xml_writer::xml_writer(std::string_view root, std::string_view xmlns) {
   out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";
   out_ += root;
   out_ += " xmlns=\"";
-  out_ += escape_text(xmlns);
+  out_ += xml_escape(xmlns);
   out_ += "\">";
   open_.emplace_back(root);
 }
@@ -63,7 +49,7 @@ xml_writer& xml_writer::element(std::string_view name, std::string_view text) {
   out_ += '<';
   out_ += name;
   out_ += '>';
-  out_ += escape_text(text);
+  out_ += xml_escape(text);
   out_ += "</";
   out_ += name;
   out_ += '>';

@@ -8,9 +8,10 @@
 
 namespace mfrelay::relay {
 
-// `text` with the control characters XML 1.0 cannot carry in any form (all
-// below 0x20 but tab, LF and CR, and DEL) replaced by U+FFFD; not escaped.
-std::string xml_printable(std::string_view text);
+// XML character data and attribute values: & < > " ' escaped, and the control
+// characters XML 1.0 cannot carry in any form (all below 0x20 but tab, LF and
+// CR, and DEL) replaced by U+FFFD.
+std::string xml_escape(std::string_view text);
 
 class xml_writer {
  public:

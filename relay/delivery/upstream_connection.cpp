@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "relay/common/endpoint_lookup.hpp"
 #include "relay/delivery/reply_parser.hpp"
 
 namespace mfrelay::relay {
@@ -27,16 +27,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// Cancels a name lookup when its deadline passes. Holds the resolver weakly: the
-// timer's handler may run after the lookup completed and the resolver is gone.
-struct cancel_lookup {
-  std::weak_ptr<tcp::resolver> resolver;
-  void operator()(error_code ec) const {
-    if (ec) return;
-    if (auto r = resolver.lock()) r->cancel();
-  }
-};
 
 }  // namespace
 
@@ -78,26 +68,10 @@ asio::awaitable<error_code> upstream_connection::connect(policy::host_port serve
   in_.clear();
   remote_ip_.clear();
 
-  error_code ec;
   std::vector<tcp::endpoint> endpoints;
-  asio::ip::address literal = asio::ip::make_address(server.host, ec);
-  if (!ec) {
-    endpoints.emplace_back(literal, server.port);
-  } else {
-    // getaddrinfo runs on Asio's resolver thread; a timer bounds it (cancel() ends the wait).
-    auto resolver = std::make_shared<tcp::resolver>(ex_);
-    asio::steady_timer deadline(ex_);
-    deadline.expires_after(timeout);
-    cancel_lookup on_expiry;
-    on_expiry.resolver = resolver;
-    deadline.async_wait(on_expiry);
-    std::string port = std::to_string(server.port);
-    auto [resolve_ec, results] = co_await resolver->async_resolve(server.host, port, use_tuple);
-    deadline.cancel();
-    if (resolve_ec)
-      co_return resolve_ec == asio::error::operation_aborted ? error_code(beast::error::timeout) : resolve_ec;
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  }
+  error_code lookup_ec =
+      co_await lookup_endpoints(ex_, server.host, server.port, std::chrono::steady_clock::now() + timeout, endpoints);
+  if (lookup_ec) co_return lookup_ec;
 
   streams_->plain->expires_after(timeout);
   auto [connect_ec, endpoint] = co_await streams_->plain->async_connect(endpoints, use_tuple);

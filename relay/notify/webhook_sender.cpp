@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "relay/common/endpoint_lookup.hpp"
+
 namespace mfrelay::relay {
 
 namespace asio = boost::asio;
@@ -23,15 +25,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t max_response_body = 64 * 1024;
-
-// Cancels a name lookup when its deadline passes; the resolver may be gone by then.
-struct cancel_lookup {
-  std::weak_ptr<tcp::resolver> resolver;
-  void operator()(error_code ec) const {
-    if (ec) return;
-    if (auto r = resolver.lock()) r->cancel();
-  }
-};
 
 }  // namespace
 
@@ -86,24 +79,10 @@ asio::awaitable<bool> webhook_sender::post(std::string body) {
 asio::awaitable<std::string> webhook_sender::attempt(const std::string& body) {
   const auto& server = url_.server;
   std::vector<tcp::endpoint> endpoints;
-  error_code ec;
-  asio::ip::address literal = asio::ip::make_address(server.host, ec);
-  if (!ec) {
-    endpoints.emplace_back(literal, server.port);
-  } else {
-    resolver_ = std::make_shared<tcp::resolver>(ex_);
-    asio::steady_timer deadline(ex_);
-    deadline.expires_after(settings_.timeout);
-    cancel_lookup on_expiry;
-    on_expiry.resolver = resolver_;
-    deadline.async_wait(on_expiry);
-    const std::string port = std::to_string(server.port);
-    auto [resolve_ec, results] = co_await resolver_->async_resolve(server.host, port, use_tuple);
-    deadline.cancel();
-    resolver_.reset();
-    if (resolve_ec) co_return "cannot resolve " + server.host + ": " + resolve_ec.message();
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  }
+  error_code lookup_ec = co_await lookup_endpoints(ex_, server.host, server.port,
+                                                   std::chrono::steady_clock::now() + settings_.timeout, endpoints,
+                                                   &resolver_);
+  if (lookup_ec) co_return "cannot resolve " + server.host + ": " + lookup_ec.message();
   if (cancelled_) co_return "cancelled";
 
   stream_.emplace(ex_);

@@ -28,7 +28,7 @@ TEST_CASE("xml_writer nests, escapes, and replaces what XML cannot carry") {
   CHECK(w.finish() ==
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<R xmlns=\"urn:x\"><A><B>x&lt;y &amp; &apos;z&apos; "
         "&quot;q&quot;&gt;</B><C/></A><D>a\xEF\xBF\xBD" "b\tc\xEF\xBF\xBD</D><E></E></R>\n");
-  CHECK(xml_printable(std::string("a\x02z\n", 4)) == "a\xEF\xBF\xBDz\n");
+  CHECK(xml_escape(std::string("a\x02z\n<", 5)) == "a\xEF\xBF\xBDz\n&lt;");
 }
 
 TEST_CASE("page_identities: name order, kinds, page boundaries, tokens") {
