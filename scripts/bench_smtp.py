@@ -29,70 +29,19 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from harness import free_port, stop_process, wait_for_port  # noqa: E402
-from knot import Knot  # noqa: E402
+from bench_common import MFRELAY, Workspace, cpu_seconds, peak_rss_kib, proc_stat
+from harness import free_port, stop_process, wait_for_port  # tests/e2e, on sys.path through bench_common
+from knot import Knot
 
-BUILD = os.environ.get("MFRELAY_BUILD_DIR", os.path.join(ROOT, "build"))
-MFRELAY = os.path.join(BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD), "relay", "mfrelay")
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
 POSTFIX = "/usr/sbin/postfix"
 FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
 SENDER = "app@bench.test"
 BOUNCE = "bounce@bounce.bench.test"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-class Workspace:
-    """The temp folder and the processes started in it (what tests/e2e/knot.py expects of a test)."""
-
-    def __init__(self, parent=None):
-        self.dir = tempfile.mkdtemp(prefix="mfrelay-bench-smtp-", dir=parent)
-        os.chmod(self.dir, 0o755)  # Postfix's and smtp-sink's unprivileged users must reach their folders
-        self.processes = []
-
-    def path(self, *parts):
-        return os.path.join(self.dir, *parts)
-
-    def write(self, relative, text):
-        full = self.path(relative)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
-            f.write(text)
-        return full
-
-    def start(self, argv, **kwargs):
-        log = open(self.path(os.path.basename(argv[0]) + f"-{len(self.processes)}.log"), "w")
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-        log.close()
-        proc.log_path = log.name
-        self.processes.append(proc)
-        return proc
-
-    def close(self, keep=False):
-        for proc in reversed(self.processes):
-            stop_process(proc)
-        if not keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---- measurements ------------------------------------------------------------------
-
-
-def proc_stat(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()
-
-
-def cpu_seconds(pid, children=False):
-    """utime + stime of pid; with children, also of its reaped children (cutime + cstime)."""
-    fields = proc_stat(pid)
-    ticks = int(fields[11]) + int(fields[12])
-    if children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / CLK_TCK
 
 
 def tree_cpu_seconds(root_pid):
@@ -113,11 +62,6 @@ def tree_cpu_seconds(root_pid):
             continue
         todo += kids.get(pid, [])
     return total
-
-
-def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
 
 
 def start_sink(ws, name, n=None):
@@ -391,7 +335,7 @@ def measure(args, parent, runs):
     expected = {"mfrelay": "<ID@mail.bench.test>", "postfix": f"<{BOUNCE}>"}
     ok = True
     for round_ in range(args.rounds):
-        ws = Workspace(parent)
+        ws = Workspace("mfrelay-bench-smtp-", parent)
         try:
             r = run_direct(ws, args)
         finally:
@@ -400,7 +344,7 @@ def measure(args, parent, runs):
         print(f"  direct:  smtp-source -> smtp-sink, no relay: {n / r['accepted']:6.0f} msg/s "
               f"({r['accepted']:6.2f} s), the load generator's ceiling right now", flush=True)
         for name in ("mfrelay", "postfix") if round_ % 2 == 0 else ("postfix", "mfrelay"):
-            ws = Workspace(parent)
+            ws = Workspace("mfrelay-bench-smtp-", parent)
             try:
                 r = (run_mfrelay if name == "mfrelay" else run_postfix)(ws, args)
             finally:

@@ -11,24 +11,10 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from harness import free_port, free_udp_tcp_port, stop_process  # noqa: E402
+from bench_common import MFRELAY, cpu_seconds, peak_rss_kib
+from harness import free_port, free_udp_tcp_port, stop_process  # tests/e2e, on sys.path through bench_common
 
-MFRELAY = os.path.join(os.environ.get("MFRELAY_BUILD_DIR", os.path.join(ROOT, "build")), "relay", "mfrelay")
 FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-
-def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
 
 
 def main():

@@ -4,6 +4,7 @@ folders, loopback ports, and processes that are always stopped.
 Every test runs against real peers on loopback only (127.0.0.1 / ::1) and
 cleans up what it started.
 """
+import json
 import os
 import re
 import shutil
@@ -84,32 +85,10 @@ def run_mfrelay(*args, input=None, check=False, timeout=60):
     return r
 
 
-class TempDirTest(unittest.TestCase):
-    """A test case with a fresh temporary folder and a list of processes stopped on tear-down."""
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="mfrelay-e2e-")
-        self.processes = []
-
-    def tearDown(self):
-        for proc in reversed(self.processes):
-            stop_process(proc)
-        # A sanitized daemon that found a bug aborts (or, for a leak, reports at exit):
-        # its log says so, and the test fails even when everything else passed.
-        reports = []
-        for proc in self.processes:
-            if not hasattr(proc, "log_path"):
-                continue  # started by the test itself, output not kept
-            with open(proc.log_path, errors="replace") as f:
-                report = sanitizer_report(f.read())
-            if report:
-                reports.append(f"{' '.join(proc.args)} ({proc.log_path}):\n{report}")
-        if os.environ.get("MFRELAY_KEEP_TMP"):
-            print(f"kept {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
-        if reports:
-            self.fail("sanitizer report:\n" + "\n".join(reports))
+class ProcessFolder:
+    """A folder of one's own (`self.dir`) and the processes started in it (`self.processes`), each
+    writing its output to a log file there. What Knot and Sink expect of their owner: TempDirTest
+    here, the scripts/bench_* workspaces (scripts/bench_common.py)."""
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -129,6 +108,38 @@ class TempDirTest(unittest.TestCase):
         self.processes.append(proc)
         return proc
 
+    def stop_processes(self):
+        """Stops them all, the last started first."""
+        for proc in reversed(self.processes):
+            stop_process(proc)
+
+
+class TempDirTest(ProcessFolder, unittest.TestCase):
+    """A test case with a fresh temporary folder and a list of processes stopped on tear-down."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mfrelay-e2e-")
+        self.processes = []
+
+    def tearDown(self):
+        self.stop_processes()
+        # A sanitized daemon that found a bug aborts (or, for a leak, reports at exit):
+        # its log says so, and the test fails even when everything else passed.
+        reports = []
+        for proc in self.processes:
+            if not hasattr(proc, "log_path"):
+                continue  # started by the test itself, output not kept
+            with open(proc.log_path, errors="replace") as f:
+                report = sanitizer_report(f.read())
+            if report:
+                reports.append(f"{' '.join(proc.args)} ({proc.log_path}):\n{report}")
+        if os.environ.get("MFRELAY_KEEP_TMP"):
+            print(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if reports:
+            self.fail("sanitizer report:\n" + "\n".join(reports))
+
 
 def stop_process(proc, timeout=10):
     if proc.poll() is None:
@@ -138,6 +149,15 @@ def stop_process(proc, timeout=10):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def rss_kib(pid):
+    """The process's resident set size (VmRSS), KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
 
 
 ADMIN_KEY_ID = "AKIAMFRELAYE2ETEST01"
@@ -198,6 +218,16 @@ def read_events(test):
     path = test.path("var", "log", "events.jsonl")
     if not os.path.exists(path):
         return []
-    import json
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def read_events_safely(test):
+    """Every complete line of the events file (a line being written is left for later)."""
+    path = test.path("var", "log", "events.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        text = f.read()
+    text = text[:text.rfind("\n") + 1]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

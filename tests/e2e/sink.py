@@ -3,8 +3,9 @@ is dumped to a file whose X-Mail-Args / X-Rcpt-Args headers show the envelope.
 Started and stopped by the test, on a loopback port."""
 import glob
 import os
+import time
 
-from harness import free_port, wait_for_port
+from harness import free_port, stop_process, wait_for_port
 
 SMTP_SINK = "/usr/sbin/smtp-sink"
 
@@ -18,12 +19,32 @@ class Sink:
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o777)  # smtp-sink drops to nobody, who must reach and write it
         os.chmod(test.dir, 0o755)
+        self.backlog = backlog
+        self.proc = test.start(self.argv(options))
+        wait_for_port(self.port, proc=self.proc)
+
+    def argv(self, options=()):
         argv = [SMTP_SINK, "-d", os.path.join(self.dir, "%Y%m%d%H%M%S."), *options]
         if os.geteuid() == 0:
             argv[1:1] = ["-u", "nobody"]
-        argv += [f"127.0.0.1:{self.port}", str(backlog)]
-        self.proc = test.start(argv)
-        wait_for_port(self.port, proc=self.proc)
+        return argv + [f"127.0.0.1:{self.port}", str(self.backlog)]
+
+    def stop(self):
+        stop_process(self.proc)
+
+    def restart(self, options=()):
+        """Stops smtp-sink and starts it again on the same port and dump folder, with
+        `options` (none: a healthy sink)."""
+        self.stop()
+        argv = self.argv(options)
+        for _ in range(20):
+            self.proc = self.test.start(argv)
+            try:
+                wait_for_port(self.port, proc=self.proc, timeout=10)
+                return
+            except RuntimeError:  # exited: the port may still be held for a moment
+                time.sleep(0.25)
+        self.test.fail(f"smtp-sink could not listen on {self.port} again")
 
     def address(self):
         return f"127.0.0.1:{self.port}"

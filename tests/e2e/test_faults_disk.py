@@ -8,31 +8,19 @@ delivered (exactly once: nothing here drops a delivery connection), nothing
 half-written stays in spool/incoming or spool/queue, nothing is quarantined,
 and once space is free again new messages get 250 and are delivered."""
 import errno
-import json
 import os
 import shutil
 import subprocess
 import time
 import unittest
 
-from harness import identity, stop_process, wait_for_port, wait_until
+from harness import identity, read_events_safely, wait_until
 from raw_smtp import RawClient, ehlo
 from relay_fixture import RelayTest
-from sink import SMTP_SINK
 
 SPOOL_SIZE = "2m"
 BIG_LINES = 3400  # 78 octets a line: about 260 KiB a message, seven or so fill the tmpfs
 TRAILER_SIZE = 16 + 20 + 1 + 10 + 1 + 64 + 1  # "mfrelay-spool 1 " DATA ENV SHA256 "\n"
-
-
-def read_events_safely(test):
-    path = test.path("var", "log", "events.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        text = f.read()
-    text = text[:text.rfind("\n") + 1]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 class SpoolOnTmpfs(RelayTest):
@@ -105,21 +93,6 @@ class SpoolOnTmpfs(RelayTest):
             self.assertEqual(c.command("QUIT").code, 221)
         return r, mid
 
-    def restart_sink(self, options=()):
-        stop_process(self.sink.proc)
-        argv = [SMTP_SINK, "-d", os.path.join(self.sink.dir, "%Y%m%d%H%M%S."), *options,
-                f"127.0.0.1:{self.sink.port}", "100"]
-        if os.geteuid() == 0:
-            argv[1:1] = ["-u", "nobody"]
-        for _ in range(20):
-            self.sink.proc = self.start(argv)
-            try:
-                wait_for_port(self.sink.port, proc=self.sink.proc, timeout=10)
-                return
-            except RuntimeError:
-                time.sleep(0.25)
-        self.fail("smtp-sink could not listen again")
-
     def assert_queue_holds_exactly(self, ids):
         """spool/queue holds one whole file per acknowledged message and nothing else;
         spool/incoming and spool/quarantine are empty."""
@@ -156,7 +129,7 @@ class SpoolOnTmpfs(RelayTest):
 class DiskFull(SpoolOnTmpfs):
     def test_filling_the_spool_gives_452_and_never_a_250_it_cannot_keep(self):
         # The smarthost is down while the spool fills, so nothing drains it.
-        stop_process(self.sink.proc)
+        self.sink.stop()
         accepted, refused = [], []
         for n in range(40):
             r, mid = self.submit_one(f"fill-{n:02d}")
@@ -194,7 +167,7 @@ class DiskFull(SpoolOnTmpfs):
         self.assert_queue_holds_exactly(accepted)
 
         # The smarthost comes back: the spool drains, every 250 reaches it once.
-        self.restart_sink()
+        self.sink.restart()
         self.assert_delivered_once(accepted)
         free_after = self.free_bytes()
         self.assertGreater(free_after, free_when_full + 1024 * 1024)
@@ -245,7 +218,7 @@ class OutOfInodes(SpoolOnTmpfs):
     mount_options = "size=8m,nr_inodes=12"
 
     def test_no_inode_left_gives_452_and_loses_nothing(self):
-        stop_process(self.sink.proc)  # nothing drains the spool meanwhile
+        self.sink.stop()  # nothing drains the spool meanwhile
         accepted = []
         for n in range(12):
             r, mid = self.submit_one(f"inode-{n:02d}", 20)
@@ -257,7 +230,7 @@ class OutOfInodes(SpoolOnTmpfs):
             self.fail("twelve files fit in a file system with room for eight")
         self.assertIn(len(accepted), range(6, 9), "room for eight files, less only if the kernel keeps more inodes")
         self.assert_queue_holds_exactly(accepted)
-        self.restart_sink()
+        self.sink.restart()
         self.assert_delivered_once(accepted)
         r, mid = self.submit_one("inode-after", 20)
         self.assertEqual(r.code, 250, r)

@@ -12,15 +12,13 @@ itself, or answers late. It counts the queries in each mode, so every test
 knows the checks really ran into the fault; and a control at the end shows a
 real DNS change still moves a state through the same front."""
 import collections
-import json
-import os
 import socket
 import struct
 import threading
 import time
 import unittest
 
-from harness import TempDirTest, free_port, identity, relay_config, wait_until
+from harness import TempDirTest, free_port, identity, read_events_safely, relay_config, wait_until
 from knot import Knot
 from raw_smtp import RawClient, ehlo
 from relay_fixture import FEEDBACK, RelayTest
@@ -39,17 +37,6 @@ FAST_ENOUGH = 1.0    # a submission that waited for one DNS timeout would take >
 # parse at all (it may be spoofed) and keeps waiting, so garbage ends as a timeout.
 OUTCOME = {"servfail": "servfail", "refused": "refused", "bad-rdata": "bad_response", "garbage": "timeout",
            "slow": "timeout"}
-
-
-def read_events_safely(test):
-    """Every complete line of the events file (a line being written is left for later)."""
-    path = test.path("var", "log", "events.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        text = f.read()
-    text = text[:text.rfind("\n") + 1]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def question(packet):

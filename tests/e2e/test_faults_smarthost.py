@@ -19,16 +19,14 @@ the message, so those tests demand exactly one copy. smtp-sink writes its
 dump when "." arrives, whatever it answers, so the faults that must not
 leave a copy are placed at RCPT or DATA.
 """
-import json
 import os
 import time
 import unittest
 from datetime import datetime
 
-from harness import identity, stop_process, wait_for_port, wait_until
+from harness import identity, read_events_safely, wait_until
 from raw_smtp import RawClient, ehlo
 from relay_fixture import RelayTest
-from sink import SMTP_SINK
 
 RETRY = 1.0  # the fixture's [delivery] retry_schedule = ["1s"]
 
@@ -48,17 +46,6 @@ def submit(port, subject, rcpt="reader@dest.example", body="hello\r\n"):
         c.command("QUIT")
     words = r.text.split()
     return r, (words[-1] if r.code == 250 else None)
-
-
-def read_events_safely(test):
-    """Every complete line of the events file (a line being written is left for later)."""
-    path = test.path("var", "log", "events.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        text = f.read()
-    text = text[:text.rfind("\n") + 1]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 class SmarthostFaultTest(RelayTest):
@@ -85,26 +72,6 @@ class SmarthostFaultTest(RelayTest):
         transaction refused at RCPT leaves an empty one, which holds no message)."""
         return [m for m in self.sink.messages() if m["raw"]]
 
-    def restart_sink(self, options=()):
-        """Stops the smarthost and starts smtp-sink again on the same port and dump folder,
-        with `options` (none: a healthy sink)."""
-        self.stop_sink()
-        argv = [SMTP_SINK, "-d", os.path.join(self.sink.dir, "%Y%m%d%H%M%S."), *options,
-                f"127.0.0.1:{self.sink.port}", "100"]
-        if os.geteuid() == 0:
-            argv[1:1] = ["-u", "nobody"]
-        for _ in range(20):
-            self.sink.proc = self.start(argv)
-            try:
-                wait_for_port(self.sink.port, proc=self.sink.proc, timeout=10)
-                return
-            except RuntimeError:  # exited: the port may still be held for a moment
-                time.sleep(0.25)
-        self.fail(f"smtp-sink could not listen on {self.sink.port} again")
-
-    def stop_sink(self):
-        stop_process(self.sink.proc)
-
     def assert_spool_clean(self):
         self.assertEqual(self.queued(), [], "spool/queue must be empty once every message is settled")
         self.assertEqual(os.listdir(self.path("var", "spool", "incoming")), [])
@@ -122,7 +89,7 @@ class SmarthostFaultTest(RelayTest):
 
 class Faults(SmarthostFaultTest):
     def test_4xx_defers_keeps_the_message_and_delivers_it_once_after_recovery(self):
-        self.restart_sink(("-r", "rcpt", "-b", "451 4.7.1 Try again later (fault test)"))
+        self.sink.restart(("-r", "rcpt", "-b", "451 4.7.1 Try again later (fault test)"))
         r, mid = submit(self.ports["local"], "soft")
         self.assertEqual(r.code, 250, r)
 
@@ -142,7 +109,7 @@ class Faults(SmarthostFaultTest):
         for earlier, later in zip(stamps, stamps[1:]):
             self.assertGreaterEqual((later - earlier).total_seconds(), 0.9 * RETRY, stamps)
 
-        self.restart_sink()
+        self.sink.restart()
         delivery = self.wait_events("Delivery", mid)[0]["delivery"]
         self.assertTrue(delivery["smtpResponse"].startswith("250"), delivery)
         self.assertEqual(delivery["recipients"], ["reader@dest.example"])
@@ -153,7 +120,7 @@ class Faults(SmarthostFaultTest):
         self.assert_spool_clean()
 
     def test_5xx_bounces_at_once_with_the_diagnostic_and_delivers_nothing(self):
-        self.restart_sink(("-f", "rcpt", "-B", "550 5.1.1 no such user (fault test)"))
+        self.sink.restart(("-f", "rcpt", "-B", "550 5.1.1 no such user (fault test)"))
         r, mid = submit(self.ports["local"], "hard", rcpt="nobody@dest.example")
         self.assertEqual(r.code, 250, r)
 
@@ -175,7 +142,7 @@ class Faults(SmarthostFaultTest):
 
     def test_421_before_the_dot_is_retried_and_delivered_exactly_once(self):
         # smtp-sink answers "421 4.0.0 Server closing connection" to RCPT and hangs up.
-        self.restart_sink(("-Q", "rcpt"))
+        self.sink.restart(("-Q", "rcpt"))
         r, mid = submit(self.ports["local"], "421")
         self.assertEqual(r.code, 250, r)
         delays = self.wait_events("DeliveryDelay", mid, count=2, timeout=20)
@@ -183,7 +150,7 @@ class Faults(SmarthostFaultTest):
         self.assertIn(mid, self.queued())
         self.assertEqual(self.copies(mid), [])
 
-        self.restart_sink()
+        self.sink.restart()
         self.wait_events("Delivery", mid)
         self.assert_no_more_attempts(mid)
         self.assertEqual(len(self.copies(mid)), 1, "the 421 came before the sink had the message: exactly one copy")
@@ -192,7 +159,7 @@ class Faults(SmarthostFaultTest):
 
     def test_hang_up_mid_transaction_is_retried_and_delivered_exactly_once(self):
         # smtp-sink closes the connection after DATA, without a reply.
-        self.restart_sink(("-q", "data"))
+        self.sink.restart(("-q", "data"))
         r, mid = submit(self.ports["local"], "hang-up")
         self.assertEqual(r.code, 250, r)
         delays = self.wait_events("DeliveryDelay", mid, count=2, timeout=20)
@@ -202,7 +169,7 @@ class Faults(SmarthostFaultTest):
         self.assertIn(mid, self.queued())
         self.assertEqual(self.copies(mid), [])
 
-        self.restart_sink()
+        self.sink.restart()
         self.wait_events("Delivery", mid)
         self.assert_no_more_attempts(mid)
         self.assertEqual(len(self.copies(mid)), 1)
@@ -212,7 +179,7 @@ class Faults(SmarthostFaultTest):
         # smtp-sink reads the whole message and the ".", dumps it, and closes without a
         # reply. mfrelay cannot tell whether the smarthost kept it: it must try again,
         # and each such attempt may leave a copy. That is the one allowed duplicate.
-        self.restart_sink(("-q", "."))
+        self.sink.restart(("-q", "."))
         r, mid = submit(self.ports["local"], "after-dot")
         self.assertEqual(r.code, 250, r)
         delays = self.wait_events("DeliveryDelay", mid, count=2, timeout=20)
@@ -220,7 +187,7 @@ class Faults(SmarthostFaultTest):
         self.assertIn("end of data", diagnostic)  # and says it may have been sent more than once
         self.assertIn(mid, self.queued())
 
-        self.restart_sink()
+        self.sink.restart()
         self.wait_events("Delivery", mid)
         self.assert_no_more_attempts(mid)
         lost_after_dot = [e for e in self.events_of("DeliveryDelay", mid)
@@ -235,7 +202,7 @@ class Faults(SmarthostFaultTest):
         self.assert_spool_clean()
 
     def test_smarthost_down_defers_survives_a_restart_and_delivers_when_it_is_back(self):
-        self.stop_sink()
+        self.sink.stop()
         ids = []
         for n in range(3):
             r, mid = submit(self.ports["local"], f"down-{n}")
@@ -256,7 +223,7 @@ class Faults(SmarthostFaultTest):
                        what="a deferral after the restart")
         self.assertEqual(self.queued(), sorted(ids))
 
-        self.restart_sink()
+        self.sink.restart()
         for mid in ids:
             self.wait_events("Delivery", mid)
         self.assert_no_more_attempts(ids[-1])
@@ -271,7 +238,7 @@ class MaxAge(SmarthostFaultTest):
     extra_config = 'max_age = "4s"\n'
 
     def test_deferred_past_max_age_bounces_as_transient(self):
-        self.restart_sink(("-r", "rcpt", "-b", "450 4.2.0 mailbox busy (fault test)"))
+        self.sink.restart(("-r", "rcpt", "-b", "450 4.2.0 mailbox busy (fault test)"))
         r, mid = submit(self.ports["local"], "expires")
         self.assertEqual(r.code, 250, r)
         bounce = self.wait_events("Bounce", mid, timeout=20)[0]["bounce"]

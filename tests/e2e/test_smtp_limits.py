@@ -7,7 +7,7 @@ import resource
 import time
 import unittest
 
-from harness import wait_until
+from harness import rss_kib, wait_until
 from raw_smtp import ConnectionClosed, RawClient, ehlo
 from relay_fixture import RelayTest
 
@@ -196,14 +196,6 @@ class MaxSessions(RelayTest):
 
 
 SESSIONS = 1000
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 class ThousandIdleSessions(RelayTest):

@@ -1,7 +1,8 @@
 // A fake admin_backend for the API handler tests: a configuration built from
 // policy text, stored states set by the test, and change() running the same
 // pipeline the daemon does (policy_writer plan, planned_config, validate_config)
-// without touching the disk. Also request builders and a coroutine runner.
+// without touching the disk. Also request builders, a coroutine runner, and a
+// fixture holding the fake and one API handler over it.
 #pragma once
 #include <doctest/doctest.h>
 
@@ -131,6 +132,16 @@ T run(boost::asio::awaitable<T> work) {
   io.run();
   return done.get();
 }
+
+// A fake backend and one API handler over it; handle() gives the handler a
+// request as the router does, with RequestId req-1.
+template <class Api>
+struct api_fixture {
+  fake_backend backend;
+  Api api{backend};
+
+  http_response handle(http_request request) { return run(api.handle(request, "req-1")); }
+};
 
 // POST / with a form body, as botocore sends the SES v1 actions.
 inline http_request form_post(std::string body) {

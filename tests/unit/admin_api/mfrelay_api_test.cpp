@@ -16,13 +16,9 @@ namespace {
 using namespace test;
 namespace json = boost::json;
 
-struct fixture {
-  fake_backend backend;
-  mfrelay_api api{backend};
-
+struct fixture : api_fixture<mfrelay_api> {
   http_response call(std::string method, std::string target) {
-    http_request request = rest(std::move(method), std::move(target));
-    return run(api.handle(request, "req-1"));
+    return handle(rest(std::move(method), std::move(target)));
   }
   void check_error(const http_response& r, int status, const std::string& code, const std::string& message) {
     INFO(r.body);

@@ -4,12 +4,8 @@
 // atomically on disk.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 #include <system_error>
 
 #include "fake_backend.hpp"
@@ -17,46 +13,13 @@
 #include "relay/admin/identity_change_rules.hpp"
 #include "relay/admin/policy_toml.hpp"
 #include "relay/admin/policy_writer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace test;
-
-// A fresh directory, removed with its contents at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("mfrelay-unit-admin-api-" + std::to_string(::getpid()) + '-' + std::to_string(random()));
-    REQUIRE(fs::create_directory(path_));
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
 
 // What a reload sees of each identity, in order.
 struct declared {
@@ -217,8 +180,8 @@ TEST_CASE("on disk: plan, check, write durably, reload: the reloaded identities 
   fs::path policy = dir.path() / "policy.d";
   fs::create_directory(policy);
   const std::string a_text = "# a: untouched\n[[identity]]\nname = \"a.example\"\nmail_from_domain = \"m.a.example\"\n";
-  write(policy / "a.toml", a_text);
-  write(policy / "b.toml",
+  write_file(policy / "a.toml", a_text);
+  write_file(policy / "b.toml",
         "# b: the operator's comment, lost on rewrite\n[[identity]]\nname = \"b.example\"\n\n"
         "[[identity]]\nname = \"ops@b.example\"\nbehavior_on_mx_failure = \"RejectMessage\"\n");
 
@@ -252,13 +215,13 @@ TEST_CASE("on disk: plan, check, write durably, reload: the reloaded identities 
 
   apply({identity_change::kind::set_mail_from, "ops@b.example", "bounce.b.example", std::nullopt});
   CHECK(cfg.identities.find("ops@b.example")->behavior == mx::reject_message);
-  CHECK(read(policy / "b.toml").find("the operator's comment") == std::string::npos);
+  CHECK(read_file(policy / "b.toml").find("the operator's comment") == std::string::npos);
   apply({identity_change::kind::create, "new.example", {}, {}});
   CHECK(fs::exists(policy / "admin-api.toml"));
   apply({identity_change::kind::remove, "b.example", {}, {}});
   CHECK_FALSE(cfg.identities.find("b.example"));
 
-  CHECK(read(policy / "a.toml") == a_text);  // never rewritten
+  CHECK(read_file(policy / "a.toml") == a_text);  // never rewritten
   for (const auto& entry : fs::directory_iterator(policy))
     CHECK_MESSAGE(entry.path().filename().string().find(".tmp-") == std::string::npos, entry.path());
 }
@@ -266,7 +229,7 @@ TEST_CASE("on disk: plan, check, write durably, reload: the reloaded identities 
 TEST_CASE("check_files_unchanged refuses to overwrite a hand edit not reloaded yet") {
   temp_dir dir;
   fs::path file = dir.path() / "b.toml";
-  write(file, "[[identity]]\nname = \"b.example\"\n");
+  write_file(file, "[[identity]]\nname = \"b.example\"\n");
   policy::config cfg = *make_config("");
   cfg.relay.policy_dir = dir.path().string();
   std::vector<policy::config_error> errors;
@@ -276,23 +239,23 @@ TEST_CASE("check_files_unchanged refuses to overwrite a hand edit not reloaded y
   CHECK(check_files_unchanged(cfg, plan.writes).empty());
 
   // A comment alone changes nothing a reload would see.
-  write(file, "# note\n[[identity]]\nname = \"b.example\"\n");
+  write_file(file, "# note\n[[identity]]\nname = \"b.example\"\n");
   CHECK(check_files_unchanged(cfg, plan.writes).empty());
 
-  write(file, "[[identity]]\nname = \"b.example\"\nbehavior_on_mx_failure = \"RejectMessage\"\n");
+  write_file(file, "[[identity]]\nname = \"b.example\"\nbehavior_on_mx_failure = \"RejectMessage\"\n");
   auto stale = check_files_unchanged(cfg, plan.writes);
   REQUIRE(stale.size() == 1);
   CHECK(stale[0].where.file == file.string());
   CHECK(stale[0].message.starts_with("was changed since the policy was loaded"));
 
-  write(file, "[[identity]\nname = ");
+  write_file(file, "[[identity]\nname = ");
   stale = check_files_unchanged(cfg, plan.writes);
   REQUIRE(stale.size() == 1);
   CHECK(stale[0].message.starts_with("does not load as the running policy was loaded"));
 
   // admin-api.toml created by hand meanwhile.
-  write(file, "[[identity]]\nname = \"b.example\"\n");
-  write(dir.path() / "admin-api.toml", "[[identity]]\nname = \"hand.example\"\n");
+  write_file(file, "[[identity]]\nname = \"b.example\"\n");
+  write_file(dir.path() / "admin-api.toml", "[[identity]]\nname = \"hand.example\"\n");
   plan = plan_policy_write(cfg, {identity_change::kind::create, "new.example", {}, {}});
   REQUIRE(plan.writes.size() == 1);
   CHECK(check_files_unchanged(cfg, plan.writes).size() == 1);
@@ -302,19 +265,19 @@ TEST_CASE("write_file_durably replaces whole files, keeps their mode, leaves no 
   temp_dir dir;
   fs::path file = dir.path() / "x.toml";
   write_file_durably(file, "one\n");
-  CHECK(read(file) == "one\n");
+  CHECK(read_file(file) == "one\n");
   struct stat st {};
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0644);
 
   REQUIRE(::chmod(file.c_str(), 0600) == 0);
   write_file_durably(file, "two\n");
-  CHECK(read(file) == "two\n");
+  CHECK(read_file(file) == "two\n");
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0600);
 
   write_file_durably(file, "");
-  CHECK(read(file).empty());
+  CHECK(read_file(file).empty());
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 
   // A folder that does not exist: an error naming the path, nothing written.

@@ -5,9 +5,13 @@
 // error codes and messages.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "fake_backend.hpp"
 #include "relay/admin/aws_error_response.hpp"
 #include "relay/admin/ses_query_api.hpp"
+#include "relay/admin/xml_writer.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -22,14 +26,8 @@ std::string ok_xml(const std::string& action, const std::string& result) {
          "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + action + "Response>\n";
 }
 
-struct fixture {
-  fake_backend backend;
-  ses_query_api api{backend};
-
-  http_response call(const std::string& body) {
-    http_request request = form_post(body);
-    return run(api.handle(request, "req-1"));
-  }
+struct fixture : api_fixture<ses_query_api> {
+  http_response call(const std::string& body) { return handle(form_post(body)); }
   // Checks a v1 error: HTTP status, <Type>Sender, the code and the message
   // (given as plain text; it is compared XML-escaped).
   void check_error(const http_response& r, const std::string& code, const std::string& message, int status = 400) {
@@ -205,39 +203,29 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the daemon's refusal is I
               "InvalidParameterValue", example_file + ":3:1: the policy would not load; and another reason");
 }
 
+// The ListIdentities document naming `names`, then `next_token` when there is one.
+std::string identities_xml(const std::vector<std::string>& names, const std::string& next_token = {}) {
+  std::string result = "<ListIdentitiesResult><Identities>";
+  for (const auto& name : names) result += "<member>" + name + "</member>";
+  result += "</Identities>";
+  if (!next_token.empty()) result += "<NextToken>" + next_token + "</NextToken>";
+  return ok_xml("ListIdentities", result + "</ListIdentitiesResult>");
+}
+
 TEST_CASE_FIXTURE(fixture, "ListIdentities: every identity in name order, by type, in pages") {
-  auto all = call("Action=ListIdentities" + std::string(v));
-  CHECK(all.body == ok_xml("ListIdentities",
-                           "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
-                           "<member>example.com</member><member>news.example.com</member><member>other.org</member>"
-                           "</Identities></ListIdentitiesResult>"));
-  auto domains = call("Action=ListIdentities" + std::string(v) + "&IdentityType=Domain");
-  CHECK(domains.body == ok_xml("ListIdentities",
-                               "<ListIdentitiesResult><Identities><member>example.com</member>"
-                               "<member>news.example.com</member><member>other.org</member>"
-                               "</Identities></ListIdentitiesResult>"));
-  auto addresses = call("Action=ListIdentities" + std::string(v) + "&IdentityType=EmailAddress");
-  CHECK(addresses.body == ok_xml("ListIdentities",
-                                 "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
-                                 "</Identities></ListIdentitiesResult>"));
+  auto list = [&](const std::string& query) { return call("Action=ListIdentities" + std::string(v) + query).body; };
+  CHECK(list("") == identities_xml({"billing@example.com", "example.com", "news.example.com", "other.org"}));
+  CHECK(list("&IdentityType=Domain") == identities_xml({"example.com", "news.example.com", "other.org"}));
+  CHECK(list("&IdentityType=EmailAddress") == identities_xml({"billing@example.com"}));
 
   // Pages of 3: the token leads to the rest.
-  auto first = call("Action=ListIdentities" + std::string(v) + "&MaxItems=3");
-  CHECK(first.body == ok_xml("ListIdentities",
-                             "<ListIdentitiesResult><Identities><member>billing@example.com</member>"
-                             "<member>example.com</member><member>news.example.com</member></Identities>"
-                             "<NextToken>b3RoZXIub3Jn</NextToken></ListIdentitiesResult>"));
+  CHECK(list("&MaxItems=3") ==
+        identities_xml({"billing@example.com", "example.com", "news.example.com"}, "b3RoZXIub3Jn"));
   // b3RoZXIub3Jn is base64("other.org"), the next page's first name.
-  auto second = call("Action=ListIdentities" + std::string(v) + "&MaxItems=3&NextToken=b3RoZXIub3Jn");
-  CHECK(second.body == ok_xml("ListIdentities",
-                              "<ListIdentitiesResult><Identities><member>other.org</member></Identities>"
-                              "</ListIdentitiesResult>"));
+  CHECK(list("&MaxItems=3&NextToken=b3RoZXIub3Jn") == identities_xml({"other.org"}));
   // A token whose identity was deleted meanwhile still leads to the next name
   // (ZXhhbXBsZS5uZXQ= is base64("example.net")).
-  auto after = call("Action=ListIdentities" + std::string(v) + "&NextToken=ZXhhbXBsZS5uZXQ%3D");
-  CHECK(after.body == ok_xml("ListIdentities",
-                             "<ListIdentitiesResult><Identities><member>news.example.com</member>"
-                             "<member>other.org</member></Identities></ListIdentitiesResult>"));
+  CHECK(list("&NextToken=ZXhhbXBsZS5uZXQ%3D") == identities_xml({"news.example.com", "other.org"}));
 }
 
 TEST_CASE_FIXTURE(fixture, "ListIdentities: refusals") {

@@ -15,13 +15,9 @@ namespace {
 using namespace test;
 namespace json = boost::json;
 
-struct fixture {
-  fake_backend backend;
-  ses_rest_api api{backend};
-
+struct fixture : api_fixture<ses_rest_api> {
   http_response call(std::string method, std::string target, std::string body = {}) {
-    http_request request = rest(std::move(method), std::move(target), std::move(body));
-    return run(api.handle(request, "req-1"));
+    return handle(rest(std::move(method), std::move(target), std::move(body)));
   }
   void check_error(const http_response& r, int status, const std::string& type, const std::string& message) {
     INFO(r.body);

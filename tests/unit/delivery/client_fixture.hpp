@@ -8,7 +8,7 @@
 
 #include "relay/delivery/client_tls_context.hpp"
 #include "relay/delivery/smtp_client.hpp"
-#include "test_io.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::relay::test {
 

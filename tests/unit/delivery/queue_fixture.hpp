@@ -18,7 +18,7 @@
 #include "relay/delivery/delivery_queue.hpp"
 #include "relay/spool/ram_spool.hpp"
 #include "relay/spool/spool_error.hpp"
-#include "test_io.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::relay::test {
 

@@ -12,10 +12,9 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "queue_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -67,13 +66,6 @@ bool accepts_connections(std::uint16_t port) {
   return !ec;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::string lf_lines(std::string_view crlf) {
   std::string out;
   for (std::size_t i = 0; i < crlf.size(); ++i) {
@@ -88,15 +80,13 @@ TEST_CASE("delivery_queue against smtp-sink: the upstream sees the return path, 
     MESSAGE("smtp-sink is not installed: skipped");
     return;
   }
-  fs::path dir = fs::temp_directory_path() / ("mfrelay-smtp-sink-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::all);  // smtp-sink writes as nobody when we are root
+  temp_dir dir;
+  fs::permissions(dir.path(), fs::perms::all);  // smtp-sink writes as nobody when we are root
 
   queue_fixture f;
   std::uint16_t port = closed_port_for_queue(f.io);
   {
-    smtp_sink_process sink(dir, port);
+    smtp_sink_process sink(dir.path(), port);
     REQUIRE(sink.started());
     auto deadline = std::chrono::steady_clock::now() + 5s;
     while (!accepts_connections(port) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
@@ -123,7 +113,7 @@ TEST_CASE("delivery_queue against smtp-sink: the upstream sees the return path, 
     deadline = std::chrono::steady_clock::now() + 5s;
     while (std::chrono::steady_clock::now() < deadline) {
       std::vector<fs::path> files;
-      for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+      for (const auto& entry : fs::directory_iterator(dir.path())) files.push_back(entry.path());
       if (files.size() == 1) {
         dump = read_file(files[0]);
         if (dump.ends_with(expected_body)) break;
@@ -141,7 +131,6 @@ TEST_CASE("delivery_queue against smtp-sink: the upstream sees the return path, 
     CHECK(dump.substr(body_at) == expected_body);
     CHECK(f.spool.depth() == 0);
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

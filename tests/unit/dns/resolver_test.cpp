@@ -9,8 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "dns/mail_from_checker.hpp"
+#include "support/test_io.hpp"
 #include "test_dns_server.hpp"
-#include "test_io.hpp"
 
 namespace mfrelay::dns {
 namespace {

@@ -18,7 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dns/verifier.hpp"
-#include "test_io.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::dns::test {
 

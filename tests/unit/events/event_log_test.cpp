@@ -10,7 +10,7 @@
 #include <string>
 
 #include "relay/events/event_log.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "log_capture.hpp"
 #include "relay/events/file_output.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

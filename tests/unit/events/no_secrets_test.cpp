@@ -18,7 +18,7 @@
 #include "relay/events/mail_events.hpp"
 #include "relay/notify/notification_email.hpp"
 #include "status_change_sample.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -135,7 +135,7 @@ TEST_CASE("no secrets: every event type, through the file and syslog outputs") {
   }
   CHECK(types == std::set<std::string>{"Send", "Reject", "AuthFailure", "Delivery", "DeliveryDelay", "Bounce",
                                        "MailFromDomainStatusChange"});
-  const std::string file = test::text_of(s.file);
+  const std::string file = test::read_file(s.file);
   CHECK(test::lines_of(s.file).size() == events.size());
   CHECK(found_in(file).empty());
   CHECK(file.find("app1") != std::string::npos);  // the user name is logged; only its password is not

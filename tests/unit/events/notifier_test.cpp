@@ -14,7 +14,7 @@
 #include "relay/notify/notifier.hpp"
 #include "relay/spool/ram_spool.hpp"
 #include "status_change_sample.hpp"
-#include "test_io.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::relay {
 namespace {

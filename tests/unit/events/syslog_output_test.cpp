@@ -14,7 +14,7 @@
 #include "log_capture.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/events/syslog_message.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

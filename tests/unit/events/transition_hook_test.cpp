@@ -12,7 +12,7 @@
 
 #include "relay/verification/verification_recorder.hpp"
 #include "status_change_sample.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

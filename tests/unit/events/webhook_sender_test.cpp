@@ -10,7 +10,7 @@
 #include "http_test_server.hpp"
 #include "log_capture.hpp"
 #include "relay/notify/webhook_sender.hpp"
-#include "test_io.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::relay {
 namespace {

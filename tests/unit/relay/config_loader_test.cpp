@@ -17,14 +17,14 @@
 #include "policy/ip_network.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
-#include "temp_dir.hpp"
+#include "config_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::temp_dir;
+using test::config_dir;
 
 // A hash of "password" (1000 iterations) in passlib's form.
 constexpr std::string_view good_hash =
@@ -35,7 +35,7 @@ struct loaded {
   std::string errors;  // shortened, one per line
 };
 
-loaded load_main(const temp_dir& dir, std::string_view text) {
+loaded load_main(const config_dir& dir, std::string_view text) {
   loaded out{load_config(dir.write("mfrelay.toml", text)), {}};
   out.errors = dir.errors(out.result.errors);
   return out;
@@ -145,7 +145,7 @@ name = "plain.example.org"
 )";
 
 TEST_CASE("a sample-like configuration loads with every value as written") {
-  temp_dir dir;
+  config_dir dir;
   dir.write("policy.d/example.toml", sample_policy);
   auto [result, errors] = load_main(dir, sample_main);
   REQUIRE(errors == "");
@@ -246,7 +246,7 @@ TEST_CASE("a sample-like configuration loads with every value as written") {
 }
 
 TEST_CASE("keys left out keep the documented defaults") {
-  temp_dir dir;
+  config_dir dir;
   auto [result, errors] = load_main(dir, minimal);
   REQUIRE(errors == "");
   const policy::config& cfg = result.config;
@@ -268,7 +268,7 @@ TEST_CASE("keys left out keep the documented defaults") {
 }
 
 TEST_CASE("paths come out absolute even when the main file is named by a relative path") {
-  temp_dir dir;
+  config_dir dir;
   fs::path main = dir.write("mfrelay.toml", std::string(minimal) + "[relay]\nstate_dir = \"../var\"\n");
   fs::path relative = fs::relative(main);
   REQUIRE(relative.is_relative());
@@ -300,14 +300,14 @@ TEST_CASE("a value of the wrong type names the key, its position, and both types
        "mfrelay.toml:13:1: [delivery] retry_schedule: expected an array of strings, got string\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.section);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.section).errors == r.expected);
   }
 }
 
 TEST_CASE("a section that is not a table is reported") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, "relay = \"x\"\n" + std::string(minimal)).errors ==
         "mfrelay.toml:1:1: config relay: expected a table, got string\n");
   CHECK(load_main(dir, "events = []\n" + std::string(minimal)).errors ==
@@ -315,7 +315,7 @@ TEST_CASE("a section that is not a table is reported") {
 }
 
 TEST_CASE("[listener] written as a single table is refused with a hint") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, "[listener]\nname = \"x\"\naddress = \"127.0.0.1:25\"\n").errors ==
         "mfrelay.toml:1:2: config listener: expected an array of tables ([[listener]]), got table\n");
 }
@@ -332,7 +332,7 @@ TEST_CASE("numbers out of range are reported") {
       {"[dns]\ntries = 0\n", "mfrelay.toml:13:1: [dns] tries: must be at least 1, not 0\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.section);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.section).errors == r.expected);
   }
@@ -346,7 +346,7 @@ TEST_CASE("an unknown key is reported in every section, at the key") {
       "[admin]\n",
   };
   for (const auto& section : sections) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(section);
     std::string label = section.substr(0, section.find('\n'));
     auto lines = static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n'));
@@ -356,7 +356,7 @@ TEST_CASE("an unknown key is reported in every section, at the key") {
 }
 
 TEST_CASE("an unknown top-level key or table is reported") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, std::string(minimal) + "\n[relays]\nhostname = \"x\"\n").errors ==
         "mfrelay.toml:12:2: config: unknown key 'relays'\n");
   CHECK(load_main(dir, "hostname = \"x\"\n" + std::string(minimal)).errors ==
@@ -364,7 +364,7 @@ TEST_CASE("an unknown top-level key or table is reported") {
 }
 
 TEST_CASE("a sub-table inside a section is an unknown key of that section") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, std::string(minimal) + "\n[limits.smtp]\nmax_recipients = 5\n").errors ==
         "mfrelay.toml:12:9: [limits]: unknown key 'smtp'\n");
 }
@@ -390,7 +390,7 @@ TEST_CASE("a value outside its set of choices lists the choices") {
        "mfrelay.toml:13:1: [delivery] mode: \"mx\" (direct delivery) is not supported yet; use \"smarthost\"\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.section);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.section).errors == r.expected);
   }
@@ -417,7 +417,7 @@ TEST_CASE("an empty string is not a choice, a duration or an address") {
        "mfrelay.toml:13:1: [delivery] smarthost: '' is not host:port (IPv6 as [::1]:25)\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.section);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.section).errors == r.expected);
   }
@@ -480,14 +480,14 @@ TEST_CASE("bad single values: names, addresses, durations, networks, hashes") {
        "has a character other than letters, digits and '-'\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.section);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.section).errors == r.expected);
   }
 }
 
 TEST_CASE("a required key that is missing is reported at its table") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, std::string(minimal) + "\n[[listener]]\nname = \"x\"\n").errors ==
         "mfrelay.toml:12:1: [[listener]]: 'address' is required\n");
   CHECK(load_main(dir, std::string(minimal) + "\n[[listener]]\naddress = \"127.0.0.1:2526\"\n").errors ==
@@ -497,7 +497,7 @@ TEST_CASE("a required key that is missing is reported at its table") {
 }
 
 TEST_CASE("several mistakes are all reported, in file order") {
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, "[relay]\nregion = \"\"\ncolour = 1\n\n[limits]\nmax_recipients = true\n" + std::string(minimal))
             .errors ==
         "mfrelay.toml:2:1: [relay] region: the region is empty\n"
@@ -506,7 +506,7 @@ TEST_CASE("several mistakes are all reported, in file order") {
 }
 
 TEST_CASE("a TOML syntax error is reported at its position") {
-  temp_dir dir;
+  config_dir dir;
   // The column is toml++'s choice (here: just past the end of the line), the line is ours to pin.
   auto [result, errors] = load_main(dir, "[relay]\nhostname = \"unterminated\n" + std::string(minimal));
   REQUIRE(result.errors.size() == 1);
@@ -521,13 +521,13 @@ TEST_CASE("a TOML syntax error is reported at its position") {
 }
 
 TEST_CASE("a main file that cannot be read is named") {
-  temp_dir dir;
+  config_dir dir;
   auto result = load_config(dir.path() / "missing.toml");
   CHECK(dir.errors(result.errors) == "missing.toml: cannot read: No such file or directory\n");
 }
 
 TEST_CASE("policy_dir must be a directory") {
-  temp_dir dir;
+  config_dir dir;
   // The message names the resolved path (shortened here to 'nope').
   CHECK(load_main(dir, "[relay]\n  policy_dir = \"nope\"\n" + std::string(minimal)).errors ==
         "mfrelay.toml:2:3: [relay] policy_dir: 'nope' is not a directory\n");
@@ -571,7 +571,7 @@ TEST_CASE("cross-entry rules are reported at the entry that breaks them") {
        "mfrelay.toml:12:1: user 'app2' may send as 'other.org', which is not a declared identity\n"},
   };
   for (const auto& r : rows) {
-    temp_dir dir;
+    config_dir dir;
     CAPTURE(r.main);
     CHECK(load_main(dir, r.main).errors == r.expected);
   }
@@ -579,7 +579,7 @@ TEST_CASE("cross-entry rules are reported at the entry that breaks them") {
 
 TEST_CASE("cross-entry rules wait until every entry parses") {
   // The password listener without TLS is only reported once the typo is fixed.
-  temp_dir dir;
+  config_dir dir;
   CHECK(load_main(dir, "[[listener]]\nname = \"plain\"\naddress = \"127.0.0.1:2525\"\ncolour = 1\n").errors ==
         "mfrelay.toml:4:1: [[listener]]: unknown key 'colour'\n");
 }
@@ -587,7 +587,7 @@ TEST_CASE("cross-entry rules wait until every entry parses") {
 // policy.d
 
 TEST_CASE("identity rules of policy.d are reported at the mail_from_domain key") {
-  temp_dir dir;
+  config_dir dir;
   dir.write("policy.d/a.toml",
             "[[identity]]\nname = \"example.com\"\n  mail_from_domain = \"mail.example.org\"\n\n"
             "[[identity]]\nname = \"other.com\"\nmail_from_domain = \"example.com.other.com\"\n\n"
@@ -600,7 +600,7 @@ TEST_CASE("identity rules of policy.d are reported at the mail_from_domain key")
 }
 
 TEST_CASE("a duplicate identity across two files names where it was first declared") {
-  temp_dir dir;
+  config_dir dir;
   // Written in reverse order: files are read in name order, not directory order.
   dir.write("policy.d/b.toml", "# second\n\n[[identity]]\nname = \"Example.COM.\"\n");
   dir.write("policy.d/a.toml", "[[identity]]\nname = \"example.com\"\nmail_from_domain = \"mail.example.com\"\n");
@@ -613,7 +613,7 @@ TEST_CASE("a duplicate identity across two files names where it was first declar
 }
 
 TEST_CASE("only regular *.toml files of policy_dir are read") {
-  temp_dir dir;
+  config_dir dir;
   dir.write("policy.d/notes.txt", "this is not TOML [[[\n");
   dir.write("policy.d/old.toml.bak", "this is not TOML [[[\n");
   fs::create_directory(dir.path() / "policy.d" / "sub.toml");
@@ -685,7 +685,7 @@ TEST_CASE("load_policy_text reports a syntax error with its position and keeps n
 }
 
 TEST_CASE("load_policy_dir names a directory it cannot read") {
-  temp_dir dir;
+  config_dir dir;
   policy::identity_table identities;
   std::vector<policy::config_error> errors;
   load_policy_dir(dir.path() / "absent", identities, errors);

@@ -12,12 +12,12 @@
 #include "policy/identity_table.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
-#include "temp_dir.hpp"
+#include "config_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
-using test::temp_dir;
+using test::config_dir;
 
 std::vector<policy::config_error> policy_errors(std::string_view text, policy::identity_table* out = nullptr) {
   policy::identity_table identities;
@@ -39,7 +39,7 @@ TEST_CASE("fuzz: a table header cut by a line break is a syntax error, not an ab
     CHECK(errors[0].where.file == "p.toml");
     CHECK(errors[0].where.line == 1);
   }
-  temp_dir dir;
+  config_dir dir;
   config_load_result main = load_config(dir.write("mfrelay.toml", "[\n"));
   REQUIRE(main.errors.size() == 1);
   CHECK(dir.errors(main.errors).starts_with("mfrelay.toml:1:"));
@@ -77,7 +77,7 @@ TEST_CASE("fuzz: a non-ASCII character outside strings and comments is refused b
   CHECK(to_string(policy_errors("s = \"\"\"\\\n\xc2\xa7\"\"\"\n").at(0)) ==
         "p.toml:2:1: a non-ASCII character after a backslash in a multi-line string is not supported");
 
-  temp_dir dir;
+  config_dir dir;
   config_load_result main = load_config(dir.write("mfrelay.toml", "[relay]\nhostname\xc2\xa0= \"x\"\n"));
   REQUIRE(main.errors.size() == 1);
   CHECK(dir.errors(main.errors) ==

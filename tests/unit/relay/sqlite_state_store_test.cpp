@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "relay/state/sqlite_state_store.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

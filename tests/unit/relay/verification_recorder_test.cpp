@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "relay/verification/verification_recorder.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -1,6 +1,7 @@
-// Test helpers for relay/spool: a unique temp directory removed at the end, an
-// io_context driven from the test body with a worker thread for the flushes,
-// message ids, envelopes, and raw file access. Test code only; the test's thread.
+// Test helpers for relay/spool: an io_context driven from the test body with a
+// worker thread for the flushes, message ids, envelopes, and raw file access
+// (temporary folders, read_file and write_file come from support/temp_dir.hpp).
+// Test code only; the test's thread.
 #pragma once
 #include <fcntl.h>
 #include <unistd.h>
@@ -30,32 +31,12 @@
 #include "policy/message_id.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mfrelay::relay::test {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class temp_dir {
- public:
-  explicit temp_dir(const fs::path& base = fs::temp_directory_path()) {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = base / ("mfrelay-spool-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                    std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // A distinct valid message id per call; `ms` sets its time part.
 inline std::string make_id(std::int64_t ms = 1'700'000'000'000) {
@@ -76,17 +57,6 @@ inline envelope make_envelope(const std::string& id, std::int64_t received_ms = 
   e.received_at = policy::timestamp(policy::duration(received_ms));
   e.metadata = R"({"policy":{"identity":"example.com"},"session":{"id":"s1"}})";
   return e;
-}
-
-inline std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void write_file(const fs::path& p, std::string_view bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
 }
 
 inline std::vector<std::string> names_in(const fs::path& dir) {
