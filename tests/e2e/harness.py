@@ -120,8 +120,11 @@ class TempDirTest(ProcessFolder, unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="mfrelay-e2e-")
         self.processes = []
+        # A cleanup, not tearDown: it also runs when a subclass's setUp fails half-way
+        # (knotd or smtp-sink started, mfrelay not), so nothing is left running.
+        self.addCleanup(self.clean_up)
 
-    def tearDown(self):
+    def clean_up(self):
         self.stop_processes()
         # A sanitized daemon that found a bug aborts (or, for a leak, reports at exit):
         # its log says so, and the test fails even when everything else passed.

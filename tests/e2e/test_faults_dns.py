@@ -153,30 +153,26 @@ class DnsFaultTest(RelayTest):
     via_front = False
 
     def setUp(self):
-        TempDirTest.setUp(self)
-        try:
-            self.knot = Knot(self, {"example.com": ZONE})
-            self.front = None
-            if self.via_front:
-                self.front = FaultyResolver(self.knot.port)
-                self.addCleanup(self.front.stop)
-            self.sink = Sink(self)
-            self.ports = {"local": free_port()}
-            self.config = relay_config(
-                self, dns_server=(self.front or self.knot).server(), identities=IDENTITIES,
-                listeners=[{"name": "local", "address": f"127.0.0.1:{self.ports['local']}", "tls": "none",
-                            "auth": "network"}],
-                extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n')
-            with open(self.config) as f:
-                text = f.read()
-            with open(self.config, "w") as f:
-                f.write(text.replace('timeout = "500ms"', f'timeout = "{int(DNS_TIMEOUT * 1000)}ms"'))
-            self.start_relay()
-            for ident, _ in SENDERS.values():
-                self.wait_status(ident, "Success")
-        except BaseException:
-            self.tearDown()
-            raise
+        TempDirTest.setUp(self)  # its cleanup stops what starts here, should a step fail
+        self.knot = Knot(self, {"example.com": ZONE})
+        self.front = None
+        if self.via_front:
+            self.front = FaultyResolver(self.knot.port)
+            self.addCleanup(self.front.stop)
+        self.sink = Sink(self)
+        self.ports = {"local": free_port()}
+        self.config = relay_config(
+            self, dns_server=(self.front or self.knot).server(), identities=IDENTITIES,
+            listeners=[{"name": "local", "address": f"127.0.0.1:{self.ports['local']}", "tls": "none",
+                        "auth": "network"}],
+            extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n')
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text.replace('timeout = "500ms"', f'timeout = "{int(DNS_TIMEOUT * 1000)}ms"'))
+        self.start_relay()
+        for ident, _ in SENDERS.values():
+            self.wait_status(ident, "Success")
 
     def submit(self, sender):
         """One message from `sender`; (seconds from connect to the 250, message id)."""
