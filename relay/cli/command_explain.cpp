@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "relay/admin/uri_encoding.hpp"
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
 #include "relay/state/explain_json.hpp"
@@ -86,9 +87,9 @@ int run(const cli_args& args) {
   }
 
   // The running daemon knows the live states; without it, the state store does.
-  std::string target = "/v1/explain?from=" + query_escape(from->str()) +
-                       "&sender=" + query_escape(sender ? sender->str() : "<>") +
-                       (user ? "&user=" + query_escape(user->name) : "");
+  std::string target = "/v1/explain?from=" + uri_encode(from->str()) +
+                       "&sender=" + uri_encode(sender ? sender->str() : "<>") +
+                       (user ? "&user=" + uri_encode(user->name) : "");
   daemon_answer answer = call_daemon(*cfg, "GET", target);
   boost::json::object result;
   std::string state_note;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "policy/identity.hpp"
+#include "relay/admin/uri_encoding.hpp"
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
 
@@ -21,7 +22,7 @@ int run(const cli_args& args) {
     std::cerr << "mfrelay verify: " << name.error << '\n';
     return exit_usage;
   }
-  daemon_answer answer = call_daemon(*cfg, "POST", "/v1/identities/" + query_escape(name.value->name) + "/verify");
+  daemon_answer answer = call_daemon(*cfg, "POST", "/v1/identities/" + uri_encode(name.value->name) + "/verify");
   if (!answer.json) {
     std::cerr << "mfrelay verify: " << answer.error << '\n';
     return exit_failed;

@@ -6,22 +6,6 @@
 
 namespace mfrelay::relay {
 
-std::string query_escape(const std::string& value) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target) {
   daemon_answer answer;
   if (!cfg.admin.enabled) {

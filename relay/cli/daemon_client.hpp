@@ -16,10 +16,7 @@ struct daemon_answer {
   bool reached = false;                    // the daemon answered at all (then `error` is its own)
 };
 
-// `target`: path and query, already percent-encoded.
+// `target`: path and query, already percent-encoded (uri_encode, relay/admin/uri_encoding.hpp).
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target);
-
-// RFC 3986 percent-encoding of a query value.
-std::string query_escape(const std::string& value);
 
 }  // namespace mfrelay::relay

@@ -20,7 +20,9 @@ std::string text_of(const json::object& o, std::string_view key) {
 }
 
 // Printable ASCII stays; anything else (CR, LF, control bytes, 8-bit) becomes \xNN,
-// so text from DNS can neither break a line nor smuggle a header or a dot.
+// so text from DNS can neither break a line nor smuggle a header or a dot. Unlike
+// policy::printable, a backslash stays: DNS text in events (spfReason) has been
+// through policy::printable already and must not be escaped twice.
 std::string printable(std::string_view text) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;
