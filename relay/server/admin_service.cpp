@@ -4,8 +4,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
+#include "relay/admin/durable_file.hpp"
 #include "relay/admin/policy_writer.hpp"
 #include "relay/common/clock.hpp"
+#include "relay/config/config_loader.hpp"
 
 namespace mfrelay::relay {
 namespace asio = boost::asio;
@@ -27,7 +31,30 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::change(identit
   if (!errors.empty()) co_return errors;
   co_await restart_if_failed(change);
   errors = co_await reload_("admin API");
+  if (!errors.empty()) {
+    spdlog::warn("admin API: the reload refused the change; policy.d is put back as it was");
+    co_await asio::co_spawn(worker_, undo_writes(), asio::use_awaitable);
+  }
   co_return errors;
+}
+
+asio::awaitable<void> admin_service::undo_writes() {
+  put_back();
+  co_return;
+}
+
+void admin_service::put_back() {
+  for (const auto& f : replaced_) {
+    try {
+      if (f.text) {
+        write_file_durably(f.path, *f.text);
+      } else {
+        std::filesystem::remove(f.path);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("admin API: cannot put back {}: {}", f.path, e.what());
+    }
+  }
 }
 
 asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write(identity_change change) {
@@ -39,10 +66,22 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write
   policy::config next = planned_config(*cfg, plan.writes, errors);
   if (errors.empty()) errors = policy::validate_config(next);
   if (!errors.empty()) co_return errors;  // refused: nothing written
+  replaced_.clear();
+  for (const auto& w : plan.writes) {
+    previous_file before{w.path, std::nullopt};
+    std::string text;
+    std::vector<policy::config_error> read_errors;
+    if (std::filesystem::exists(w.path)) {
+      if (!read_text_file(w.path, text, read_errors)) co_return read_errors;
+      before.text = std::move(text);
+    }
+    replaced_.push_back(std::move(before));
+  }
   try {
     write_policy_files(plan.writes);
   } catch (const std::exception& e) {
     spdlog::error("admin API: cannot write policy.d: {}", e.what());
+    put_back();  // a change of several files is not left half done
     co_return std::vector<policy::config_error>{{{cfg->relay.policy_dir, 0, 0}, std::string("cannot write: ") + e.what()}};
   }
   for (const auto& w : plan.writes) spdlog::info("admin API wrote {}", w.path);

@@ -1,12 +1,17 @@
 // The daemon's side of the admin API (admin_backend): reads the live view and
 // states, and applies identity changes one at a time: plan the policy.d
 // rewrite, validate the whole configuration with it, write the files durably
-// (on a worker thread), then reload as SIGHUP does. Awaitable from any
-// executor. The changes come from authenticated admin clients.
+// (on a worker thread), then reload as SIGHUP does. Should that reload refuse
+// (it reads every file, so another file's bad edit can make it fail), the
+// files are put back as they were: a refused change is never left on disk.
+// Awaitable from any executor. The changes come from authenticated admin clients.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <atomic>
 #include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "relay/admin/admin_backend.hpp"
 #include "relay/common/async_mutex.hpp"
@@ -47,6 +52,11 @@ class admin_service final : public admin_backend {
   reload_function reload_;
   std::atomic<bool> ready_{false};
   async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
+  struct previous_file {
+    std::string path;
+    std::optional<std::string> text;  // none: the file did not exist
+  };
+  std::vector<previous_file> replaced_;  // by the change under way (under lock_)
 };
 
 }  // namespace mfrelay::relay

@@ -350,6 +350,30 @@ class Refusals(AdminTest):
                                "--mail-from-domain", "mail.example.com"))
         self.assertEqual(set(self.declared()), {"example.com", "billing@example.com", "other.org", "edited.example.org"})
 
+    def test_change_the_reload_refuses_is_not_left_on_disk(self):
+        # The main file gets a bad edit that nothing reloads yet (only policy.d is watched). The
+        # change itself is valid, but the reload that applies it reads every file and refuses:
+        # the client hears why, and policy.d and the states are as they were.
+        main = self.path("conf", "mfrelay.toml")
+        with open(main) as f:
+            good = f.read()
+        files, settings = self.policy_files(), self.settings()
+        with open(main, "w") as f:
+            f.write(good + '\n[bogus_table]\nx = 1\n')
+        r = aws(self, "ses", "set-identity-mail-from-domain", "--identity", "example.com",
+                "--mail-from-domain", "mail.example.com")
+        self.assert_aws_error(r, "InvalidParameterValue", "bogus_table")
+        self.assertEqual(self.policy_files(), files)
+        self.assertIn("policy.d is put back as it was", self.relay_log())
+        # (`mfrelay status` refuses the broken main file too: fix it before asking.)
+        with open(main, "w") as f:
+            f.write(good)
+        self.assertEqual(self.settings(), settings)
+        # With the main file fixed, the same request goes through.
+        self.assert_aws_ok(aws(self, "ses", "set-identity-mail-from-domain", "--identity", "example.com",
+                               "--mail-from-domain", "mail.example.com"))
+        self.assertEqual(self.declared()["example.com"]["mail_from_domain"], "mail.example.com")
+
 
 class Concurrent(AdminTest):
     identities = identity("example.com") + "".join(identity(f"d{i}.example.com") for i in range(8))
