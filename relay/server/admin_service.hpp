@@ -38,10 +38,15 @@ class admin_service final : public admin_backend {
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
+  // Waits for the change under way, if any; no change starts while the guard lives.
+  boost::asio::awaitable<async_mutex::guard> hold_changes() { return lock_.lock(); }
 
  private:
   // Runs on the worker: blocking file reads and writes.
   boost::asio::awaitable<std::vector<policy::config_error>> plan_and_write(identity_change change);
+  // Runs on the worker: puts back what plan_and_write replaced.
+  boost::asio::awaitable<void> undo_writes();
+  void put_back();
   // A Failed MAIL FROM domain set again restarts at Pending (SES: "restart the setup process").
   boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
 

@@ -197,6 +197,10 @@ class daemon {
     watcher_->stop();
     for (auto& l : listeners_) l->stop();
     if (http_) co_await http_->shutdown();
+    // No admin change or reload may be half done when the loop stops: its coroutine
+    // would be destroyed with the io_context, after the lock it holds. Held to the end.
+    auto no_changes = co_await admin_.hold_changes();
+    auto no_reloads = co_await reload_lock_.lock();
     asio::steady_timer wait(io_);
     for (int i = 0; i < 50 && services_.counters.active.load() > 0; ++i) {
       wait.expires_after(std::chrono::milliseconds(100));

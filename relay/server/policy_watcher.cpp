@@ -1,5 +1,6 @@
 #include "relay/server/policy_watcher.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -13,9 +14,14 @@ namespace mfrelay::relay {
 
 policy_watcher::policy_watcher(boost::asio::io_context& io, std::string directory, std::function<void()> on_change,
                                std::chrono::milliseconds quiet)
-    : directory_(std::move(directory)), on_change_(std::move(on_change)), quiet_(quiet), descriptor_(io), settle_(io) {}
+    : directory_(std::move(directory)),
+      on_change_(std::move(on_change)),
+      quiet_(quiet),
+      strand_(boost::asio::make_strand(io)),
+      descriptor_(strand_),
+      settle_(strand_) {}
 
-policy_watcher::~policy_watcher() { stop(); }
+policy_watcher::~policy_watcher() { close(); }
 
 bool policy_watcher::start() {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -35,6 +41,10 @@ bool policy_watcher::start() {
 }
 
 void policy_watcher::stop() {
+  boost::asio::post(strand_, [this] { close(); });
+}
+
+void policy_watcher::close() {
   boost::system::error_code ignored;
   settle_.cancel();
   descriptor_.close(ignored);
