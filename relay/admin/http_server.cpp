@@ -70,7 +70,7 @@ http_request to_http_request(http::request<http::string_body>&& req) {
   r.target = std::string(req.target());
   std::size_t q = r.target.find('?');
   r.path = percent_decode(std::string_view(r.target).substr(0, q));
-  if (q != std::string::npos) r.query = parse_query(std::string_view(r.target).substr(q + 1));
+  if (q != std::string::npos) r.query = parse_query(std::string_view(r.target).substr(q + 1), false);
   for (const auto& field : req) {
     std::string name = lower(field.name_string());
     auto [it, inserted] = r.headers.try_emplace(std::move(name), field.value());

@@ -123,7 +123,7 @@ params request_params(const http_request& request) {
   if (type != request.headers.end() && !type->second.starts_with("application/x-www-form-urlencoded"))
     throw api_error(400, "InvalidParameterValue",
                     "The request body must be application/x-www-form-urlencoded, not " + type->second + ".");
-  params form = parse_query(request.body);
+  params form = parse_query(request.body, true);
   p.merge(form);
   return p;
 }

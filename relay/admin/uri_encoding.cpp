@@ -55,10 +55,10 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
-std::multimap<std::string, std::string> parse_query(std::string_view query) {
+std::multimap<std::string, std::string> parse_query(std::string_view query, bool plus_is_space) {
   std::multimap<std::string, std::string> out;
   for_each_query_pair(query, [&](std::string_view key, std::string_view value) {
-    out.emplace(percent_decode(key, true), percent_decode(value, true));
+    out.emplace(percent_decode(key, plus_is_space), percent_decode(value, plus_is_space));
   });
   return out;
 }

@@ -30,9 +30,11 @@ void for_each_query_pair(std::string_view query, Visit&& visit) {
   }
 }
 
-// "a=1&b=2&b" -> {a:1, b:2, b:""}, keys and values decoded ('+' is a space, as
-// in application/x-www-form-urlencoded). Empty pieces are skipped.
-std::multimap<std::string, std::string> parse_query(std::string_view query);
+// "a=1&b=2&b" -> {a:1, b:2, b:""}, keys and values decoded. Empty pieces are
+// skipped. `plus_is_space` for application/x-www-form-urlencoded bodies; a URL's
+// query keeps '+' as a plus, as SigV4's canonical query does: what a handler
+// reads is then exactly what the signature covers ("a+b" and "a%2Bb" are one).
+std::multimap<std::string, std::string> parse_query(std::string_view query, bool plus_is_space);
 
 // RFC 3986 remove_dot_segments as botocore does it for SigV4: "." and ".." are
 // resolved and empty segments ("//") dropped; a trailing '/' is kept when

@@ -2,6 +2,7 @@
 // botocore's dot-segment removal.
 #include <doctest/doctest.h>
 
+#include "relay/admin/sigv4.hpp"
 #include "relay/admin/uri_encoding.hpp"
 
 namespace mfrelay::relay {
@@ -25,8 +26,9 @@ TEST_CASE("percent_decode is lenient, '+' is a space only when asked") {
   CHECK(percent_decode("%2") == "%2");
 }
 
-TEST_CASE("parse_query") {
-  auto q = parse_query("Action=GetIdentityMailFromDomainAttributes&Identities.member.1=a%40b.com&flag&&x=1+2&x=3");
+TEST_CASE("parse_query: a form body") {
+  auto q = parse_query("Action=GetIdentityMailFromDomainAttributes&Identities.member.1=a%40b.com&flag&&x=1+2&x=3",
+                       true);
   CHECK(q.size() == 5);
   CHECK(q.find("Action")->second == "GetIdentityMailFromDomainAttributes");
   CHECK(q.find("Identities.member.1")->second == "a@b.com");
@@ -35,7 +37,16 @@ TEST_CASE("parse_query") {
   REQUIRE(std::distance(first, last) == 2);
   CHECK(first->second == "1 2");
   CHECK(std::next(first)->second == "3");
-  CHECK(parse_query("").empty());
+  CHECK(parse_query("", true).empty());
+}
+
+TEST_CASE("parse_query: a URL's query reads what its SigV4 signature covers") {
+  // '+' is a plus: "a+b" and "a%2Bb" mean the same, as their canonical forms are the same.
+  CHECK(parse_query("x=a+b", false).find("x")->second == "a+b");
+  CHECK(parse_query("x=a%2Bb", false).find("x")->second == "a+b");
+  CHECK(parse_query("x=a%20b", false).find("x")->second == "a b");
+  CHECK(sigv4_canonical_query("/?x=a+b") == sigv4_canonical_query("/?x=a%2Bb"));
+  CHECK(sigv4_canonical_query("/?x=a+b") != sigv4_canonical_query("/?x=a%20b"));
 }
 
 TEST_CASE("remove_dot_segments as botocore") {

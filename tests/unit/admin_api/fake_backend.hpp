@@ -162,7 +162,7 @@ inline http_request rest(std::string method, std::string target, std::string bod
   r.target = target;
   std::size_t q = target.find('?');
   r.path = percent_decode(target.substr(0, q));
-  if (q != std::string::npos) r.query = parse_query(target.substr(q + 1));
+  if (q != std::string::npos) r.query = parse_query(target.substr(q + 1), false);
   if (!body.empty()) r.headers["content-type"] = "application/json";
   r.body = std::move(body);
   return r;
