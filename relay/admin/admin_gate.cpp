@@ -65,7 +65,7 @@ asio::awaitable<http_response> admin_gate::call_handler(http_request request, st
   aws_error_shape shape = error_shape_for(request.path);
   std::string what;
   try {
-    co_return co_await handler_(std::move(request));
+    co_return co_await handler_(std::move(request), request_id);
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

@@ -14,8 +14,9 @@
 
 namespace mfrelay::relay {
 
-// Serves an authenticated request (http_request::access_key_id is set).
-using http_handler = std::function<boost::asio::awaitable<http_response>(http_request)>;
+// Serves an authenticated request (http_request::access_key_id is set); the
+// request id is the one the server logs and answers in x-amzn-RequestId.
+using http_handler = std::function<boost::asio::awaitable<http_response>(http_request, std::string request_id)>;
 
 class admin_gate {
  public:

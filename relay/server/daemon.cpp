@@ -65,7 +65,9 @@ class daemon {
     bool admin_enabled = cfg.admin.enabled;
     view_.set_config(std::make_shared<const policy::config>(std::move(cfg)));
     if (admin_enabled) {
-      http_ = std::make_unique<http_server>(io_, admin_, [this](http_request r) { return router_.handle(std::move(r)); });
+      http_ = std::make_unique<http_server>(io_, admin_, [this](http_request r, std::string id) {
+        return router_.handle(std::move(r), std::move(id));
+      });
     }
     watcher_ = std::make_unique<policy_watcher>(io_, view_.config()->relay.policy_dir, [this] {
       asio::co_spawn(io_, reload("policy.d changed"), asio::detached);

@@ -427,6 +427,15 @@ class SetAgainAfterFailed(AdminTest):
 
 
 class PublicAndOwnRoutes(AdminTest):
+    def test_one_request_id_in_the_header_the_body_and_the_log(self):
+        body = urllib.parse.urlencode({"Action": "NoSuchAction", "Version": "2010-12-01"}).encode()
+        r = signed_request(self.admin_port, "POST", "/", body=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400, r.text())
+        request_id = r.headers["x-amzn-requestid"]
+        self.assertIn(f"<RequestId>{request_id}</RequestId>", r.text())
+        wait_until(lambda: f"POST / -> 400 ({request_id})" in self.relay_log(), what="the request's log line")
+
     def test_healthz_readyz_and_metrics_need_no_signature(self):
         r = request(self.admin_port, "GET", "/healthz")
         self.assertEqual((r.status, r.body), (200, b"ok\n"))

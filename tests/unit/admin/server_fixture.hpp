@@ -95,7 +95,7 @@ inline asio::awaitable<http_response> recording_handle(handler_log* log, http_re
 
 struct recording_handler {
   handler_log* log;
-  asio::awaitable<http_response> operator()(http_request request) const {
+  asio::awaitable<http_response> operator()(http_request request, std::string /*request_id*/) const {
     return recording_handle(log, std::move(request));
   }
 };
