@@ -2,9 +2,29 @@
 
 #include <boost/json/parse.hpp>
 
-#include "relay/admin/http_client.hpp"
+#include "relay/admin/sigv4.hpp"
+#include "relay/common/clock.hpp"
 
 namespace mfrelay::relay {
+
+http_client_request admin_api_request(const policy::config& cfg, std::string method, std::string target,
+                                      std::string body, std::string content_type) {
+  policy::host_port address = cfg.admin.address;
+  if (address.host == "0.0.0.0" || address.host.empty()) address.host = "127.0.0.1";
+  if (address.host == "::") address.host = "::1";
+  http_client_request request;
+  request.method = std::move(method);
+  request.url = "http://" + address.str() + target;
+  request.body = std::move(body);
+  if (!content_type.empty()) request.headers.emplace_back("content-type", std::move(content_type));
+  if (!cfg.admin.keys.empty()) {
+    sigv4_credentials credentials{cfg.admin.keys.front().access_key_id, cfg.admin.keys.front().secret_access_key};
+    request.sign = [credentials, region = cfg.relay.region](http_request& r) {
+      sign_sigv4(r, credentials, region, "ses", now());
+    };
+  }
+  return request;
+}
 
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target) {
   daemon_answer answer;
@@ -19,6 +39,10 @@ daemon_answer call_daemon(const policy::config& cfg, const std::string& method, 
   http_client_result result = http_fetch_blocking(admin_api_request(cfg, method, target));
   if (!result.ok()) {
     answer.error = "the daemon at " + cfg.admin.address.str() + " is not reachable: " + result.error;
+    return answer;
+  }
+  if (result.truncated) {
+    answer.error = "the daemon's answer is too long";
     return answer;
   }
   answer.reached = true;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "policy/config.hpp"
+#include "relay/common/http_client.hpp"
 
 namespace mfrelay::relay {
 
@@ -17,6 +18,12 @@ struct daemon_answer {
 };
 
 // `target`: path and query, already percent-encoded (uri_encode, relay/admin/uri_encoding.hpp).
+// The request to the daemon's admin API as [admin] in `cfg` describes it: its
+// address (a wildcard address becomes loopback), signed with the first
+// [[admin.key]] (unsigned when there is none) for the relay's region.
+http_client_request admin_api_request(const policy::config& cfg, std::string method, std::string target,
+                                      std::string body = {}, std::string content_type = {});
+
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target);
 
 }  // namespace mfrelay::relay

@@ -9,7 +9,9 @@
 #include "policy/ip_network.hpp"
 #include "policy/region.hpp"
 #include "relay/auth/password_hash.hpp"
+#include "relay/common/http_url.hpp"
 #include "relay/config/toml_section.hpp"
+#include "relay/config/toml_text_guard.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -204,11 +206,9 @@ void read_notifications(toml_section& s, config& cfg) {
     return text.empty() || policy::parse_email_address(text) ? "" : "is not an email address";
   });
   s.read("webhook", n.webhook, [](std::string_view text) -> std::string {
-    if (text.empty()) return {};
-    if (!text.starts_with("http://")) return "must be an http:// URL (like http://127.0.0.1:9000/mfrelay)";
-    std::string_view rest = text.substr(7);
-    std::string_view authority = rest.substr(0, rest.find('/'));
-    return policy::parse_host_port(authority) ? "" : "must name host:port (like http://127.0.0.1:9000/mfrelay)";
+    std::string why;
+    if (text.empty() || parse_http_url(text, why)) return {};
+    return why + " (like http://127.0.0.1:9000/mfrelay)";
   });
 }
 

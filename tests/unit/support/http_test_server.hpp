@@ -1,4 +1,4 @@
-// A tiny HTTP/1.1 server on 127.0.0.1 (ephemeral port) for webhook tests: it
+// A tiny HTTP/1.1 server on 127.0.0.1 (ephemeral port) for HTTP client and webhook tests: it
 // records every request and answers with the status a test picks per request
 // (0: close without answering, -1: never answer). Runs on the test's io_context.
 #pragma once
@@ -23,6 +23,7 @@ class http_test_server {
  public:
   struct request {
     std::string method, target, host, content_type, body;
+    std::vector<std::pair<std::string, std::string>> headers;  // every header, names as sent
   };
 
   explicit http_test_server(boost::asio::io_context& io)
@@ -46,6 +47,7 @@ class http_test_server {
   std::size_t connections = 0;
   // The status for the n-th request (1-based).
   std::function<int(std::size_t n)> status = [](std::size_t) { return 200; };
+  std::string response_body = "ok\n";
 
  private:
   boost::asio::awaitable<void> accept_loop() {
@@ -71,6 +73,7 @@ class http_test_server {
     r.host = std::string(req[http::field::host]);
     r.content_type = std::string(req[http::field::content_type]);
     r.body = req.body();
+    for (const auto& field : req) r.headers.emplace_back(field.name_string(), field.value());
     requests.push_back(std::move(r));
     const int code = status(requests.size());
     if (code == 0) co_return;  // closes the connection unanswered
@@ -81,7 +84,7 @@ class http_test_server {
     }
     http::response<http::string_body> res(static_cast<http::status>(code), 11);
     res.set(http::field::content_type, "text/plain");
-    if (code != 204 && code != 304) res.body() = "ok\n";
+    if (code != 204 && code != 304) res.body() = response_body;
     res.keep_alive(false);
     res.prepare_payload();
     [[maybe_unused]] auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
