@@ -7,6 +7,7 @@
 #include "policy/domain_name.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
+#include "relay/config/toml_text_guard.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -29,6 +29,7 @@
 #include "policy/identity.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
+#include "relay/config/toml_text_guard.hpp"
 
 namespace {
 
