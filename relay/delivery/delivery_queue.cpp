@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "relay/common/clock.hpp"
+#include "relay/delivery/attempt_outcome.hpp"
 #include "relay/delivery/client_tls_context.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
-#include "relay/delivery/retry_schedule.hpp"
 #include "relay/delivery/smtp_client.hpp"
 
 namespace mfrelay::relay {
@@ -352,36 +352,14 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
   void finish(std::map<std::string, entry>::iterator it, const transaction_result& result, const std::string& peer) {
     entry& e = it->second;
-    policy::timestamp now = clock();
-    ++e.attempts;
-    delivery_attempt attempt;
-    attempt.at = now;
-    attempt.number = e.attempts;
-    attempt.reporting_mta = settings.hostname;
-    attempt.remote_mta_ip = result.remote_address;
-    attempt.expires = e.env.received_at + settings.delivery.max_age;
-
-    std::vector<recipient_outcome> delivered, bounced, expired, delayed;
-    for (const auto& o : result.recipients) {
-      switch (o.verdict.fate) {
-        case recipient_fate::delivered:
-          delivered.push_back(o);
-          break;
-        case recipient_fate::bounced:
-          bounced.push_back(o);
-          break;
-        case recipient_fate::deferred:
-          if (now >= attempt.expires) {
-            recipient_outcome x;
-            x.address = o.address;
-            x.verdict = judge_expired(o.verdict);
-            expired.push_back(std::move(x));
-          } else {
-            delayed.push_back(o);
-          }
-          break;
-      }
-    }
+    const policy::timestamp now = clock();
+    attempt_outcome out = judge_attempt(++e.attempts, e.env.received_at, result.recipients, result.remote_address, now,
+                                        settings.delivery, settings.hostname);
+    const delivery_attempt& attempt = out.attempt;
+    const auto& delivered = out.delivered;
+    const auto& bounced = out.bounced;
+    const auto& expired = out.expired;
+    const auto& delayed = out.delayed;
     auto delay_seconds = std::chrono::duration<double>(now - e.env.received_at).count();
     for (const auto* group : {&delivered, &bounced, &expired, &delayed}) {
       for (const auto& o : *group) {
@@ -413,7 +391,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       remove_from_spool(id);
       return;
     }
-    schedule_retry(e.env.id, next_attempt(settings.delivery.retry_schedule, e.attempts, now, attempt.expires));
+    schedule_retry(e.env.id, *out.retry_at);
   }
 
   void remove_from_spool(const std::string& id) {
