@@ -3,19 +3,11 @@
 #include <charconv>
 #include <string_view>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::relay {
-namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'a' && a[i] <= 'z' ? static_cast<char>(a[i] - 'a' + 'A') : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
+using policy::ascii_iequals;
 
 ehlo_capabilities parse_ehlo(const upstream_reply& reply) {
   ehlo_capabilities caps;
@@ -24,15 +16,15 @@ ehlo_capabilities parse_ehlo(const upstream_reply& reply) {
     std::size_t space = line.find(' ');
     std::string_view keyword = line.substr(0, space);
     std::string_view params = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
-    if (iequals(keyword, "PIPELINING")) {
+    if (ascii_iequals(keyword, "PIPELINING")) {
       caps.pipelining = true;
-    } else if (iequals(keyword, "STARTTLS")) {
+    } else if (ascii_iequals(keyword, "STARTTLS")) {
       caps.starttls = true;
-    } else if (iequals(keyword, "8BITMIME")) {
+    } else if (ascii_iequals(keyword, "8BITMIME")) {
       caps.eight_bit_mime = true;
-    } else if (iequals(keyword, "SMTPUTF8")) {
+    } else if (ascii_iequals(keyword, "SMTPUTF8")) {
       caps.smtputf8 = true;
-    } else if (iequals(keyword, "SIZE")) {
+    } else if (ascii_iequals(keyword, "SIZE")) {
       caps.size = true;
       caps.size_limit = 0;
       std::string_view digits = params.substr(0, params.find(' '));

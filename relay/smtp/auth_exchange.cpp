@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "policy/ascii.hpp"
 #include "relay/auth/base64.hpp"
 
 namespace mfrelay::relay::smtp {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 auth_step make(auth_step::kind k) {
   auth_step s;
@@ -49,12 +43,12 @@ void auth_exchange::reset() {
 std::optional<auth_step> auth_exchange::start(std::string_view mechanism,
                                               std::optional<std::string_view> initial_response) {
   reset();
-  if (iequals(mechanism, "PLAIN")) {
+  if (policy::ascii_iequals(mechanism, "PLAIN")) {
     stage_ = stage::plain;
     if (!initial_response) return challenge("");
     return plain(*initial_response);
   }
-  if (iequals(mechanism, "LOGIN")) {
+  if (policy::ascii_iequals(mechanism, "LOGIN")) {
     stage_ = stage::login_user;
     if (!initial_response) return challenge("VXNlcm5hbWU6");  // "Username:"
     return login_user(*initial_response);

@@ -4,15 +4,12 @@
 #include <array>
 #include <utility>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::relay::smtp {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
+using policy::ascii_iequals;
 
 constexpr std::array<std::pair<std::string_view, verb>, 17> verbs{{
     {"helo", verb::helo}, {"ehlo", verb::ehlo}, {"mail", verb::mail}, {"rcpt", verb::rcpt},
@@ -47,7 +44,7 @@ command parse_command(std::string_view line) {
   c.name = line.substr(0, end);
   if (end != std::string_view::npos) c.argument = trim_blanks(line.substr(end + 1));
   for (const auto& [name, v] : verbs) {
-    if (iequals(c.name, name)) {
+    if (ascii_iequals(c.name, name)) {
       c.what = v;
       break;
     }
