@@ -9,7 +9,7 @@
 
 #include "policy/time.hpp"
 #include "relay/admin/admin_backend.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 #include "relay/admin/sigv4.hpp"
 
 namespace mfrelay::relay {

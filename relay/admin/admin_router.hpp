@@ -6,7 +6,7 @@
 #include <string>
 
 #include "relay/admin/admin_backend.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 #include "relay/admin/mfrelay_api.hpp"
 #include "relay/admin/ses_query_api.hpp"
 #include "relay/admin/ses_rest_api.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 
 namespace mfrelay::relay {
 

@@ -26,7 +26,7 @@
 #include <stdexcept>
 
 #include "relay/admin/aws_error_response.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 #include "relay/admin/request_id.hpp"
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/common/clock.hpp"

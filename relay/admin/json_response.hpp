@@ -3,7 +3,7 @@
 #pragma once
 #include <boost/json/value.hpp>
 
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 
 namespace mfrelay::relay {
 

@@ -8,11 +8,10 @@
 #include "relay/admin/aws_error_response.hpp"
 #include "relay/admin/json_response.hpp"
 #include "relay/admin/path_segments.hpp"
-#include "relay/cli/record_format.hpp"
+#include "relay/common/record_format.hpp"
 #include "relay/common/clock.hpp"
-#include "relay/events/mail_events.hpp"
 #include "relay/state/state_rows.hpp"
-#include "relay/state/explain_json.hpp"
+#include "relay/admin/explain_json.hpp"
 #include "relay/state/status_json.hpp"
 
 namespace mfrelay::relay {

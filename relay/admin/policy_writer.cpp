@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <set>
 
-#include "relay/admin/durable_file.hpp"
+#include "relay/common/durable_file.hpp"
 #include "relay/admin/identity_change_rules.hpp"
 #include "relay/admin/policy_toml.hpp"
 #include "relay/config/config_loader.hpp"

@@ -13,7 +13,7 @@
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/admin/xml_writer.hpp"
 #include "relay/auth/base64.hpp"
-#include "relay/spool/sha256.hpp"
+#include "relay/common/sha256.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "relay/admin/admin_backend.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 
 namespace mfrelay::relay {
 

@@ -10,7 +10,7 @@
 
 #include "policy/config.hpp"
 #include "policy/time.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 
 namespace mfrelay::relay {
 

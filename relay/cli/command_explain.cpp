@@ -5,7 +5,7 @@
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
-#include "relay/state/explain_json.hpp"
+#include "relay/admin/explain_json.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {

@@ -3,7 +3,7 @@
 
 #include "policy/dns_records.hpp"
 #include "relay/cli/command.hpp"
-#include "relay/cli/record_format.hpp"
+#include "relay/common/record_format.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -1,6 +1,6 @@
 // `mfrelay serve`: run the relay.
 #include "relay/cli/command.hpp"
-#include "relay/server/daemon.hpp"
+#include "relay/daemon/daemon.hpp"
 
 namespace mfrelay::relay {
 namespace {

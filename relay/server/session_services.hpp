@@ -11,7 +11,7 @@
 #include "relay/auth/password_verifier.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/metrics/relay_metrics.hpp"
-#include "relay/server/live_view.hpp"
+#include "relay/common/live_view.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
 

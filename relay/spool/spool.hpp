@@ -68,7 +68,7 @@
 #include "relay/spool/message_store.hpp"
 #include "relay/spool/spool_file.hpp"
 #include "relay/spool/sync_fanout.hpp"
-#include "relay/spool/unique_fd.hpp"
+#include "relay/common/unique_fd.hpp"
 
 namespace mfrelay::relay {
 

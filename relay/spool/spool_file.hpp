@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "relay/spool/envelope.hpp"
-#include "relay/spool/sha256.hpp"
+#include "relay/common/sha256.hpp"
 
 namespace mfrelay::relay {
 

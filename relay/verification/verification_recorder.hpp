@@ -16,7 +16,7 @@
 #include "relay/common/group_commit.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/metrics/relay_metrics.hpp"
-#include "relay/server/live_view.hpp"
+#include "relay/common/live_view.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {

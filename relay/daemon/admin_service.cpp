@@ -1,4 +1,4 @@
-#include "relay/server/admin_service.hpp"
+#include "relay/daemon/admin_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "relay/admin/durable_file.hpp"
+#include "relay/common/durable_file.hpp"
 #include "relay/admin/policy_writer.hpp"
 #include "relay/common/clock.hpp"
 #include "relay/config/config_loader.hpp"

@@ -16,7 +16,7 @@
 #include "relay/admin/admin_backend.hpp"
 #include "relay/common/async_mutex.hpp"
 #include "relay/metrics/relay_metrics.hpp"
-#include "relay/server/live_view.hpp"
+#include "relay/common/live_view.hpp"
 #include "relay/verification/verification_service.hpp"
 
 namespace mfrelay::relay {

@@ -1,4 +1,4 @@
-#include "relay/admin/durable_file.hpp"
+#include "relay/common/durable_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "relay/common/message_ids.hpp"
-#include "relay/spool/unique_fd.hpp"
+#include "relay/common/unique_fd.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -1,4 +1,4 @@
-#include "relay/spool/sha256.hpp"
+#include "relay/common/sha256.hpp"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include "relay/state/explain_json.hpp"
+#include "relay/admin/explain_json.hpp"
 
 #include "policy/decision.hpp"
 #include "relay/common/clock.hpp"

@@ -1,4 +1,4 @@
-#include "relay/cli/record_format.hpp"
+#include "relay/common/record_format.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>

@@ -1,4 +1,4 @@
-#include "relay/server/policy_watcher.hpp"
+#include "relay/daemon/policy_watcher.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>

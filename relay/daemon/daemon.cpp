@@ -1,4 +1,4 @@
-#include "relay/server/daemon.hpp"
+#include "relay/daemon/daemon.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,9 +23,9 @@
 #include "relay/events/event_log.hpp"
 #include "relay/notify/notifier.hpp"
 #include "relay/metrics/relay_metrics.hpp"
-#include "relay/server/admin_service.hpp"
-#include "relay/server/live_view.hpp"
-#include "relay/server/policy_watcher.hpp"
+#include "relay/daemon/admin_service.hpp"
+#include "relay/common/live_view.hpp"
+#include "relay/daemon/policy_watcher.hpp"
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"

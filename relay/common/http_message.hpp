@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::relay {
 
 struct http_request {
@@ -29,12 +31,6 @@ struct http_response {
 };
 
 // ASCII lower case, for header names and hosts (which compare case-insensitively).
-inline std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+inline std::string lower(std::string_view s) { return policy::ascii_lowered(s); }
 
 }  // namespace mfrelay::relay
