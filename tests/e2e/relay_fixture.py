@@ -28,6 +28,7 @@ class RelayTest(TempDirTest):
     events_config = ""
     verification = None
     sink_options = ()
+    app1_password_hash = PASSWORD_HASH
 
     def setUp(self):
         super().setUp()
@@ -44,7 +45,7 @@ class RelayTest(TempDirTest):
                 {"name": "local", "address": f"127.0.0.1:{self.ports['local']}", "tls": "none", "auth": "network"},
             ],
             users=[
-                {"name": "app1", "password_hash": PASSWORD_HASH, "identities": ["example.com"]},
+                {"name": "app1", "password_hash": self.app1_password_hash, "identities": ["example.com"]},
                 {"name": "local-apps", "networks": ["127.0.0.0/8", "::1/128"], "identities": ["*"]},
             ],
             extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n' + self.extra_config,

@@ -1,6 +1,7 @@
 // delivery_queue with the RAM spool and a fake smarthost on loopback: delivered,
 // deferred and retried on schedule, bounced, partial, expired at max_age, damaged,
-// connection reuse, stop. Real time, short durations.
+// connection reuse, stop. Real time, short durations; when a retry is due is
+// judge_attempt()'s, tested without timers in attempt_outcome_test.cpp.
 #include "relay/delivery/delivery_queue.hpp"
 
 #include <doctest/doctest.h>
@@ -62,7 +63,6 @@ TEST_CASE("delivery_queue: 4xx -> DeliveryDelay, retried on the schedule, then d
                           : std::string("250 2.1.5 Ok\r\n");
   };
   envelope env = f.commit({"a@example.net"}, "m\r\n");
-  auto start = std::chrono::steady_clock::now();
   f.start(f.settings());
   REQUIRE(f.wait_for(3));
   REQUIRE(f.observer.types() == strings{"DeliveryDelay", "DeliveryDelay", "Delivery"});
@@ -73,14 +73,9 @@ TEST_CASE("delivery_queue: 4xx -> DeliveryDelay, retried on the schedule, then d
   CHECK(text(first.json.at("deliveryDelay").at("expirationTime")) == iso8601(env.received_at + 1h));
   CHECK(first.json.at("deliveryDelay").at("delayedRecipients").at(0).at("diagnosticCode") ==
         "smtp; 451 4.3.0 <a@example.net>: Temporary lookup failure");
-  // retry_schedule {200ms, 300ms}: the second wait is the longer one.
-  auto gap1 = f.observer.events[1].seen - f.observer.events[0].seen;
-  auto gap2 = f.observer.events[2].seen - f.observer.events[1].seen;
-  CHECK(gap1 >= 190ms);
-  CHECK(gap1 < 290ms + 500ms);
-  CHECK(gap2 >= 290ms);
+  // When each retry is due is judge_attempt()'s (attempt_outcome_test.cpp); here,
+  // that the queue keeps its promises in order: three attempts, then done.
   CHECK(f.observer.events[2].attempt.number == 3);
-  CHECK(std::chrono::steady_clock::now() - start >= 490ms);
   REQUIRE(run_until(f.io, [&] { return f.spool.depth() == 0; }));
   CHECK(f.smarthost.messages.size() == 1);
 }

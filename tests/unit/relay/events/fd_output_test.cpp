@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "log_capture.hpp"
+#include "support/log_capture.hpp"
 #include "relay/events/fd_output.hpp"
 
 namespace mfrelay::relay {

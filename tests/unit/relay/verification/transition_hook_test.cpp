@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "relay/verification/verification_recorder.hpp"
-#include "status_change_sample.hpp"
+#include "support/status_change_sample.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {

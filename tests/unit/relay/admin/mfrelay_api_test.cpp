@@ -7,7 +7,7 @@
 #include "fake_backend.hpp"
 #include "policy/dns_records.hpp"
 #include "relay/admin/mfrelay_api.hpp"
-#include "relay/cli/record_format.hpp"
+#include "relay/common/record_format.hpp"
 #include "relay/state/status_json.hpp"
 
 namespace mfrelay::relay {

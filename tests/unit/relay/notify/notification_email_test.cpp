@@ -7,9 +7,9 @@
 #include <boost/json/parse.hpp>
 #include <regex>
 
-#include "message_check.hpp"
+#include "support/message_check.hpp"
 #include "relay/notify/notification_email.hpp"
-#include "status_change_sample.hpp"
+#include "support/status_change_sample.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -10,8 +10,8 @@
 #include <regex>
 #include <string>
 
-#include "datagram_receiver.hpp"
-#include "log_capture.hpp"
+#include "support/datagram_receiver.hpp"
+#include "support/log_capture.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/events/syslog_message.hpp"
 #include "support/temp_dir.hpp"

@@ -12,6 +12,7 @@
 #include "policy/identity_table.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
+#include "relay/config/toml_text_guard.hpp"
 #include "config_dir.hpp"
 
 namespace mfrelay::relay {

@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "fake_backend.hpp"
-#include "relay/admin/durable_file.hpp"
+#include "relay/common/durable_file.hpp"
 #include "relay/admin/identity_change_rules.hpp"
 #include "relay/admin/policy_toml.hpp"
 #include "relay/admin/policy_writer.hpp"

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "log_capture.hpp"
+#include "support/log_capture.hpp"
 #include "relay/events/file_output.hpp"
 #include "support/temp_dir.hpp"
 

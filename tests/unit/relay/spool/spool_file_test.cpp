@@ -3,7 +3,7 @@
 
 #include "relay/spool/envelope_json.hpp"
 #include "relay/spool/spool_file.hpp"
-#include "relay/spool/unique_fd.hpp"
+#include "relay/common/unique_fd.hpp"
 #include "spool_fixture.hpp"
 
 namespace mfrelay::relay::test {

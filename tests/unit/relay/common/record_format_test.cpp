@@ -7,7 +7,7 @@
 
 #include "policy/dns_records.hpp"
 #include "policy/identity.hpp"
-#include "relay/cli/record_format.hpp"
+#include "relay/common/record_format.hpp"
 
 namespace mfrelay::relay {
 namespace {

@@ -8,12 +8,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "http_test_server.hpp"
-#include "log_capture.hpp"
-#include "message_check.hpp"
+#include "support/http_test_server.hpp"
+#include "support/log_capture.hpp"
+#include "support/message_check.hpp"
 #include "relay/notify/notifier.hpp"
 #include "relay/spool/ram_spool.hpp"
-#include "status_change_sample.hpp"
+#include "support/status_change_sample.hpp"
 #include "support/test_io.hpp"
 
 namespace mfrelay::relay {

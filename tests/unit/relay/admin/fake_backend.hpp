@@ -18,7 +18,7 @@
 #include "policy/config.hpp"
 #include "policy/ip_network.hpp"
 #include "relay/admin/admin_backend.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 #include "relay/admin/policy_writer.hpp"
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/config/config_loader.hpp"

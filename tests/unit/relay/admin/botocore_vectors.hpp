@@ -6,7 +6,7 @@
 #include <string>
 
 #include "policy/config.hpp"
-#include "relay/admin/http_message.hpp"
+#include "relay/common/http_message.hpp"
 
 namespace mfrelay::relay::test {
 

@@ -40,9 +40,10 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
-class fake_backend : public admin_backend {
+// An admin_backend that only serves a fixed configuration (HTTP-level tests).
+class config_backend : public admin_backend {
  public:
-  explicit fake_backend(policy::config cfg) : config_(std::make_shared<const policy::config>(std::move(cfg))) {}
+  explicit config_backend(policy::config cfg) : config_(std::make_shared<const policy::config>(std::move(cfg))) {}
 
   std::shared_ptr<const policy::config> config() const override { return config_; }
   std::vector<stored_state> stored_states() const override { return {}; }
@@ -137,7 +138,7 @@ struct server_fixture {
     return true;
   }
 
-  fake_backend backend;
+  config_backend backend;
   handler_log log;
   asio::io_context io;
   // Keeps the threads running while the server has nothing pending (after a stop()).
