@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -82,7 +83,16 @@ class exchange {
     out.version(11);
     out.method_string(wire.method);
     out.target(wire.target);
-    for (const auto& [name, value] : wire.headers) out.set(name, value);
+    for (const auto& [name, value] : wire.headers) {
+      // Known fields go out in their usual spelling ("Content-Type"): names are
+      // case-insensitive, but not every peer's code treats them so.
+      const http::field known = http::string_to_field(name);
+      if (known != http::field::unknown) {
+        out.set(known, value);
+      } else {
+        out.set(name, value);
+      }
+    }
     out.body() = std::move(wire.body);
     out.keep_alive(false);
     out.prepare_payload();
