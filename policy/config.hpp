@@ -27,6 +27,7 @@ struct relay_settings {
   std::string default_mail_from_domain;  // empty: derived from the region
   std::string state_dir = "var";         // absolute after loading
   std::string policy_dir = "policy.d";   // absolute after loading
+  duration drain_timeout = 30s;          // at SIGTERM/SIGINT: time for sessions and delivery to finish
 };
 
 struct listener_settings {

@@ -79,6 +79,22 @@ std::string password_hash_error(std::string_view encoded) {
   return why;
 }
 
+unsigned password_hash_iterations(std::string_view encoded) {
+  auto parsed = parse(encoded, nullptr);
+  return parsed ? parsed->iterations : 0;
+}
+
+std::string dummy_password_hash(std::string_view like) {
+  auto parsed = parse(like, nullptr);
+  unsigned iterations = parsed ? parsed->iterations : default_pbkdf2_iterations;
+  std::size_t salt_size = parsed ? parsed->salt.size() : 16;
+  std::string salt(salt_size, '\0'), digest(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1 ||
+      RAND_bytes(reinterpret_cast<unsigned char*>(digest.data()), static_cast<int>(digest.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return std::string(scheme) + std::to_string(iterations) + '$' + ab64_encode(salt) + '$' + ab64_encode(digest);
+}
+
 bool verify_password(std::string_view password, std::string_view encoded) {
   auto parsed = parse(encoded, nullptr);
   if (!parsed) return false;

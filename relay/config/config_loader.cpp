@@ -58,6 +58,7 @@ void read_relay(toml_section& s, config& cfg, policy::origin& policy_dir_where) 
   s.read("state_dir", cfg.relay.state_dir, check_path);
   s.read("policy_dir", cfg.relay.policy_dir, check_path);
   policy_dir_where = s.where("policy_dir");
+  s.read("drain_timeout", cfg.relay.drain_timeout);
 }
 
 void read_listener(toml_section& s, config& cfg) {

@@ -33,11 +33,23 @@ asio::awaitable<std::size_t> smtp_connection::read_some(std::string& buffer, std
   asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
   auto target = asio::buffer(buffer.data() + old, max_bytes);
   auto read = tls_ ? tls_->async_read_some(target, tuple) : plain_->async_read_some(target, tuple);
+  read_timer_ = &timer;
   auto first = co_await (std::move(read) || timer.async_wait(tuple));
+  read_timer_ = nullptr;
   timed_out = first.index() == 1;
   auto [ec, n] = timed_out ? std::tuple<boost::system::error_code, std::size_t>{} : std::get<0>(first);
   buffer.resize(old + n);
   co_return timed_out || ec ? 0 : n;
+}
+
+void smtp_connection::interrupt_read() {
+  if (read_timer_) read_timer_->cancel();  // the timer "fires": the race cancels the read
+}
+
+void smtp_connection::cut() {
+  boost::system::error_code ignored;
+  tcp().socket().shutdown(socket_type::shutdown_both, ignored);
+  tcp().socket().close(ignored);
 }
 
 asio::awaitable<bool> smtp_connection::write(std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
@@ -21,10 +22,15 @@ class smtp_connection {
   explicit smtp_connection(socket_type socket);
 
   // Up to `max_bytes` read (appended to `buffer`), or 0 on end of stream, a
-  // timeout, a reset or a TLS error: all of them end the session the same
-  // way. `timed_out` says which.
+  // timeout, interrupt_read(), a reset or a TLS error: all of them end the
+  // session. `timed_out` is true for a timeout and for interrupt_read().
   boost::asio::awaitable<std::size_t> read_some(std::string& buffer, std::size_t max_bytes,
                                                 std::chrono::milliseconds timeout, bool& timed_out);
+  // Ends a pending read_some() now, as its timeout would (the connection stays
+  // usable for a last reply). On the session's strand.
+  void interrupt_read();
+  // Closes the socket now: pending reads and writes fail. On the session's strand.
+  void cut();
   // False when the peer went away or did not take the bytes in time.
   boost::asio::awaitable<bool> write(std::string_view bytes, std::chrono::milliseconds timeout);
   // Server-side handshake; false on failure.
@@ -41,6 +47,7 @@ class smtp_connection {
 
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::asio::steady_timer* read_timer_ = nullptr;  // of the read_some() under way
 };
 
 }  // namespace mfrelay::relay

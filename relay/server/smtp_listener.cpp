@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,8 +26,56 @@ tcp::endpoint resolve_endpoint(const policy::host_port& address) {
 
 }  // namespace
 
-smtp_listener::smtp_listener(asio::io_context& io, policy::listener_settings settings, session_services& services)
-    : io_(io), settings_(std::move(settings)), services_(services), acceptor_(io) {
+session_group::session_group(asio::any_io_executor ex) : strand_(asio::make_strand(ex)), emptied_(strand_) {}
+
+std::shared_ptr<session_control> session_group::join(asio::any_io_executor session_strand) {
+  auto control = std::make_shared<session_control>(std::move(session_strand));
+  std::lock_guard lock(mutex_);
+  sessions_.insert(control);
+  return control;
+}
+
+void session_group::leave(const std::shared_ptr<session_control>& control) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(control);
+  if (sessions_.empty()) asio::post(strand_, [this] { emptied_.cancel(); });
+}
+
+void session_group::request_stop() {
+  std::lock_guard lock(mutex_);
+  for (const auto& s : sessions_) s->request_stop();
+}
+
+void session_group::cut() {
+  std::lock_guard lock(mutex_);
+  for (const auto& s : sessions_) s->cut();
+}
+
+std::size_t session_group::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+asio::awaitable<bool> session_group::wait_empty(std::chrono::steady_clock::duration limit) {
+  // The timer lives on strand_, where leave() cancels it: the wait runs there too.
+  co_return co_await asio::co_spawn(strand_, wait_on_strand(std::chrono::steady_clock::now() + limit),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<bool> session_group::wait_on_strand(std::chrono::steady_clock::time_point deadline) {
+  // leave() posts its cancel to this strand, so it cannot slip in between the
+  // check and the wait; an early cancel only means one more look at the count.
+  while (size() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    emptied_.expires_at(deadline);
+    co_await emptied_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return true;
+}
+
+smtp_listener::smtp_listener(asio::io_context& io, policy::listener_settings settings, session_services& services,
+                             session_group& sessions)
+    : io_(io), settings_(std::move(settings)), services_(services), sessions_(sessions), acceptor_(io) {
   tcp::endpoint endpoint = resolve_endpoint(settings_.address);
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
@@ -61,7 +110,10 @@ asio::awaitable<void> smtp_listener::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_smtp_session(std::move(socket), settings_, services_), [](std::exception_ptr e) {
+    auto control = sessions_.join(executor);
+    asio::co_spawn(executor, run_smtp_session(std::move(socket), settings_, services_, control),
+                   [&sessions = sessions_, control](std::exception_ptr e) {
+      sessions.leave(control);
       if (!e) return;
       try {
         std::rethrow_exception(e);

@@ -1,6 +1,8 @@
 #include "relay/server/smtp_session.hpp"
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,6 +13,7 @@
 #include "policy/decision.hpp"
 #include "policy/message_id.hpp"
 #include "relay/common/clock.hpp"
+#include "relay/auth/password_hash.hpp"
 #include "relay/common/message_ids.hpp"
 #include "relay/events/mail_events.hpp"
 #include "relay/server/smtp_connection.hpp"
@@ -42,6 +45,22 @@ std::vector<std::string> address_texts(const std::vector<policy::email_address>&
   return out;
 }
 
+// The hash a user name without a password is checked against (as a dummy of the
+// same cost): the costliest configured one, so that an unknown name never
+// answers faster than a real one.
+std::string costliest_hash(const policy::config& cfg) {
+  const std::string* costliest = nullptr;
+  unsigned most = 0;
+  for (const auto& u : cfg.users) {
+    unsigned iterations = password_hash_iterations(u.password_hash);
+    if (iterations > most) {
+      most = iterations;
+      costliest = &u.password_hash;
+    }
+  }
+  return costliest ? *costliest : std::string();
+}
+
 // Keeps the active-session count honest on every path out of a session.
 struct session_slot {
   explicit session_slot(session_counters& c) : counters(c) {
@@ -54,8 +73,13 @@ struct session_slot {
 
 class session final : public smtp::session_hooks {
  public:
-  session(asio::ip::tcp::socket socket, policy::listener_settings listener, session_services& services)
-      : client_ip_(client_address(socket)), conn_(std::move(socket)), listener_(std::move(listener)), svc_(services) {
+  session(asio::ip::tcp::socket socket, policy::listener_settings listener, session_services& services,
+          std::shared_ptr<session_control> control)
+      : client_ip_(client_address(socket)),
+        conn_(std::move(socket)),
+        listener_(std::move(listener)),
+        svc_(services),
+        control_(std::move(control)) {
     info_.id = new_session_id();
     info_.client_ip = client_ip_;
     info_.listener = listener_.name;
@@ -63,6 +87,11 @@ class session final : public smtp::session_hooks {
 
   awaitable<void> run() {
     session_slot slot(svc_.counters);
+    control_->attach([this] { wake(); }, [this] { cut(); });
+    struct detach_on_exit {
+      session_control& c;
+      ~detach_on_exit() { c.detach(); }
+    } detach{*control_};
     auto cfg = svc_.view.config();
     if (svc_.counters.active.load() > cfg->limits.max_sessions) {
       co_await conn_.write(smtp::render_reply(too_many_sessions(), false), write_timeout);
@@ -79,10 +108,13 @@ class session final : public smtp::session_hooks {
     machine_.emplace(session_config(*cfg), *this);
     idle_timeout_ = cfg->limits.idle_timeout;
     data_timeout_ = cfg->limits.data_timeout;
+    if (stopping()) co_return co_await shut_down();  // a 421 instead of the greeting (RFC 5321 3.1)
     if (!co_await handle(machine_->greeting())) co_return;
     command_deadline_ = std::chrono::steady_clock::now() + idle_timeout_;
     for (;;) {
       while (!in_.empty()) {
+        // The server is stopping: the command in hand was answered; the next one gets 421.
+        if (stopping()) co_return co_await shut_down();
         smtp::session_output out = machine_->on_input(in_);
         std::size_t consumed = out.consumed;
         // A command answered or acted on: the client has idle_timeout for the next one.
@@ -93,6 +125,7 @@ class session final : public smtp::session_hooks {
         if (consumed == 0) break;
       }
       if (!co_await flush()) co_return;
+      if (stopping()) co_return co_await shut_down();
       bool timed_out = false;
       // idle_timeout bounds the wait for each whole command, data_timeout the whole
       // DATA transfer (README): deadlines, not per-read timeouts, so a client
@@ -105,7 +138,15 @@ class session final : public smtp::session_hooks {
       // DATA reads in large chunks.
       std::size_t chunk = writer_ ? 64 * 1024 : 4 * 1024;
       if (!writer_ && in_.empty() && in_.capacity() > 16 * 1024) in_.shrink_to_fit();
-      if (co_await conn_.read_some(in_, chunk, timeout, timed_out) == 0) {
+      waiting_for_command_ = !in_data_;  // wake() may end this read; a DATA read goes on
+      std::size_t got = co_await conn_.read_some(in_, chunk, timeout, timed_out);
+      waiting_for_command_ = false;
+      if (got == 0) {
+        if (cut_) {
+          if (writer_) writer_->abort();  // never acknowledged, so never kept
+          co_return;
+        }
+        if (stopping()) co_return co_await shut_down();
         if (timed_out) {
           out_ += machine_->on_timeout().replies;
           co_await flush();
@@ -142,6 +183,28 @@ class session final : public smtp::session_hooks {
   void rejected(const boost::json::object& event, std::string_view reason) {
     svc_.events.write(event);
     svc_.metrics.transactions.add({"rejected", std::string(reason)});
+  }
+
+  // The server stops once this session is between commands.
+  bool stopping() const { return control_->stop_requested() && !in_data_; }
+
+  // On the strand, when the server starts to stop: a session waiting for its next
+  // command stops waiting; any other finishes what it is doing first.
+  void wake() {
+    if (waiting_for_command_) conn_.interrupt_read();
+  }
+
+  // On the strand, when the drain timeout has passed: the connection is closed under
+  // whatever is running; a message in DATA is never acknowledged (its writer aborts).
+  void cut() {
+    spdlog::warn("session {}: cut at the drain timeout{}", info_.id, in_data_ ? " in the middle of DATA" : "");
+    cut_ = true;
+    conn_.cut();
+    if (delay_timer_) delay_timer_->cancel();
+  }
+
+  awaitable<void> shut_down() {
+    co_await handle(machine_->on_shutdown());  // writes the 421, then closes
   }
 
   static std::string client_address(const asio::ip::tcp::socket& socket) {
@@ -186,7 +249,10 @@ class session final : public smtp::session_hooks {
     if (out.delay.count() > 0) {
       if (!co_await flush()) co_return false;
       asio::steady_timer timer(co_await asio::this_coro::executor, out.delay);
-      co_await timer.async_wait(asio::use_awaitable);
+      delay_timer_ = &timer;
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      delay_timer_ = nullptr;
+      if (cut_) co_return false;
     }
     out_ += out.replies;
     if (out.flush && !co_await flush()) co_return false;
@@ -207,14 +273,23 @@ class session final : public smtp::session_hooks {
         info_.tls = conn_.tls_version();
         info_.auth_user.clear();
         co_return co_await handle(machine_->on_tls_started());
-      case session_action::verify_password:
-        co_return co_await handle(machine_->on_auth_result(co_await verify(std::move(*out.credentials))));
+      case session_action::verify_password: {
+        auto started = std::chrono::steady_clock::now();
+        smtp::session_output next = machine_->on_auth_result(co_await verify(std::move(*out.credentials)));
+        // A failure is answered auth_failure_delay after the AUTH command, not after the
+        // check: the time the check took (a real hash or the dummy) never shows.
+        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        next.delay = std::max(next.delay - spent, std::chrono::milliseconds(0));
+        co_return co_await handle(std::move(next));
+      }
       case session_action::begin_data:
+        in_data_ = true;
         data_deadline_ = std::chrono::steady_clock::now() + data_timeout_;
         if (!co_await flush()) co_return false;
         begin_message(*out.message);
         co_return true;
       case session_action::message_complete:
+        in_data_ = false;
         co_return co_await handle(machine_->on_message_result(co_await complete(std::move(*out.message))));
     }
     co_return true;
@@ -224,8 +299,12 @@ class session final : public smtp::session_hooks {
     auto cfg = svc_.view.config();
     const policy::user* user = policy::find_user(cfg->users, credentials.user);
     bool ok = false;
+    // A name without a password costs the same PBKDF2 work as a wrong password:
+    // the time to the 535 must not tell which names exist.
     if (user && !user->password_hash.empty())
       ok = co_await svc_.passwords.verify(credentials.user, std::move(credentials.password), user->password_hash);
+    else
+      co_await svc_.passwords.verify_unknown(std::move(credentials.password), costliest_hash(*cfg));
     if (ok) {
       info_.auth_user = credentials.user;
       co_return smtp::session_machine::auth_result::ok;
@@ -330,6 +409,11 @@ class session final : public smtp::session_hooks {
   smtp_connection conn_;
   policy::listener_settings listener_;
   session_services& svc_;
+  std::shared_ptr<session_control> control_;
+  bool waiting_for_command_ = false;  // a read for the next command is under way
+  bool in_data_ = false;              // from the 354 to the final reply of DATA
+  bool cut_ = false;
+  asio::steady_timer* delay_timer_ = nullptr;  // of a delayed reply under way
   session_info info_;
   std::optional<smtp::session_machine> machine_;
   std::chrono::milliseconds idle_timeout_{300'000};
@@ -346,9 +430,34 @@ class session final : public smtp::session_hooks {
 
 }  // namespace
 
+void session_control::request_stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stop_requested_ = true;
+    if (self->wake_) self->wake_();
+  });
+}
+
+void session_control::cut() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->cut_requested_ = true;
+    if (self->cut_) self->cut_();
+  });
+}
+
+void session_control::attach(std::function<void()> wake, std::function<void()> cut) {
+  wake_ = std::move(wake);
+  cut_ = std::move(cut);
+  if (cut_requested_) cut_();
+}
+
+void session_control::detach() {
+  wake_ = nullptr;
+  cut_ = nullptr;
+}
+
 awaitable<void> run_smtp_session(asio::ip::tcp::socket socket, policy::listener_settings listener,
-                                 session_services& services) {
-  session s(std::move(socket), std::move(listener), services);
+                                 session_services& services, std::shared_ptr<session_control> control) {
+  session s(std::move(socket), std::move(listener), services, std::move(control));
   co_await s.run();
 }
 

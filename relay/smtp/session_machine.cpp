@@ -161,6 +161,15 @@ session_output session_machine::on_timeout() {
   return out;
 }
 
+session_output session_machine::on_shutdown() {
+  session_output out;
+  // RFC 5321 4.3.2: 421 may answer any command, or come unasked, when the
+  // service must close. 4.3.2 is RFC 3463's "system not accepting messages".
+  reply(out, {421, "4.3.2", config_.hostname + " Service shutting down"});
+  close(out);
+  return out;
+}
+
 // ---- command phase ----------------------------------------------------------
 
 void session_machine::command_line(const command_line_reader::result& r, session_output& out) {

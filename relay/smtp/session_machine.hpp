@@ -45,6 +45,8 @@ namespace mfrelay::relay::smtp {
 //      The outputs of on_tls_started/on_auth_result/on_message_result are
 //      handled the same way (delay, replies, action).
 //   3. on an idle or data timeout: write on_timeout().replies and close.
+//   4. when the server stops: between commands (never in the middle of DATA
+//      or of an action), write on_shutdown().replies and close.
 // Calling on_input while an action awaits its result is a driver bug (logic_error).
 class session_machine {
  public:
@@ -64,6 +66,7 @@ class session_machine {
   // whatever `reply` says.
   session_output on_message_result(const policy::smtp_reply& reply);
   session_output on_timeout();
+  session_output on_shutdown();  // 421 4.3.2 <host> Service shutting down
 
   bool closed() const { return phase_ == phase::closed; }
   bool tls_active() const { return tls_active_; }

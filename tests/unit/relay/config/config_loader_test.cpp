@@ -251,6 +251,7 @@ TEST_CASE("keys left out keep the documented defaults") {
   REQUIRE(errors == "");
   const policy::config& cfg = result.config;
   CHECK(cfg.relay.hostname == "localhost");
+  CHECK(cfg.relay.drain_timeout == 30s);
   CHECK(cfg.default_mail_from_domain() == "us-west-2.amazonses.com");
   CHECK(cfg.feedback_host() == "feedback-smtp.us-west-2.amazonses.com");
   CHECK(cfg.limits.max_message_bytes == 41'943'040);
@@ -265,6 +266,16 @@ TEST_CASE("keys left out keep the documented defaults") {
   CHECK(cfg.relay.state_dir == (dir.path() / "var").string());
   CHECK(cfg.events.file == (dir.path() / "var" / "log" / "events.jsonl").string());
   CHECK(cfg.identities.empty());
+}
+
+TEST_CASE("[relay] drain_timeout is a positive duration") {
+  config_dir dir;
+  auto [result, errors] = load_main(dir, "[relay]\ndrain_timeout = \"2m30s\"\n" + std::string(minimal));
+  REQUIRE(errors == "");
+  CHECK(result.config.relay.drain_timeout == 150s);
+  CHECK(load_main(dir, "[relay]\ndrain_timeout = \"0s\"\n" + std::string(minimal)).errors ==
+        "mfrelay.toml:2:1: [relay] drain_timeout: '0s' is not a positive duration (like \"72h\", \"5m\", \"30s\", "
+        "\"250ms\")\n");
 }
 
 TEST_CASE("paths come out absolute even when the main file is named by a relative path") {

@@ -63,6 +63,21 @@ TEST_CASE("a timeout is answered with 421 and closes") {
   CHECK(s.messages.empty());
 }
 
+TEST_CASE("a stopping server says 421 4.3.2 and closes; without EHLO, without the enhanced code") {
+  session_driver s(implicit_password());
+  s.login();
+  CHECK(s.handle(s.machine.on_shutdown()));
+  const std::string bye = "421 4.3.2 mx.test Service shutting down\r\n";
+  CHECK(s.replies.substr(s.replies.size() - bye.size()) == bye);
+  CHECK(s.closed);
+
+  session_driver helo(implicit_password());
+  helo.send("HELO c\r\n");
+  CHECK(helo.handle(helo.machine.on_shutdown()));
+  CHECK(helo.replies.ends_with("\r\n421 mx.test Service shutting down\r\n"));
+  CHECK(helo.closed);
+}
+
 TEST_CASE("PIPELINING: the machine stops after commands that end a group, and only there") {
   struct row {
     std::string first;
