@@ -9,6 +9,7 @@
 #include "policy/ip_network.hpp"
 #include "policy/region.hpp"
 #include "relay/auth/password_hash.hpp"
+#include "relay/common/idna.hpp"
 #include "relay/config/toml_section.hpp"
 
 namespace mfrelay::relay {
@@ -92,7 +93,7 @@ void read_user(toml_section& s, config& cfg) {
       u.identities.push_back(text);
       continue;
     }
-    auto parsed = policy::parse_identity_name(text);
+    auto parsed = policy::parse_identity_name(text, &idna_to_ascii);
     if (!parsed.value) {
       s.error("identities", parsed.error);
       continue;
