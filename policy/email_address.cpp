@@ -86,7 +86,8 @@ std::string email_address::canonical() const {
 email_address_result check_email_address(std::string_view text, idna_to_ascii to_ascii) {
   auto refuse = [](std::string why) { return email_address_result{std::nullopt, std::move(why)}; };
   if (text.empty()) return refuse("it is empty");
-  if (text.front() == '@' && text.find(':') != std::string_view::npos) return refuse("source routes (\"@relay:user@domain\") are not accepted");
+  if (text.front() == '@' && text.find(':') != std::string_view::npos)
+    return refuse("source routes (\"@relay:user@domain\") are not accepted");
   std::size_t at;
   if (text.front() == '"') {
     // The local part ends at the closing quote; '@' may appear inside it.
@@ -112,9 +113,11 @@ email_address_result check_email_address(std::string_view text, idna_to_ascii to
   if (!is_dot_atom(local) && !is_quoted_string(local))
     return refuse("its local part '" + std::string(local) + "' is neither a dot-atom nor a quoted string");
   if (domain.empty()) return refuse("its domain is empty");
-  if (domain.size() > 255) return refuse("its domain is " + std::to_string(domain.size()) + " octets long, more than 255");
+  if (domain.size() > 255)
+    return refuse("its domain is " + std::to_string(domain.size()) + " octets long, more than 255");
   if (domain.front() == '[') {
-    if (!is_address_literal(domain)) return refuse("its domain '" + std::string(domain) + "' is not an address literal");
+    if (!is_address_literal(domain))
+      return refuse("its domain '" + std::string(domain) + "' is not an address literal");
     return {email_address{std::string(local), std::string(domain), {}}, {}};
   }
   domain_forms forms = parse_domain(domain, to_ascii);

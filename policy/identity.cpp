@@ -112,7 +112,9 @@ identity_name_result parse_identity_name(std::string_view text, idna_to_ascii to
     if (!address.value)
       return {std::nullopt, "'" + std::string(text) + "' is not a valid email address: " + address.error};
     if (address.value->domain.front() == '[')
-      return {std::nullopt, "'" + std::string(text) + "' is not a valid email address: an identity's domain must be a domain name, not an address literal"};
+      return {std::nullopt, "'" + std::string(text) +
+                                "' is not a valid email address: an identity's domain must be a domain name, not an "
+                                "address literal"};
     return {identity_name{address.value->canonical(), identity_kind::email_address}, {}};
   }
   domain_forms domain = parse_domain(text, to_ascii);

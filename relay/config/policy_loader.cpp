@@ -34,7 +34,8 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   if (std::any_of(mail_from.begin(), mail_from.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     policy::domain_forms forms = policy::parse_domain(mail_from, &idna_to_ascii);
     if (!forms.error.empty())
-      return s.error("mail_from_domain", "MAIL FROM domain '" + mail_from + "' is not a valid hostname: " + forms.error);
+      return s.error("mail_from_domain",
+                     "MAIL FROM domain '" + mail_from + "' is not a valid hostname: " + forms.error);
     id.mail_from_domain = forms.ascii;
   }
   id.where = s.where();

@@ -182,7 +182,9 @@ class parser {
         expect_word = !expect_word;
       }
     }
-    if (!smtputf8_ && std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    const bool ascii =
+        std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!smtputf8_ && !ascii) {
       return fail("'" + bounded(text) + "' holds non-ASCII characters, which need SMTPUTF8 (RFC 6532)");
     }
     policy::email_address_result parsed = policy::check_email_address(text, &idna_to_ascii);
