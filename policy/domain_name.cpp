@@ -1,5 +1,7 @@
 #include "policy/domain_name.hpp"
 
+#include <algorithm>
+
 namespace mfrelay::policy {
 namespace {
 
@@ -49,6 +51,33 @@ std::string hostname_error(std::string_view name, bool allow_single_label) {
 bool is_subdomain_of(std::string_view name, std::string_view parent) {
   if (parent.empty() || name.size() <= parent.size() + 1) return false;
   return name.ends_with(parent) && name[name.size() - parent.size() - 1] == '.';
+}
+
+domain_forms parse_domain(std::string_view name, idna_to_ascii to_ascii, bool allow_single_label) {
+  domain_forms out;
+  out.written = normalize_domain(name);
+  const bool ascii = std::all_of(out.written.begin(), out.written.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  std::string candidate = out.written;
+  if (!ascii) {
+    if (!to_ascii) {
+      out.error = "it holds non-ASCII characters";
+      return out;
+    }
+    idna_result converted = to_ascii(out.written);
+    if (!converted.error.empty() || converted.ascii.empty()) {
+      out.error = "it is not a valid internationalized domain name: " +
+                  (converted.error.empty() ? std::string("no A-label form") : converted.error);
+      return out;
+    }
+    candidate = normalize_domain(converted.ascii);
+  }
+  if (std::string why = hostname_error(candidate, allow_single_label); !why.empty()) {
+    out.error = std::move(why);
+    return out;
+  }
+  out.ascii = std::move(candidate);
+  return out;
 }
 
 std::string_view parent_domain(std::string_view name) {

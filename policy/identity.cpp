@@ -24,18 +24,103 @@ std::string_view identity::domain() const {
   return std::string_view(name).substr(name.rfind('@') + 1);
 }
 
-identity_name_result parse_identity_name(std::string_view text) {
-  if (text.find('@') != std::string_view::npos) {
-    auto address = parse_email_address(text);
-    if (!address || address->domain.front() == '[')
-      return {std::nullopt, "'" + std::string(text) + "' is not a valid email address"};
-    return {identity_name{address->str(), identity_kind::email_address}, {}};
+namespace {
+
+// One code point from UTF-8 at `i` (advanced past it), or nullopt when the
+// octets there are not well-formed UTF-8.
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  char32_t cp = 0;
+  if (c < 0x80) {
+    ++i;
+    return c;
+  } else if (c >= 0xc2 && c <= 0xdf) {
+    n = 1, cp = c & 0x1fu;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 2, cp = c & 0x0fu;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 3, cp = c & 0x07u;
+  } else {
+    return std::nullopt;
   }
-  std::string name = normalize_domain(text);
-  std::string why = hostname_error(name);
-  if (!why.empty())
-    return {std::nullopt, "'" + std::string(text) + "' is not a valid domain: " + why};
-  return {identity_name{std::move(name), identity_kind::domain}, {}};
+  if (s.size() - i <= n) return std::nullopt;
+  for (std::size_t k = 1; k <= n; ++k) {
+    auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xc0) != 0x80) return std::nullopt;
+    cp = cp << 6 | (d & 0x3fu);
+  }
+  if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return std::nullopt;
+  i += n + 1;
+  return cp;
+}
+
+std::string_view hidden_kind(char32_t cp) {
+  if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f ||
+      cp == 0x061c)
+    return "a bidirectional control";
+  if ((cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0xfeff || cp == 0x00ad) return "an invisible character";
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return "a control character";
+  return {};
+}
+
+std::string code_point_name(char32_t cp) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string digits;
+  for (int shift = cp > 0xffff ? 20 : 12; shift >= 0; shift -= 4) digits += hex[(cp >> shift) & 0xf];
+  return "U+" + digits;
+}
+
+// `text` with every hidden or control character shown as <U+XXXX>, so that an
+// error message cannot itself be reordered or hidden by what it reports.
+std::string visible(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t start = i;
+    std::optional<char32_t> cp = next_code_point(text, i);
+    if (!cp) {
+      out += "<invalid UTF-8>";
+      ++i;
+    } else if (!hidden_kind(*cp).empty()) {
+      out += "<" + code_point_name(*cp) + ">";
+    } else {
+      out += text.substr(start, i - start);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string hidden_character_error(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::optional<char32_t> cp = next_code_point(text, i);
+    if (!cp) return "'" + visible(text) + "' is not valid UTF-8";
+    if (std::string_view kind = hidden_kind(*cp); !kind.empty()) {
+      return "'" + visible(text) + "' holds " + code_point_name(*cp) + ", " + std::string(kind) +
+             ": a name must not hide, reorder or disguise its characters";
+    }
+  }
+  return {};
+}
+
+identity_name_result parse_identity_name(std::string_view text, idna_to_ascii to_ascii) {
+  if (std::string why = hidden_character_error(text); !why.empty()) return {std::nullopt, why};
+  if (text.find('@') != std::string_view::npos) {
+    email_address_result address = check_email_address(text, to_ascii);
+    if (!address.value)
+      return {std::nullopt, "'" + std::string(text) + "' is not a valid email address: " + address.error};
+    if (address.value->domain.front() == '[')
+      return {std::nullopt, "'" + std::string(text) +
+                                "' is not a valid email address: an identity's domain must be a domain name, not an "
+                                "address literal"};
+    return {identity_name{address.value->canonical(), identity_kind::email_address}, {}};
+  }
+  domain_forms domain = parse_domain(text, to_ascii);
+  if (!domain.error.empty())
+    return {std::nullopt, "'" + std::string(text) + "' is not a valid domain: " + domain.error};
+  return {identity_name{std::move(domain.ascii), identity_kind::domain}, {}};
 }
 
 }  // namespace mfrelay::policy

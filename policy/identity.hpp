@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "policy/domain_name.hpp"
 #include "policy/origin.hpp"
 
 namespace mfrelay::policy {
@@ -36,13 +37,23 @@ struct identity_name {
   identity_kind kind;
 };
 
-// Classifies and normalizes an identity name ("Example.COM." -> domain
-// "example.com"; "Billing@Example.com" -> address "Billing@example.com"), or
-// says why it is neither.
+// Classifies and normalizes an identity name into the one form identities are
+// matched on ("Example.COM." -> domain "example.com"; "Billing@Example.com" ->
+// address "Billing@example.com"; "\"billing\"@dést.test" -> address
+// "billing@xn--dst-bma.test", see email_address::canonical), or says why it
+// is neither. U-labels need `to_ascii` (relay/ passes libidn2's). Names that
+// hold bidirectional controls, invisible characters or control characters are
+// refused: they would show as another identity in listings and logs.
 struct identity_name_result {
   std::optional<identity_name> value;
   std::string error;
 };
-identity_name_result parse_identity_name(std::string_view text);
+identity_name_result parse_identity_name(std::string_view text, idna_to_ascii to_ascii = nullptr);
+
+// Why `text` may not be shown as a name: it holds a bidirectional control
+// (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), an invisible
+// character (U+200B-U+200D, U+2060, U+FEFF, U+00AD), a C0 or C1 control or
+// DEL, or is not UTF-8. Empty when it has none of these.
+std::string hidden_character_error(std::string_view text);
 
 }  // namespace mfrelay::policy

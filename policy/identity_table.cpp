@@ -17,9 +17,11 @@ const identity* identity_table::find(std::string_view name) const {
 }
 
 const identity* identity_table::match(const email_address& address) const {
-  if (const identity* exact = find(address.str()); exact && exact->kind == identity_kind::email_address)
+  // Both sides in one canonical form: "billing"@example.com is billing@example.com,
+  // and a U-label domain is its A-label (identity names are stored that way).
+  if (const identity* exact = find(address.canonical()); exact && exact->kind == identity_kind::email_address)
     return exact;
-  return match_domain(address.domain);
+  return match_domain(address.ascii_domain.empty() ? address.domain : address.ascii_domain);
 }
 
 const identity* identity_table::match_domain(std::string_view domain) const {

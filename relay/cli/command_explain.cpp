@@ -6,6 +6,7 @@
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
 #include "relay/admin/explain_json.hpp"
+#include "relay/common/idna.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
@@ -24,7 +25,7 @@ std::string text(const boost::json::object& o, std::string_view key) {
 }
 
 std::optional<policy::email_address> address_option(const cli_args& args, std::string_view name) {
-  auto parsed = policy::parse_email_address(args.value(name));
+  auto parsed = policy::parse_email_address(args.value(name), &idna_to_ascii);
   if (!parsed) std::cerr << "mfrelay explain: --" << name << " '" << args.value(name) << "' is not an email address\n";
   return parsed;
 }
@@ -87,8 +88,12 @@ int run(const cli_args& args) {
   }
 
   // The running daemon knows the live states; without it, the state store does.
-  std::string target = "/v1/explain?from=" + uri_encode(from->str()) +
-                       "&sender=" + uri_encode(sender ? sender->str() : "<>") +
+  // It is asked with A-label domains, the form every part of it parses.
+  auto ascii = [](const policy::email_address& a) {
+    return a.local + '@' + (a.ascii_domain.empty() ? a.domain : a.ascii_domain);
+  };
+  std::string target = "/v1/explain?from=" + uri_encode(ascii(*from)) +
+                       "&sender=" + uri_encode(sender ? ascii(*sender) : "<>") +
                        (user ? "&user=" + uri_encode(user->name) : "");
   daemon_answer answer = call_daemon(*cfg, "GET", target);
   boost::json::object result;

@@ -3,6 +3,7 @@
 
 #include "policy/dns_records.hpp"
 #include "relay/cli/command.hpp"
+#include "relay/common/idna.hpp"
 #include "relay/common/record_format.hpp"
 
 namespace mfrelay::relay {
@@ -20,7 +21,7 @@ int run(const cli_args& args) {
   }
   auto cfg = load_config_or_report(args);
   if (!cfg) return exit_failed;
-  auto name = policy::parse_identity_name(args.positional[0]);
+  auto name = policy::parse_identity_name(args.positional[0], &idna_to_ascii);
   const policy::identity* id = name.value ? cfg->identities.find(name.value->name) : nullptr;
   if (!id) {
     std::cerr << "mfrelay records: '" << args.positional[0] << "' is not a declared identity in "

@@ -6,6 +6,7 @@
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
+#include "relay/common/idna.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -17,7 +18,7 @@ int run(const cli_args& args) {
   }
   auto cfg = load_config_or_report(args);
   if (!cfg) return exit_failed;
-  auto name = policy::parse_identity_name(args.positional[0]);
+  auto name = policy::parse_identity_name(args.positional[0], &idna_to_ascii);
   if (!name.value) {
     std::cerr << "mfrelay verify: " << name.error << '\n';
     return exit_usage;

@@ -10,6 +10,7 @@
 #include "policy/region.hpp"
 #include "relay/auth/password_hash.hpp"
 #include "relay/common/http_url.hpp"
+#include "relay/common/idna.hpp"
 #include "relay/config/toml_section.hpp"
 #include "relay/config/toml_text_guard.hpp"
 
@@ -95,7 +96,7 @@ void read_user(toml_section& s, config& cfg) {
       u.identities.push_back(text);
       continue;
     }
-    auto parsed = policy::parse_identity_name(text);
+    auto parsed = policy::parse_identity_name(text, &idna_to_ascii);
     if (!parsed.value) {
       s.error("identities", parsed.error);
       continue;

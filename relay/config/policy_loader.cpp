@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "policy/domain_name.hpp"
+#include "relay/common/idna.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/config/toml_section.hpp"
 #include "relay/config/toml_text_guard.hpp"
@@ -24,11 +25,20 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
                  {"RejectMessage", policy::mx_failure_behavior::reject_message}});
   s.finish();
   if (name.empty()) return;
-  auto parsed = policy::parse_identity_name(name);
+  // Names and domains are kept in the form they are matched on: U-labels
+  // become A-labels here, so "dést.test" and "xn--dst-bma.test" are one identity.
+  auto parsed = policy::parse_identity_name(name, &idna_to_ascii);
   if (!parsed.value) return s.error("name", parsed.error);
   id.name = parsed.value->name;
   id.kind = parsed.value->kind;
   id.mail_from_domain = policy::normalize_domain(mail_from);
+  if (std::any_of(mail_from.begin(), mail_from.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    policy::domain_forms forms = policy::parse_domain(mail_from, &idna_to_ascii);
+    if (!forms.error.empty())
+      return s.error("mail_from_domain",
+                     "MAIL FROM domain '" + mail_from + "' is not a valid hostname: " + forms.error);
+    id.mail_from_domain = forms.ascii;
+  }
   id.where = s.where();
   id.mail_from_where = s.has("mail_from_domain") ? s.where("mail_from_domain") : s.where();
   policy::origin where = id.where;

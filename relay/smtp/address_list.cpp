@@ -1,7 +1,10 @@
 #include "relay/smtp/address_list.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
+
+#include "relay/common/idna.hpp"
 
 namespace mfrelay::relay::smtp {
 namespace {
@@ -81,7 +84,7 @@ std::optional<std::vector<token>> tokenize(std::string_view s, std::string& erro
 
 class parser {
  public:
-  explicit parser(const std::vector<token>& tokens) : t_(tokens) {}
+  parser(const std::vector<token>& tokens, bool smtputf8) : t_(tokens), smtputf8_(smtputf8) {}
 
   address_list_result run() {
     while (pos_ < t_.size() && result_.ok()) {
@@ -136,7 +139,7 @@ class parser {
   }
 
   void angle_addr() {
-    if (is_special("@")) return fail("route addresses are not accepted");
+    if (is_special("@")) return fail("source routes (<@relay:user@domain>) are not accepted");
     addr_spec(false);
     if (!result_.ok()) return;
     if (!is_special(">")) return fail("expected '>'");
@@ -179,23 +182,37 @@ class parser {
         expect_word = !expect_word;
       }
     }
-    std::optional<policy::email_address> parsed = policy::parse_email_address(text);
-    if (!parsed) return fail("invalid address: " + text);
-    result_.mailboxes.push_back(std::move(*parsed));
+    const bool ascii =
+        std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!smtputf8_ && !ascii) {
+      return fail("'" + bounded(text) + "' holds non-ASCII characters, which need SMTPUTF8 (RFC 6532)");
+    }
+    policy::email_address_result parsed = policy::check_email_address(text, &idna_to_ascii);
+    if (!parsed.value) return fail("'" + bounded(text) + "': " + parsed.error);
+    result_.mailboxes.push_back(std::move(*parsed.value));
+  }
+
+  // An address quoted in an error: enough to recognise it, not a reply-sized echo.
+  static std::string bounded(const std::string& text) {
+    if (text.size() <= 80) return text;
+    std::size_t n = 60;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;  // keep UTF-8 whole
+    return text.substr(0, n) + "...";
   }
 
   const std::vector<token>& t_;
+  bool smtputf8_;
   std::size_t pos_ = 0;
   address_list_result result_;
 };
 
 }  // namespace
 
-address_list_result parse_address_list(std::string_view text) {
+address_list_result parse_address_list(std::string_view text, bool smtputf8) {
   address_list_result result;
   std::optional<std::vector<token>> tokens = tokenize(text, result.error);
   if (!tokens) return result;
-  return parser(*tokens).run();
+  return parser(*tokens, smtputf8).run();
 }
 
 }  // namespace mfrelay::relay::smtp

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "relay/common/idna.hpp"
 #include "relay/smtp/standard_replies.hpp"
 
 namespace mfrelay::relay::smtp {
@@ -110,7 +111,9 @@ address_problem check_address(std::string_view path, bool smtputf8, std::optiona
     if (!smtputf8) return address_problem::needs_smtputf8;
     if (!is_utf8(path)) return address_problem::invalid;
   }
-  out = policy::parse_email_address(path);
+  // RFC 6531 3.3: with SMTPUTF8 the domain may be written with U-labels;
+  // libidn2 gives the A-label form identities are matched on.
+  out = policy::parse_email_address(path, smtputf8 ? &idna_to_ascii : nullptr);
   return out ? address_problem::none : address_problem::invalid;
 }
 

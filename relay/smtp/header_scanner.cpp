@@ -112,7 +112,7 @@ message_headers header_scanner::result() const {
     std::string_view body = field.substr(colon + 1);
     if (iequals(name, "From")) {
       ++h.from_fields;
-      address_list_result list = parse_address_list(unfold(body));
+      address_list_result list = parse_address_list(unfold(body), smtputf8_);
       if (!list.ok()) {
         if (h.from.ok()) h.from.error = list.error;
       } else {
@@ -132,8 +132,12 @@ message_headers header_scanner::result() const {
 
 from_check check_from(const message_headers& headers) {
   from_check c;
-  if (headers.from_fields == 0 || !headers.from.ok() || headers.from.mailboxes.empty()) {
+  if (headers.from_fields == 0) {
     c.rejection = replies::no_from();
+  } else if (!headers.from.ok()) {
+    c.rejection = replies::invalid_from(headers.from.error);
+  } else if (headers.from.mailboxes.empty()) {
+    c.rejection = replies::empty_from();
   } else if (headers.from.mailboxes.size() > 1) {
     c.rejection = replies::several_from();
   } else {

@@ -24,8 +24,10 @@ struct message_headers {
 };
 
 // The one From mailbox policy works from, or the reply refusing the message:
-// no From field, an unparsable one, or no mailbox → "no From header"; more than
-// one mailbox (in one field or across several From fields) → "exactly one address".
+// no From field → "no From header"; one that does not parse → "the From
+// header's address is not valid: <why>"; one without a mailbox → "holds no
+// address"; more than one mailbox (in one field or across several From
+// fields) → "exactly one address".
 struct from_check {
   std::optional<policy::email_address> from;
   std::optional<policy::smtp_reply> rejection;
@@ -38,7 +40,10 @@ class header_scanner {
   // Each extracted raw text (Subject, Message-ID, To) is cut to this many octets.
   static constexpr std::size_t max_field_text = 998;
 
-  explicit header_scanner(std::size_t limit = default_limit) : limit_(limit) {}
+  // `smtputf8`: the transaction declared SMTPUTF8, so From addresses may hold
+  // UTF-8 (RFC 6532); without it only their display names may.
+  explicit header_scanner(std::size_t limit = default_limit, bool smtputf8 = false)
+      : limit_(limit), smtputf8_(smtputf8) {}
 
   // Feed decoded message content (CRLF lines) in order; cheap once the block is complete.
   void feed(std::string_view content);
@@ -49,6 +54,7 @@ class header_scanner {
 
  private:
   std::size_t limit_;
+  bool smtputf8_;
   std::string block_;
   bool complete_ = false;   // the blank line that ends the block was seen
   bool truncated_ = false;  // the limit was reached first

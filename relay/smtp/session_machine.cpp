@@ -283,7 +283,7 @@ void session_machine::data(const command& c, session_output& out) {
   if (!tx_) return protocol_error(out, replies::need_mail());
   if (tx_->recipients.empty()) return protocol_error(out, replies::need_rcpt());
   decoder_.emplace(config_.max_message_bytes, config_.bare_newline);
-  headers_ = header_scanner();
+  headers_ = header_scanner(header_scanner::default_limit, tx_->params.smtputf8);
   phase_ = phase::data;
   reply(out, replies::start_data());
   out.action = session_action::begin_data;

@@ -84,6 +84,11 @@ inline smtp_reply text_line_too_long() {
   return {554, "5.6.0", "Message rejected: a line is longer than 1000 octets"};
 }
 inline smtp_reply no_from() { return {554, "5.6.0", "Message rejected: the message has no From header"}; }
+// A From field is there but unusable: say what is wrong, so the sender can fix it.
+inline smtp_reply invalid_from(std::string_view why) {
+  return {554, "5.6.0", "Message rejected: the From header's address is not valid: " + std::string(why)};
+}
+inline smtp_reply empty_from() { return {554, "5.6.0", "Message rejected: the From header holds no address"}; }
 inline smtp_reply several_from() {
   return {554, "5.6.0", "Message rejected: the From header must hold exactly one address"};
 }

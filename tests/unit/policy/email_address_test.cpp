@@ -102,11 +102,90 @@ TEST_CASE("str() rebuilds the address with the normalized domain") {
   auto parsed = parse_email_address("Billing@Example.COM.");
   REQUIRE(parsed);
   CHECK(parsed->str() == "Billing@example.com");
-  CHECK(*parsed == email_address{"Billing", "example.com"});
-  CHECK_FALSE(*parsed == email_address{"billing", "example.com"});
+  CHECK(*parsed == email_address{"Billing", "example.com", ""});
+  CHECK_FALSE(*parsed == email_address{"billing", "example.com", ""});
   auto quoted = parse_email_address("\"a@b\"@example.com");
   REQUIRE(quoted);
   CHECK(quoted->str() == "\"a@b\"@example.com");
+}
+
+TEST_CASE("canonical_local_part: quotes only where they are needed, case kept") {
+  struct row {
+    std::string local, canonical;
+  };
+  const row rows[] = {
+      {"billing", "billing"},
+      {"Billing", "Billing"},
+      {"\"billing\"", "billing"},
+      {"\"bill\\ing\"", "billing"},
+      {"\"first.last\"", "first.last"},
+      {"\"a+tag\"", "a+tag"},
+      {"\"jos\xc3\xa9\"", "jos\xc3\xa9"},
+      {"\"john doe\"", "\"john doe\""},
+      {"\"john\\ doe\"", "\"john doe\""},
+      {"\"a@b\"", "\"a@b\""},
+      {"\"a\\\"b\"", "\"a\\\"b\""},
+      {"\"a\\\\b\"", "\"a\\\\b\""},
+      {"\"a..b\"", "\"a..b\""},
+      {"\".a\"", "\".a\""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.local);
+    CHECK(canonical_local_part(r.local) == r.canonical);
+  }
+  auto parsed = parse_email_address("\"Bill\\ing\"@Example.COM");
+  REQUIRE(parsed);
+  CHECK(parsed->str() == "\"Bill\\ing\"@example.com");  // kept as written for delivery
+  CHECK(parsed->canonical() == "Billing@example.com");
+}
+
+TEST_CASE("check_email_address says why an address is refused") {
+  struct row {
+    std::string text, error;
+  };
+  const row rows[] = {
+      {"", "it is empty"},
+      {"user", "it has no '@'"},
+      {"@example.com", "its local part is empty"},
+      {"user@", "its domain is empty"},
+      {"@relay.org:billing@example.com", "source routes (\"@relay:user@domain\") are not accepted"},
+      {std::string(900, 'a') + "@example.com", "its local part is 900 octets long, more than 64"},
+      {"a..b@example.com", "its local part 'a..b' is neither a dot-atom nor a quoted string"},
+      {"\"unterminated@example.com", "its quoted local part has no closing '\"'"},
+      {"\"a\"b@example.com", "its quoted local part is not followed by '@'"},
+      {"user@ex_ample.com",
+       "its domain 'ex_ample.com' is not valid: label 'ex_ample' has a character other than letters, digits and '-'"},
+      {"x@ex\xc3\xa4mple.com", "its domain 'ex\xc3\xa4mple.com' is not valid: it holds non-ASCII characters"},
+      {"user@[192.0.2]", "its domain '[192.0.2]' is not an address literal"},
+      {"u@" + std::string(300, 'a'), "its domain is 300 octets long, more than 255"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    email_address_result result = check_email_address(r.text);
+    CHECK_FALSE(result.value);
+    CHECK(result.error == r.error);
+  }
+}
+
+TEST_CASE("a U-label domain is kept as written and matched by its A-label") {
+  auto idna = [](std::string_view domain) -> idna_result {
+    if (domain == "d\xc3\xa9st.test") return {"xn--dst-bma.test", ""};
+    return {"", "invalid"};
+  };
+  auto parsed = parse_email_address("u@D\xc3\xa9st.test", +idna);
+  // normalize_domain lower-cases ASCII only; the converter sees "d\xc3\xa9st.test".
+  REQUIRE(parsed);
+  CHECK(parsed->domain == "d\xc3\xa9st.test");
+  CHECK(parsed->ascii_domain == "xn--dst-bma.test");
+  CHECK(parsed->str() == "u@d\xc3\xa9st.test");
+  CHECK(parsed->canonical() == "u@xn--dst-bma.test");
+  // An ASCII domain needs no second form.
+  auto ascii = parse_email_address("u@xn--DST-bma.test", +idna);
+  REQUIRE(ascii);
+  CHECK(ascii->ascii_domain == "");
+  CHECK(ascii->canonical() == "u@xn--dst-bma.test");
+  CHECK(check_email_address("u@b\xc3\xa4" "d.test", +idna).error ==
+        "its domain 'b\xc3\xa4" "d.test' is not valid: it is not a valid internationalized domain name: invalid");
 }
 
 }  // namespace

@@ -64,6 +64,54 @@ TEST_CASE("match: exact address, then the longest matching domain") {
   }
 }
 
+TEST_CASE("match: a quoted local part is the same mailbox as the dot-atom it quotes") {
+  const identity_table table = sample_table();
+  struct row {
+    std::string address, identity;
+  };
+  const row rows[] = {
+      {"\"billing\"@example.com", "billing@example.com"},     // RFC 5322 3.4.1
+      {"\"bill\\ing\"@example.com", "billing@example.com"},   // a quoted pair is the character it quotes
+      {"\"\\b\\i\\l\\l\\i\\n\\g\"@Example.COM", "billing@example.com"},
+      {"\"alerts\"@sub.example.com", "alerts@sub.example.com"},
+      {"\"Ops\"@example.com", "Ops@example.com"},
+      {"\"ops\"@example.com", "example.com"},                 // case still counts in the local part
+      {"\"billing \"@example.com", "example.com"},            // a different mailbox
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.address);
+    const identity* found = table.match(address(r.address));
+    REQUIRE(found != nullptr);
+    CHECK(found->name == r.identity);
+  }
+}
+
+idna_result fake_idna(std::string_view domain) {
+  if (domain == "d\xc3\xa9st.test") return {"xn--dst-bma.test", ""};
+  if (domain == "sub.d\xc3\xa9st.test") return {"sub.xn--dst-bma.test", ""};
+  return {"", "not in the fake's table"};
+}
+
+TEST_CASE("match: U-label and A-label spellings of a domain are one identity") {
+  identity_table table = make_table({
+      make_identity("xn--dst-bma.test", "", use_default, 1),
+      make_identity("billing@xn--dst-bma.test", "", use_default, 5),
+  });
+  auto utf8 = [](std::string_view text) {
+    auto parsed = parse_email_address(text, &fake_idna);
+    REQUIRE_MESSAGE(parsed, "not an address: " << text);
+    return *parsed;
+  };
+  email_address u = utf8("anyone@d\xc3\xa9st.test");
+  CHECK(u.str() == "anyone@d\xc3\xa9st.test");  // delivery and events keep what was written
+  REQUIRE(table.match(u) != nullptr);
+  CHECK(table.match(u)->name == "xn--dst-bma.test");
+  REQUIRE(table.match(utf8("anyone@sub.d\xc3\xa9st.test")) != nullptr);
+  CHECK(table.match(utf8("anyone@sub.d\xc3\xa9st.test"))->name == "xn--dst-bma.test");
+  REQUIRE(table.match(utf8("\"billing\"@d\xc3\xa9st.test")) != nullptr);
+  CHECK(table.match(utf8("\"billing\"@d\xc3\xa9st.test"))->name == "billing@xn--dst-bma.test");
+}
+
 TEST_CASE("match_domain and find") {
   const identity_table table = sample_table();
   CHECK(table.match_domain("example.com")->name == "example.com");
@@ -116,6 +164,39 @@ TEST_CASE("the most specific identity applies whole, even without a MAIL FROM se
     CHECK(d.matched->name == r.identity);
     CHECK(d.kind == r.kind);
     CHECK(d.mail_from_domain == r.mail_from_domain);
+  }
+}
+
+TEST_CASE("a RejectMessage address identity cannot be dodged by quoting its local part") {
+  const identity_table table = sample_table();
+  state_snapshot states;
+  states.set("example.com", "mail.example.com", {mail_from_status::success, t0});
+  states.set("billing@example.com", "bounce.example.com", {mail_from_status::pending, t0});
+  const policy_context context{table, states, "us-west-2", "us-west-2.amazonses.com"};
+  for (std::string from : {"billing@example.com", "\"billing\"@example.com", "\"bill\\ing\"@example.com"}) {
+    CAPTURE(from);
+    // Not example.com's verified custom MAIL FROM: billing@'s RejectMessage.
+    decision d = decide({address(from), address("app@example.com"), nullptr}, context);
+    CHECK(d.reason == reject_reason::mail_from_domain_not_verified);
+    REQUIRE(d.matched);
+    CHECK(d.matched->name == "billing@example.com");
+  }
+}
+
+TEST_CASE("the envelope sender is matched in the same canonical form") {
+  const identity_table table = sample_table();
+  state_snapshot states;
+  states.set("billing@example.com", "bounce.example.com", {mail_from_status::success, t0});
+  const policy_context context{table, states, "us-west-2", "us-west-2.amazonses.com"};
+  user billing_only;
+  billing_only.name = "billing-app";
+  billing_only.identities = {"billing@example.com"};
+  for (std::string sender : {"billing@example.com", "\"billing\"@example.com", "\"bil\\l\\ing\"@example.com"}) {
+    CAPTURE(sender);
+    // The user may send as billing@example.com only: its quoted spelling is that identity, not example.com.
+    decision d = decide({address("billing@example.com"), address(sender), &billing_only}, context);
+    CHECK(d.kind == decision_kind::custom);
+    CHECK(d.reason == reject_reason::none);
   }
 }
 

@@ -287,7 +287,16 @@ TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: adds the address; a domain is r
   check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=example.org"),
               "InvalidParameterValue", "EmailAddress <example.org> is a domain: verify it with VerifyDomainIdentity.");
   check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=a%40%40b"), "InvalidParameterValue",
-              "'a@@b' is not a valid email address");
+              "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
+  // A name that would read as another in listings and logs (U+202E RIGHT-TO-LEFT OVERRIDE).
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=bill%E2%80%AEing%40example.com"),
+              "InvalidParameterValue",
+              "'bill<U+202E>ing@example.com' holds U+202E, a bidirectional control: a name must not hide, reorder or "
+              "disguise its characters");
+  check_error(call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=%EF%BB%BFexample.net"),
+              "InvalidParameterValue",
+              "'<U+FEFF>example.net' holds U+FEFF, an invisible character: a name must not hide, reorder or disguise "
+              "its characters");
 }
 
 TEST_CASE_FIXTURE(fixture, "DeleteIdentity: removes a declared identity; an unknown one is no error") {
@@ -302,7 +311,7 @@ TEST_CASE_FIXTURE(fixture, "DeleteIdentity: removes a declared identity; an unkn
   CHECK(unknown.body == ok_xml("DeleteIdentity", "<DeleteIdentityResult/>"));
   CHECK(backend.changes.size() == 1);
   check_error(call("Action=DeleteIdentity" + std::string(v) + "&Identity=a%40%40b"), "InvalidParameterValue",
-              "'a@@b' is not a valid email address");
+              "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
 }
 
 TEST_CASE_FIXTURE(fixture, "DeleteIdentity: an identity a user needs is refused by the daemon's validation") {

@@ -70,7 +70,7 @@ TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: without a MAIL FROM domain only th
   check_error(call("GET", "/v2/email/identities/unknown.net"), 404, "NotFoundException",
               "Identity unknown.net does not exist.");
   check_error(call("GET", "/v2/email/identities/a%40%40b"), 400, "BadRequestException",
-              "'a@@b' is not a valid email address");
+              "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
 }
 
 TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: sets domain and behavior; 200 {}") {
@@ -177,6 +177,10 @@ TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity: adds to admin-api.toml; an exis
               "BadRequestException",
               "MAIL FROM domain mail.example.com is itself a sending identity (declared at this request); it must "
               "be a domain that sends no mail, as it receives the feedback");
+  check_error(call("POST", "/v2/email/identities", R"({"EmailIdentity":"ops\u200b@example.com"})"), 400,
+              "BadRequestException",
+              "'ops<U+200B>@example.com' holds U+200B, an invisible character: a name must not hide, reorder or "
+              "disguise its characters");
   check_error(call("POST", "/v2/email/identities", R"({"EmailIdentity":"x.example.com","ConfigurationSetName":"cs"})"),
               404, "NotFoundException", "Configuration set cs does not exist.");
   check_error(call("POST", "/v2/email/identities",

@@ -623,6 +623,20 @@ TEST_CASE("a duplicate identity across two files names where it was first declar
   CHECK(kept->mail_from_domain == "mail.example.com");
 }
 
+TEST_CASE("U-label and A-label spellings in policy.d are one identity, stored as A-labels") {
+  config_dir dir;
+  dir.write("policy.d/a.toml",
+            "[[identity]]\nname = \"D\u00e9st.test\"\nmail_from_domain = \"mail.d\u00e9st.test\"\n\n"
+            "[[identity]]\nname = \"\\\"billing\\\"@b\u00fccher.example\"\n\n"
+            "[[identity]]\nname = \"xn--dst-bma.test\"\n");
+  auto [result, errors] = load_main(dir, minimal);
+  CHECK(errors == "policy.d/a.toml:8:1: identity 'xn--dst-bma.test' is already declared at policy.d/a.toml:1:1\n");
+  const policy::identity* dest = result.config.identities.find("xn--dst-bma.test");
+  REQUIRE(dest);
+  CHECK(dest->mail_from_domain == "mail.xn--dst-bma.test");  // what DNS is asked about
+  CHECK(result.config.identities.find("billing@xn--bcher-kva.example"));
+}
+
 TEST_CASE("only regular *.toml files of policy_dir are read") {
   config_dir dir;
   dir.write("policy.d/notes.txt", "this is not TOML [[[\n");
@@ -652,7 +666,17 @@ TEST_CASE("load_policy_text reports unknown keys, bad values and missing names")
        "p.toml:2:1: [[identity]] name: 'exa mple.com' is not a valid domain: label 'exa mple' has a character other "
        "than letters, digits and '-'\n"},
       {"[[identity]]\nname = \"@example.com\"\n", "p.toml:2:1: [[identity]] name: '@example.com' is not a valid email "
-                                                  "address\n"},
+                                                  "address: its local part is empty\n"},
+      // Names that would read as another in listings and logs.
+      {"[[identity]]\nname = \"bill\u202Egnp.example.com@example.com\"\n",
+       "p.toml:2:1: [[identity]] name: 'bill<U+202E>gnp.example.com@example.com' holds U+202E, a bidirectional "
+       "control: a name must not hide, reorder or disguise its characters\n"},
+      {"[[identity]]\nname = \"\uFEFFexample.com\"\n",
+       "p.toml:2:1: [[identity]] name: '<U+FEFF>example.com' holds U+FEFF, an invisible character: a name must not "
+       "hide, reorder or disguise its characters\n"},
+      {"[[identity]]\nname = \"d\u00e9st.test\"\nmail_from_domain = \"m\u202Eail.d\u00e9st.test\"\n",
+       "p.toml:3:1: [[identity]] mail_from_domain: MAIL FROM domain 'm\xe2\x80\xae" "ail.d\xc3\xa9st.test' is not a "
+       "valid hostname: it is not a valid internationalized domain name: string contains a disallowed character\n"},
       {"[[identity]]\nname = \"com\"\n", "p.toml:2:1: [[identity]] name: 'com' is not a valid domain: it has a single "
                                          "label\n"},
       {"[[identities]]\nname = \"example.com\"\n", "p.toml:1:3: policy file: unknown key 'identities'\n"},

@@ -101,6 +101,9 @@ TEST_CASE("RCPT TO arguments that are accepted") {
       {"TO:<victim%other.example@relay.example>", false, "victim%other.example@relay.example"},
       {"TO:<b@[192.0.2.1]>", false, "b@[192.0.2.1]"},
       {"TO:<jos\xc3\xa9@example.org>", true, "jos\xc3\xa9@example.org"},
+      // RFC 6531 3.3: with SMTPUTF8 the domain may hold U-labels; kept as written for delivery.
+      {"TO:<u@d\xc3\xa9st.test>", true, "u@d\xc3\xa9st.test"},
+      {"TO:<u@xn--dst-bma.test>", false, "u@xn--dst-bma.test"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.argument);
@@ -133,6 +136,27 @@ TEST_CASE("RCPT TO arguments that are refused, with their replies") {
     CHECK_FALSE(result.value);
     CHECK(wire(result.error) == r.reply);
   }
+}
+
+TEST_CASE("U-label domains under SMTPUTF8 carry their A-label form for matching") {
+  rcpt_to_result rcpt = parse_rcpt_to("TO:<u@D\xc3\x89ST.test>", true);
+  REQUIRE(rcpt.value);
+  CHECK(rcpt.value->str() == "u@d\xc3\x89st.test");  // ASCII lower-cased only, as written otherwise
+  CHECK(rcpt.value->canonical() == "u@xn--dst-bma.test");  // UTS #46 maps the upper case
+
+  mail_from_result mail = parse_mail_from("FROM:<\"billing\"@d\xc3\xa9st.test> SMTPUTF8");
+  REQUIRE(mail.value);
+  REQUIRE(mail.value->sender);
+  CHECK(mail.value->sender->str() == "\"billing\"@d\xc3\xa9st.test");
+  CHECK(mail.value->sender->canonical() == "billing@xn--dst-bma.test");
+
+  // Not a domain IDNA2008 allows (a right-to-left override): refused, not guessed at.
+  rcpt_to_result bad = parse_rcpt_to("TO:<u@a\xe2\x80\xae" "b.test>", true);
+  CHECK_FALSE(bad.value);
+  CHECK(wire(bad.error).starts_with("553 5.1.3 "));
+  // Without SMTPUTF8 a U-label domain still needs it declared.
+  CHECK(wire(parse_rcpt_to("TO:<u@d\xc3\xa9st.test>", false).error) ==
+        "553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n");
 }
 
 }  // namespace

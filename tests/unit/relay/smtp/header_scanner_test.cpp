@@ -10,8 +10,9 @@
 namespace mfrelay::relay::smtp {
 namespace {
 
-message_headers scan(const std::string& message, std::size_t limit = header_scanner::default_limit) {
-  header_scanner s(limit);
+message_headers scan(const std::string& message, std::size_t limit = header_scanner::default_limit,
+                     bool smtputf8 = false) {
+  header_scanner s(limit, smtputf8);
   s.feed(message);
   return s.result();
 }
@@ -22,8 +23,8 @@ message_headers scan_bytewise(const std::string& message) {
   return s.result();
 }
 
-std::string from_reply(const std::string& message) {
-  from_check c = check_from(scan(message));
+std::string from_reply(const std::string& message, bool smtputf8 = false) {
+  from_check c = check_from(scan(message, header_scanner::default_limit, smtputf8));
   return c.rejection ? render_reply(*c.rejection, true) : "ok " + c.from->str();
 }
 
@@ -65,16 +66,18 @@ TEST_CASE("field names are case-insensitive and may have blanks before the colon
 TEST_CASE("exactly one From mailbox is required") {
   const std::string none = "554 5.6.0 Message rejected: the message has no From header\r\n";
   const std::string several = "554 5.6.0 Message rejected: the From header must hold exactly one address\r\n";
+  const std::string invalid = "554 5.6.0 Message rejected: the From header's address is not valid: ";
+  const std::string empty = "554 5.6.0 Message rejected: the From header holds no address\r\n";
   struct row {
     std::string message;
     std::string reply;
   };
   const row rows[] = {
       {"Subject: x\r\n\r\nFrom: a@example.com\r\n", none},
-      {"From: Alice\r\n\r\n", none},
-      {"From: <alice@example.com\r\n\r\n", none},
-      {"From: undisclosed:;\r\n\r\n", none},
-      {"From: \r\n\r\n", none},
+      {"From: Alice\r\n\r\n", invalid + "a name without an address\r\n"},
+      {"From: <alice@example.com\r\n\r\n", invalid + "expected '>'\r\n"},
+      {"From: undisclosed:;\r\n\r\n", empty},
+      {"From: \r\n\r\n", empty},
       {"\r\nFrom: a@example.com\r\n", none},  // no header at all
       {"", none},
       {"From: a@example.com, b@example.org\r\n\r\n", several},
@@ -82,7 +85,7 @@ TEST_CASE("exactly one From mailbox is required") {
       {"From: a@example.com\r\nFrom: a@example.com\r\n\r\n", several},
       {"From: G: a@example.com, b@example.org;\r\n\r\n", several},
       // One From that parses and one that does not: refused, not half-read.
-      {"From: a@example.com\r\nFrom: garbage\r\n\r\n", none},
+      {"From: a@example.com\r\nFrom: garbage\r\n\r\n", invalid + "a name without an address\r\n"},
       // Lines that are not fields do not end the scan early.
       {"From: a@example.com\r\nnot a field\r\nFrom: b@example.org\r\n\r\n", several},
       {"From: a@example.com\r\n", "ok a@example.com"},  // the message is all header
@@ -91,6 +94,33 @@ TEST_CASE("exactly one From mailbox is required") {
     CAPTURE(r.message);
     CHECK(from_reply(r.message) == r.reply);
   }
+}
+
+TEST_CASE("a From header that is there but unusable is refused with what is wrong") {
+  const std::string invalid = "554 5.6.0 Message rejected: the From header's address is not valid: ";
+  struct row {
+    std::string from;
+    bool smtputf8;
+    std::string why;
+  };
+  const row rows[] = {
+      {std::string(900, 'x') + "@example.com", false, "'" + std::string(60, 'x') +
+                                                    "...': its local part is 900 octets long, more than 64"},
+      {"x@ex\xc3\xa4mple.com", false, "'x@ex\xc3\xa4mple.com' holds non-ASCII characters, which need SMTPUTF8 (RFC 6532)"},
+      {"<@relay.org:billing@example.com>", false, "source routes (<@relay:user@domain>) are not accepted"},
+      {"billing@ex_ample.com", false,
+       "'billing@ex_ample.com': its domain 'ex_ample.com' is not valid: label 'ex_ample' has a character other than "
+       "letters, digits and '-'"},
+      {"x@a\xe2\x80\xae" "b.test", true, "'x@a\xe2\x80\xae" "b.test': its domain 'a\xe2\x80\xae" "b.test' is not valid: "
+                                        "it is not a valid internationalized domain name: string contains a disallowed character"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.from);
+    CHECK(from_reply("From: " + r.from + "\r\n\r\n", r.smtputf8) == invalid + r.why + "\r\n");
+  }
+  // With SMTPUTF8 the same address is fine, and a display name may be UTF-8 either way.
+  CHECK(from_reply("From: x@ex\xc3\xa4mple.com\r\n\r\n", true) == "ok x@ex\xc3\xa4mple.com");
+  CHECK(from_reply("From: Jos\xc3\xa9 <jose@example.com>\r\n\r\n") == "ok jose@example.com");
 }
 
 TEST_CASE("the header block is bounded; a field cut by the bound is dropped, not half read") {

@@ -146,6 +146,9 @@ TEST_CASE("MAIL and RCPT replies through the session") {
       {"MAIL FROM:<a@example.com>", "RCPT TO:<jos\xc3\xa9@example.org>", "250 2.1.0 Ok\r\n",
        "553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n"},
       {"MAIL FROM:<a@example.com> SMTPUTF8", "RCPT TO:<jos\xc3\xa9@example.org>", "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n"},
+      // RFC 6531: U-label domains, in RCPT and in MAIL.
+      {"MAIL FROM:<a@example.com> SMTPUTF8", "RCPT TO:<u@d\xc3\xa9st.test>", "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n"},
+      {"MAIL FROM:<a@d\xc3\xa9st.test> SMTPUTF8", "RCPT TO:<b@example.org>", "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.mail);

@@ -65,6 +65,12 @@ TEST_CASE("a bad message gets the machine's rejection whatever the driver answer
   const row rows[] = {
       {"Subject: no from\r\n\r\nx\r\n", policy::bare_newline_mode::reject,
        "554 5.6.0 Message rejected: the message has no From header\r\n"},
+      {"From: <@relay.org:billing@example.com>\r\n\r\nx\r\n", policy::bare_newline_mode::reject,
+       "554 5.6.0 Message rejected: the From header's address is not valid: source routes (<@relay:user@domain>) are "
+       "not accepted\r\n"},
+      {"From: x@ex\xc3\xa4mple.com\r\n\r\nx\r\n", policy::bare_newline_mode::reject,  // no SMTPUTF8 at MAIL
+       "554 5.6.0 Message rejected: the From header's address is not valid: 'x@ex\xc3\xa4mple.com' holds non-ASCII "
+       "characters, which need SMTPUTF8 (RFC 6532)\r\n"},
       {"From: a@example.com, b@example.org\r\n\r\nx\r\n", policy::bare_newline_mode::reject,
        "554 5.6.0 Message rejected: the From header must hold exactly one address\r\n"},
       {"From: a@example.com\r\n\r\nbare\nLF\r\n", policy::bare_newline_mode::reject,
