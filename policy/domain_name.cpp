@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::policy {
 namespace {
 
@@ -9,15 +11,13 @@ bool is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 std::string normalize_domain(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   std::string out;
   out.reserve(name.size());
-  for (char c : name) out.push_back(lower(c));
+  for (char c : name) out.push_back(ascii_lower(c));
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::relay {
 
 policy::idna_result idna_to_ascii(std::string_view utf8_domain) {
@@ -18,11 +20,7 @@ policy::idna_result idna_to_ascii(std::string_view utf8_domain) {
   int rc = idn2_to_ascii_8z(input.c_str(), &output, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
   std::unique_ptr<char, decltype(&idn2_free)> owned(output, &idn2_free);
   if (rc != IDN2_OK || !output) return {{}, idn2_strerror(rc)};
-  std::string ascii(output);
-  for (char& c : ascii) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return {std::move(ascii), {}};
+  return {policy::ascii_lowered(output), {}};
 }
 
 }  // namespace mfrelay::relay

@@ -5,20 +5,15 @@
 #include <string>
 #include <utility>
 
+#include "policy/ascii.hpp"
 #include "relay/common/idna.hpp"
 #include "relay/smtp/standard_replies.hpp"
 
 namespace mfrelay::relay::smtp {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) { return lower(a) == lower(b); });
-}
-
-bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && istarts_with(a, b); }
+using policy::ascii_iequals;
+using policy::ascii_istarts_with;
 
 bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -93,7 +88,7 @@ split_path split_bracketed(std::string_view s) {
 
 // "FROM:" / "TO:", then optional blanks (many clients send "MAIL FROM: <a@b>").
 std::optional<split_path> after_keyword(std::string_view argument, std::string_view keyword) {
-  if (!istarts_with(argument, keyword)) return std::nullopt;
+  if (!ascii_istarts_with(argument, keyword)) return std::nullopt;
   argument.remove_prefix(keyword.size());
   while (!argument.empty() && argument.front() == ' ') argument.remove_prefix(1);
   split_path p = split_bracketed(argument);
@@ -137,7 +132,7 @@ mail_from_result parse_mail_from(std::string_view argument) {
     std::string_view key = param.substr(0, eq);
     std::optional<std::string_view> val;
     if (eq != std::string_view::npos) val = param.substr(eq + 1);
-    if (iequals(key, "SIZE") && val) {
+    if (ascii_iequals(key, "SIZE") && val) {
       std::uint64_t n = 0;
       auto [ptr, ec] = std::from_chars(val->data(), val->data() + val->size(), n);
       if (val->empty() || ec != std::errc{} || ptr != val->data() + val->size()) {
@@ -145,13 +140,13 @@ mail_from_result parse_mail_from(std::string_view argument) {
         return result;
       }
       value.params.size = n;
-    } else if (iequals(key, "BODY") && val && iequals(*val, "7BIT")) {
+    } else if (ascii_iequals(key, "BODY") && val && ascii_iequals(*val, "7BIT")) {
       value.params.body = body_type::seven_bit;
-    } else if (iequals(key, "BODY") && val && iequals(*val, "8BITMIME")) {
+    } else if (ascii_iequals(key, "BODY") && val && ascii_iequals(*val, "8BITMIME")) {
       value.params.body = body_type::eight_bit_mime;
-    } else if (iequals(key, "SMTPUTF8") && !val) {
+    } else if (ascii_iequals(key, "SMTPUTF8") && !val) {
       value.params.smtputf8 = true;
-    } else if (iequals(key, "AUTH") && val && !val->empty()) {
+    } else if (ascii_iequals(key, "AUTH") && val && !val->empty()) {
       // RFC 4954 5: the submitter's identity as the client asserts it. We trust
       // only our own AUTH, so the value is accepted and ignored.
     } else {

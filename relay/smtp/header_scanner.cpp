@@ -2,17 +2,13 @@
 
 #include <algorithm>
 
+#include "policy/ascii.hpp"
 #include "relay/smtp/standard_replies.hpp"
 
 namespace mfrelay::relay::smtp {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
+using policy::ascii_iequals;
 
 bool is_field_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
@@ -110,7 +106,7 @@ message_headers header_scanner::result() const {
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     if (!is_field_name(name)) continue;
     std::string_view body = field.substr(colon + 1);
-    if (iequals(name, "From")) {
+    if (ascii_iequals(name, "From")) {
       ++h.from_fields;
       address_list_result list = parse_address_list(unfold(body), smtputf8_);
       if (!list.ok()) {
@@ -118,11 +114,11 @@ message_headers header_scanner::result() const {
       } else {
         h.from.mailboxes.insert(h.from.mailboxes.end(), list.mailboxes.begin(), list.mailboxes.end());
       }
-    } else if (iequals(name, "Subject") && h.subject.empty()) {
+    } else if (ascii_iequals(name, "Subject") && h.subject.empty()) {
       h.subject = bounded_text(body, max_field_text);
-    } else if (iequals(name, "Message-ID") && h.message_id.empty()) {
+    } else if (ascii_iequals(name, "Message-ID") && h.message_id.empty()) {
       h.message_id = bounded_text(body, max_field_text);
-    } else if (iequals(name, "To") && h.to.empty()) {
+    } else if (ascii_iequals(name, "To") && h.to.empty()) {
       h.to = bounded_text(body, max_field_text);
     }
   }
