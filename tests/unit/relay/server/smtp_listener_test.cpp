@@ -2,7 +2,8 @@
 // spool behind it. A client speaking plain SMTP over TCP gets its message
 // spooled with the rewritten envelope sender and one Received header, the
 // accepted hook is told, the event log says Send; a refused transaction leaves
-// nothing behind; stop() closes the door to new connections.
+// nothing behind; stop() closes the door to new connections, and the session
+// group's stop says 421 to an idle session.
 #include "relay/server/smtp_listener.hpp"
 
 #include <doctest/doctest.h>
@@ -78,7 +79,7 @@ struct server_fixture {
       std::lock_guard lock(mutex);
       accepted.push_back(env.id);
     };
-    listener = std::make_unique<smtp_listener>(io, loaded.config.listeners.front(), services);
+    listener = std::make_unique<smtp_listener>(io, loaded.config.listeners.front(), services, sessions);
     asio::co_spawn(io, listener->accept_loop(), asio::detached);
     thread = std::thread([this] { io.run(); });
   }
@@ -111,6 +112,7 @@ struct server_fixture {
   std::mutex mutex;
   std::vector<std::string> accepted;
   asio::io_context io;
+  session_group sessions{io.get_executor()};
   std::unique_ptr<smtp_listener> listener;
   std::thread thread;
 };
@@ -127,6 +129,9 @@ class client {
     return reply();
   }
   std::string greeting;
+
+  // The next reply, all its lines.
+  std::string read_reply() { return reply(); }
 
  private:
   std::string reply() {
@@ -193,6 +198,16 @@ TEST_CASE("a refused message leaves nothing in the spool and nothing for deliver
   CHECK(f.spool.stats(policy::timestamp{}).depth == 0);
   CHECK(f.accepted_ids().empty());
   CHECK(f.events().find(R"("eventType":"Reject")") != std::string::npos);
+}
+
+TEST_CASE("the group's stop: an idle session is told 421 4.3.2 and closed") {
+  server_fixture f;
+  client c(f.listener->local_endpoint());
+  CHECK(c.send("EHLO app.test").starts_with("250"));
+  asio::post(f.io, [&] { f.sessions.request_stop(); });
+  CHECK(c.read_reply().starts_with("421 4.3.2 mx.test Service shutting down"));
+  for (int i = 0; i < 200 && f.sessions.size() > 0; ++i) std::this_thread::sleep_for(5ms);
+  CHECK(f.sessions.size() == 0);
 }
 
 TEST_CASE("stop(): no new connections") {
