@@ -51,7 +51,9 @@ TEST_CASE("round trip: the client signs, the server verifies, the handler answer
 }
 
 TEST_CASE("the CLI's request from the configuration") {
-  server_fixture f;
+  policy::config daemon_cfg = admin_config();
+  daemon_cfg.relay.region = "eu-west-1";  // the daemon accepts credentials scoped to its own region only
+  server_fixture f(daemon_cfg);
   policy::config cfg = admin_config();
   cfg.admin.address = {"0.0.0.0", f.endpoint().port()};  // a wildcard address is reached on loopback
   cfg.relay.region = "eu-west-1";
@@ -142,6 +144,7 @@ TEST_CASE("IPv6 loopback and the Host header it signs") {
   http_client_request r;
   r.url = "http://[::1]:" + std::to_string(f->endpoint().port()) + "/v2/email/identities";
   r.credentials = sigv4_credentials{example_key_id, example_secret};
+  r.region = "us-west-2";  // the daemon's
   http_client_result result = http_fetch_blocking(r);
   REQUIRE(result.ok());
   CHECK(result.response.status == 200);
