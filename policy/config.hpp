@@ -98,6 +98,10 @@ struct admin_settings {
   std::vector<std::string> allowed_hosts;  // Host header values; empty = the address and localhost:PORT
   std::vector<admin_key> keys;             // SigV4 credentials; without any, only /healthz, /readyz, /metrics answer
   std::uint64_t max_body_bytes = 1'048'576;
+  std::uint32_t max_connections = 64;             // in all; past it the idlest keep-alive one is closed
+  std::uint32_t max_connections_per_client = 16;  // from one client address (below max_connections)
+  duration header_timeout = 10s;  // whole request line and headers, from the first byte
+  duration idle_timeout = 15s;    // keep-alive: the wait for the next request
 };
 
 struct notifications_settings {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <map>
 
 #include "policy/domain_name.hpp"
 #include "policy/origin.hpp"
@@ -23,13 +24,22 @@ struct identity {
   std::string name;  // normalized: "example.com" or "local@example.com"
   identity_kind kind = identity_kind::domain;
   std::string mail_from_domain;  // normalized; empty = no custom MAIL FROM
+  std::string mail_from_spelling;  // as the operator or client wrote it (case kept); "" = mail_from_domain
   mx_failure_behavior behavior = mx_failure_behavior::use_default_value;
   origin where;                  // the [[identity]] table
   origin mail_from_where;        // the mail_from_domain key (or the table)
+  // SES resource tags, Key -> Value; kept for API clients (Terraform reads
+  // them back), no meaning to the relay.
+  std::map<std::string, std::string> tags;
 
   // The domain the identity sends from: the identity itself, or an address's domain.
   std::string_view domain() const;
   bool has_mail_from() const { return !mail_from_domain.empty(); }
+  // What the API reads back: the spelling given, which compares equal to
+  // mail_from_domain case-insensitively (decisions use mail_from_domain).
+  std::string_view mail_from_as_given() const {
+    return mail_from_spelling.empty() ? std::string_view(mail_from_domain) : std::string_view(mail_from_spelling);
+  }
 };
 
 struct identity_name {

@@ -4,6 +4,7 @@
 // be called from any executor; the awaitables resume on the caller's.
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,11 +24,16 @@ struct identity_change {
     create,         // VerifyDomainIdentity / VerifyEmailIdentity / POST v2: add the identity if missing
     set_mail_from,  // SetIdentityMailFromDomain / PUT .../mail-from
     remove,         // DeleteIdentity / DELETE v2
+    tag,            // TagResource / UntagResource
   };
   kind what = kind::create;
   std::string identity;                          // normalized (policy::parse_identity_name)
-  std::optional<std::string> mail_from_domain;   // set_mail_from: nullopt or "" disables the custom MAIL FROM
+  // set_mail_from: as the client spelled it (kept for reading back, compared
+  // case-insensitively); nullopt or "" disables the custom MAIL FROM.
+  std::optional<std::string> mail_from_domain;
   std::optional<policy::mx_failure_behavior> behavior;  // set_mail_from: nullopt keeps the current one
+  std::map<std::string, std::string> set_tags = {};  // create, tag: added, or replacing the value of the same key
+  std::vector<std::string> remove_tags = {};         // tag: keys removed (absent ones ignored)
 };
 
 class admin_backend {

@@ -49,13 +49,17 @@ asio::awaitable<http_response> admin_gate::serve(http_request request, std::stri
                                  "/metrics answer.",
                                  request_id);
   }
-  sigv4_verdict verdict = verify_sigv4(request, cfg->admin.keys, clock_(), rules_);
+  // A credential scoped to another region is refused, as SES refuses one
+  // scoped to a region other than the endpoint's: the relay is one region.
+  sigv4_rules rules = rules_;
+  if (rules.region.empty()) rules.region = cfg->relay.region;
+  sigv4_verdict verdict = verify_sigv4(request, cfg->admin.keys, clock_(), rules);
   if (!verdict.ok()) {
+    std::string_view code = aws_error_code_for(verdict.status, shape == aws_error_shape::rest_json);
     // The message is AWS's wording and names nothing secret; the key id is not a secret.
-    spdlog::warn("admin {}: {} {} refused: {} (key '{}'): {}", peer, request.method, request.path,
-                 aws_error_code(verdict.status), verdict.access_key_id, verdict.message);
-    co_return aws_error_response(shape, http_status_of(verdict.status), aws_error_code(verdict.status),
-                                 verdict.message, request_id);
+    spdlog::warn("admin {}: {} {} refused: {} (key '{}'): {} ({})", peer, request.method, request.path, code,
+                 verdict.access_key_id, verdict.message, request_id);
+    co_return aws_error_response(shape, http_status_of(verdict.status), code, verdict.message, request_id);
   }
   request.access_key_id = verdict.access_key_id;
   co_return co_await call_handler(std::move(request), std::move(request_id));

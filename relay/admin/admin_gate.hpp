@@ -21,7 +21,8 @@ using http_handler = std::function<boost::asio::awaitable<http_response>(http_re
 class admin_gate {
  public:
   // `clock` empty: the wall clock. Keys are read from backend.config() for every
-  // request, so a reload adds or revokes them at once.
+  // request, so a reload adds or revokes them at once; so is [relay] region,
+  // the only credential-scope region accepted when `rules.region` is empty.
   admin_gate(admin_backend& backend, http_handler handler, std::function<policy::timestamp()> clock = {},
              sigv4_rules rules = {});
 

@@ -14,15 +14,40 @@ std::string describe_errors(const std::vector<policy::config_error>& errors) {
   return out;
 }
 
+std::string without_paths(std::string_view text) {
+  // A path starts with '/' where a word starts; it ends at white space or a
+  // quote or bracket closing it. Its folders go, its last component stays.
+  auto starts_word = [](char c) { return c == ' ' || c == '\'' || c == '"' || c == '(' || c == '<' || c == '[' || c == '='; };
+  auto ends_word = [](char c) { return c == ' ' || c == '\'' || c == '"' || c == ')' || c == '>' || c == ']' || c == ','; };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '/' && (i == 0 || starts_word(text[i - 1]))) {
+      std::size_t end = i;
+      while (end < text.size() && !ends_word(text[end])) ++end;
+      std::size_t last = text.substr(i, end - i).rfind('/');
+      i += last + 1;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 boost::asio::awaitable<void> request_change(admin_backend& backend, identity_change change, std::string error_code) {
   std::vector<std::string> broken = change_rule_errors(backend.config()->identities, change);
   if (!broken.empty()) {
     std::string message;
     for (const auto& m : broken) message += (message.empty() ? "" : "; ") + m;
-    throw api_error(400, error_code, message);
+    throw api_error(400, error_code, without_paths(message));
   }
   std::vector<policy::config_error> refused = co_await backend.change(std::move(change));
-  if (!refused.empty()) throw api_error(400, error_code, describe_errors(refused));
+  if (!refused.empty()) {
+    std::string full = describe_errors(refused);
+    api_error e(400, error_code, without_paths(full));
+    e.detail = std::move(full);
+    throw e;
+  }
 }
 
 }  // namespace mfrelay::relay

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <ctime>
 #include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -101,20 +102,59 @@ http_response too_large(aws_error_shape shape, std::uint64_t limit, const std::s
 
 namespace detail {
 
+enum connection_state : int { busy = 0, idle = 1, evicted = 2 };
+
 struct http_connection {
-  explicit http_connection(tcp::socket socket) : stream(std::move(socket)) {}
+  http_connection(tcp::socket socket, std::string from) : stream(std::move(socket)), client(std::move(from)) {}
   beast::tcp_stream stream;
-  bool idle = false;  // waiting for the next request; only touched on the connection's strand
+  const std::string client;  // the remote address, for the per-client limit
+  // idle: between requests, nothing of the next one read (closing it loses
+  // nothing); evicted: closed to make room. Read by the acceptor, hence atomic.
+  std::atomic<int> state{busy};
+  std::atomic<std::chrono::steady_clock::rep> idle_since{0};
 };
 
-// The live connections, so stop() can reach them. Shared with the session
-// coroutines, whose frames may be destroyed after the server.
+// The live connections, so stop() and the acceptor can reach them. Shared with
+// the session coroutines, whose frames may be destroyed after the server.
 struct http_registry {
   std::mutex mutex;
   std::list<std::weak_ptr<http_connection>> live;
+  std::map<std::string, std::size_t> per_client;  // counted connections by address
   std::atomic<bool> stopping{false};
   std::atomic<bool> accepting{false};
-  std::atomic<std::size_t> count{0};
+  std::atomic<std::size_t> count{0};  // counted: live, less those evicted
+  std::chrono::steady_clock::time_point last_refusal_log{};
+  std::size_t refused_since_log = 0;
+
+  void uncount(const std::string& client) {  // with `mutex` held
+    count.fetch_sub(1);
+    if (auto it = per_client.find(client); it != per_client.end() && --it->second == 0) per_client.erase(it);
+  }
+};
+
+// Holds a connection's place in the registry for as long as its session runs.
+// Made by the acceptor (so limits count it at once), ended with the session.
+class registration {
+ public:
+  registration(std::shared_ptr<http_registry> reg, const std::shared_ptr<http_connection>& conn)
+      : registry_(std::move(reg)), conn_(conn) {
+    std::lock_guard lock(registry_->mutex);
+    registry_->count.fetch_add(1);
+    ++registry_->per_client[conn->client];
+    it_ = registry_->live.insert(registry_->live.end(), conn);
+  }
+  ~registration() {
+    std::lock_guard lock(registry_->mutex);
+    registry_->live.erase(it_);
+    if (conn_->state.load() != evicted) registry_->uncount(conn_->client);  // an eviction uncounted it
+  }
+  registration(const registration&) = delete;
+  registration& operator=(const registration&) = delete;
+
+ private:
+  std::shared_ptr<http_registry> registry_;
+  std::shared_ptr<http_connection> conn_;
+  std::list<std::weak_ptr<http_connection>>::iterator it_;
 };
 
 }  // namespace detail
@@ -123,28 +163,29 @@ namespace {
 
 using detail::http_connection;
 using detail::http_registry;
+using detail::registration;
 
-// Holds a connection's place in the registry for as long as its session runs.
-class registration {
- public:
-  registration(std::shared_ptr<http_registry> reg, const std::shared_ptr<http_connection>& conn)
-      : registry_(std::move(reg)) {
-    std::lock_guard lock(registry_->mutex);
-    registry_->count.fetch_add(1);
-    it_ = registry_->live.insert(registry_->live.end(), conn);
+// Closes the connection of `client` (any when empty) that has waited longest
+// for its next request; false when none waits. With the registry's mutex held.
+bool evict_idlest(http_registry& reg, const std::string& client) {
+  std::shared_ptr<http_connection> victim;
+  for (const auto& weak : reg.live) {
+    std::shared_ptr<http_connection> conn = weak.lock();
+    if (!conn || conn->state.load() != detail::idle || (!client.empty() && conn->client != client)) continue;
+    if (!victim || conn->idle_since.load() < victim->idle_since.load()) victim = std::move(conn);
   }
-  ~registration() {
-    std::lock_guard lock(registry_->mutex);
-    registry_->live.erase(it_);
-    registry_->count.fetch_sub(1);
-  }
-  registration(const registration&) = delete;
-  registration& operator=(const registration&) = delete;
-
- private:
-  std::shared_ptr<http_registry> registry_;
-  std::list<std::weak_ptr<http_connection>>::iterator it_;
-};
+  if (!victim) return false;
+  int expected = detail::idle;
+  // The session may have just read the first bytes of a request: then it is busy, and stays.
+  if (!victim->state.compare_exchange_strong(expected, detail::evicted)) return false;
+  reg.uncount(victim->client);
+  asio::post(victim->stream.get_executor(), [victim] {
+    error_code ignored;
+    victim->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    victim->stream.close();
+  });
+  return true;
+}
 
 void log_session_error(std::exception_ptr e) {
   if (!e) return;
@@ -163,6 +204,7 @@ http_server::http_server(asio::io_context& io, admin_backend& backend, http_hand
       options_(std::move(options)),
       gate_(backend, std::move(handler), options_.clock),
       max_body_bytes_(backend.config()->admin.max_body_bytes),
+      limits_(backend.config()->admin),
       acceptor_strand_(asio::make_strand(io)),
       acceptor_(acceptor_strand_),
       registry_(std::make_shared<http_registry>()) {
@@ -198,7 +240,10 @@ http_server::http_server(asio::io_context& io, admin_backend& backend, http_hand
 
 http_server::~http_server() = default;
 
-std::size_t http_server::connections() const { return registry_->count.load(); }
+std::size_t http_server::connections() const {
+  std::lock_guard lock(registry_->mutex);
+  return registry_->live.size();
+}
 
 bool http_server::host_allowed(std::string_view host) const {
   std::string h = lower(host);
@@ -236,7 +281,7 @@ void http_server::close_connections(bool idle_only) {
     // On the connection's own strand, where its session is suspended in a read or
     // a write; `idle` says whether that read waits for a new request.
     asio::post(conn->stream.get_executor(), [conn, idle_only] {
-      if (idle_only && !conn->idle) return;
+      if (idle_only && conn->state.load() != detail::idle) return;
       error_code ignored;
       conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
       conn->stream.close();
@@ -275,14 +320,46 @@ asio::awaitable<void> http_server::accept_loop() {
       co_await backoff.async_wait(use_tuple);
       continue;
     }
-    if (registry_->count.load() >= options_.max_connections) {
-      spdlog::warn("admin API: {} connections open already, closing a new one", registry_->count.load());
+    error_code peer_ec;
+    tcp::endpoint remote = socket.remote_endpoint(peer_ec);
+    std::string client = peer_ec ? std::string() : remote.address().to_string();
+    if (peer_ec || !admit(client)) {
       socket.close(ec);
       continue;
     }
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket)), log_session_error);
+    auto conn = std::make_shared<http_connection>(std::move(socket), client);
+    auto registered = std::make_unique<registration>(registry_, conn);  // counted from now on
+    auto executor = conn->stream.get_executor();
+    asio::co_spawn(executor, run_session(std::move(conn), std::move(registered)), log_session_error);
   }
+}
+
+bool http_server::admit(const std::string& client) {
+  std::lock_guard lock(registry_->mutex);
+  http_registry& reg = *registry_;
+  auto mine = reg.per_client.find(client);
+  bool room = true;
+  const char* limit = "";
+  if (mine != reg.per_client.end() && mine->second >= limits_.max_connections_per_client) {
+    // This client's own idlest connection makes room; never another client's.
+    room = evict_idlest(reg, client);
+    limit = "max_connections_per_client";
+  } else if (reg.count.load() >= limits_.max_connections) {
+    room = evict_idlest(reg, {});
+    limit = "max_connections";
+  }
+  if (room) return true;
+  // Refused: at most one warning every 10 s, with the count (a client that
+  // reconnects in a loop would flood the log otherwise).
+  ++reg.refused_since_log;
+  auto t = std::chrono::steady_clock::now();
+  if (t - reg.last_refusal_log >= std::chrono::seconds(10)) {
+    spdlog::warn("admin API: refused {} connection(s) at [admin] {} (the latest from {}; {} open)",
+                 reg.refused_since_log, limit, client, reg.count.load());
+    reg.refused_since_log = 0;
+    reg.last_refusal_log = t;
+  }
+  return false;
 }
 
 namespace {
@@ -313,15 +390,18 @@ asio::awaitable<error_code> write_response(beast::tcp_stream& stream, const http
 
 }  // namespace
 
-asio::awaitable<void> http_server::run_session(tcp::socket socket) {
+asio::awaitable<void> http_server::run_session(std::shared_ptr<http_connection> conn,
+                                               [[maybe_unused]] std::unique_ptr<registration> registered) {
   error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
+  conn->stream.socket().set_option(tcp::no_delay(true), ec);
   std::string peer;
-  if (auto remote = socket.remote_endpoint(ec); !ec)
+  if (auto remote = conn->stream.socket().remote_endpoint(ec); !ec)
     peer = policy::host_port{remote.address().to_string(), remote.port()}.str();
-  auto conn = std::make_shared<http_connection>(std::move(socket));
-  registration registered(registry_, conn);
   beast::flat_buffer buffer;
+  // The first request's header must arrive whole within header_timeout of the
+  // connection; later ones, within header_timeout of their first byte.
+  conn->stream.expires_after(limits_.header_timeout);
+  bool first = true;
 
   for (;;) {
     // Checked after registering: a stop() that ran before saw no connection to close.
@@ -330,10 +410,23 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket) {
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     parser.body_limit(max_body_bytes_);
 
-    conn->idle = true;
-    conn->stream.expires_after(options_.idle_timeout);
+    if (buffer.size() == 0) {
+      // Between requests: the only state in which closing the connection loses
+      // nothing, so the one in which the acceptor may close it to make room.
+      conn->idle_since = std::chrono::steady_clock::now().time_since_epoch().count();
+      conn->state = detail::idle;
+      if (!first) conn->stream.expires_after(limits_.idle_timeout);
+      auto [idle_ec, n] = co_await conn->stream.async_read_some(buffer.prepare(4096), use_tuple);
+      buffer.commit(n);
+      int expected = detail::idle;
+      if (!conn->state.compare_exchange_strong(expected, detail::busy)) break;  // evicted
+      if (idle_ec) break;  // closed, reset, or idle too long: nothing to answer
+    }
+    if (!first) conn->stream.expires_after(limits_.header_timeout);
+    first = false;
+    // One deadline for the whole request line and headers, not per read: a
+    // client trickling a byte at a time cannot hold the connection longer.
     auto [header_ec, header_bytes] = co_await http::async_read_header(conn->stream, buffer, parser, use_tuple);
-    conn->idle = false;
     std::string request_id = new_request_id();
     if (header_ec) {
       if (header_ec == http::error::body_limit) {

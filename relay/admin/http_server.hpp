@@ -1,5 +1,5 @@
 // The admin API's HTTP/1.1 server (Beast): a coroutine per connection on its own strand,
-// limits, Host allowlist, then admin_gate. Construct, start(), shutdown() on the daemon's
+// connection limits (in all and per client address), deadlines, Host allowlist, then admin_gate. Construct, start(), shutdown() on the daemon's
 // io_context; stop() from any thread. All client bytes are untrusted; no Authorization or body is logged.
 #pragma once
 #include <boost/asio/awaitable.hpp>
@@ -22,12 +22,12 @@ namespace mfrelay::relay {
 
 namespace detail {
 struct http_registry;
+struct http_connection;
+class registration;
 }
 
 struct http_server_options {
   std::size_t header_limit = 16 * 1024;                      // request line and headers; over it: 431
-  std::uint32_t max_connections = 64;                        // more are closed at once
-  policy::duration idle_timeout = std::chrono::seconds(30);  // for the next request on a connection
   policy::duration request_timeout = std::chrono::seconds(30);  // reading a body, writing a response
   std::function<policy::timestamp()> clock;                  // for SigV4 and Date; empty: the wall clock
 };
@@ -36,8 +36,17 @@ class http_server {
  public:
   // Binds [admin] address now (throws std::runtime_error naming it on failure).
   // Read once, here: address, allowed_hosts (empty: the address itself and
-  // localhost / 127.0.0.1 / [::1] with the bound port) and max_body_bytes. Keys
-  // are read per request (see admin_gate).
+  // localhost / 127.0.0.1 / [::1] with the bound port), max_body_bytes and the
+  // connection limits. Keys are read per request (see admin_gate).
+  //
+  // Slow or idle clients must not starve the others (a client that sends a
+  // partial request line and reconnects, or fifty keep-alive pools): a request
+  // line and headers must arrive whole within header_timeout of their first
+  // byte (of the connection, for the first request); a kept-alive connection
+  // waits idle_timeout for the next one; one address holds at most
+  // max_connections_per_client. When a limit is reached, the connection that
+  // has waited longest between requests (for that address, or any) is closed
+  // to make room; only when none is between requests is the newcomer refused.
   http_server(boost::asio::io_context& io, admin_backend& backend, http_handler handler,
               http_server_options options = {});
   ~http_server();
@@ -61,15 +70,18 @@ class http_server {
 
  private:
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> run_session(std::shared_ptr<detail::http_connection> conn,
+                                           std::unique_ptr<detail::registration> registered);
   boost::asio::awaitable<void> wait_for_connections(std::chrono::steady_clock::time_point deadline);
   bool host_allowed(std::string_view host) const;
   void close_connections(bool idle_only);
+  bool admit(const std::string& client);  // acceptor strand; makes room or says no
 
   boost::asio::io_context& io_;
   http_server_options options_;
   admin_gate gate_;
   std::uint64_t max_body_bytes_;
+  policy::admin_settings limits_;  // max_connections*, header_timeout, idle_timeout
   boost::asio::strand<boost::asio::io_context::executor_type> acceptor_strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::endpoint endpoint_;

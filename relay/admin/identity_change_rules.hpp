@@ -11,6 +11,8 @@
 
 namespace mfrelay::relay {
 
+inline constexpr std::size_t max_identity_tags = 50;  // SES's limit per resource
+
 // The table with `change` applied, in the same order: a changed identity keeps
 // its place and origin, a removed one is left out, a created one is appended
 // with origin `new_origin`. A change naming an identity it cannot apply to
@@ -23,7 +25,9 @@ policy::identity_table apply_change(const policy::identity_table& current, const
 // rule, SES's wording where SES has one: the MAIL FROM domain must be a valid
 // hostname, a subdomain of the identity's domain ("Provided MAIL-FROM domain
 // <x> is not subdomain of the domain of the identity <y>."), and not itself a
-// sending identity. Empty when the result passes policy::validate_identities.
+// sending identity; names, MAIL FROM domains and tags must be well-formed
+// UTF-8 (policy.d is TOML); at most max_identity_tags tags. Empty when the
+// result passes policy::validate_identities.
 std::vector<std::string> change_rule_errors(const policy::identity_table& current, const identity_change& change);
 
 }  // namespace mfrelay::relay

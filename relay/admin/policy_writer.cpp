@@ -36,8 +36,8 @@ std::vector<policy::identity> declared_in(const policy::identity_table& table, c
 bool same_declarations(const std::vector<policy::identity>& a, const std::vector<policy::identity>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].kind != b[i].kind || a[i].mail_from_domain != b[i].mail_from_domain ||
-        a[i].behavior != b[i].behavior)
+    if (a[i].name != b[i].name || a[i].kind != b[i].kind || a[i].mail_from_as_given() != b[i].mail_from_as_given() ||
+        a[i].behavior != b[i].behavior || a[i].tags != b[i].tags)
       return false;
   }
   return true;
@@ -58,6 +58,7 @@ policy_write_plan plan_policy_write(const policy::config& current, const identit
       break;
     case identity_change::kind::set_mail_from:
     case identity_change::kind::remove:
+    case identity_change::kind::tag:
       if (!existing) {
         plan.errors.push_back({{}, "identity '" + change.identity + "' is not declared in " + current.relay.policy_dir});
         return plan;

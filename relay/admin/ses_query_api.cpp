@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <spdlog/spdlog.h>
 
 #include "policy/domain_name.hpp"
 #include "relay/admin/api_error.hpp"
@@ -167,6 +168,7 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
   } catch (const api_error& e) {
     failure = e;
   }
+  if (!failure->detail.empty()) spdlog::warn("admin request {}: refused: {}", request_id, failure->detail);
   co_return aws_error_response(aws_error_shape::query_xml, failure->status, failure->code,
                                failure->what(), request_id);
 }
@@ -182,9 +184,13 @@ boost::asio::awaitable<http_response> ses_query_api::set_identity_mail_from_doma
   identity_change change;
   change.what = identity_change::kind::set_mail_from;
   change.identity = name.name;
-  change.mail_from_domain = policy::normalize_domain(param(p, "MailFromDomain").value_or(""));
-  // Without a MAIL FROM domain, SES reports UseDefaultValue: the setting goes with it.
-  change.behavior = change.mail_from_domain->empty() ? policy::mx_failure_behavior::use_default_value : behavior;
+  // Kept as spelled (read back so, compared case-insensitively); a trailing dot goes.
+  std::string domain = param(p, "MailFromDomain").value_or("");
+  if (domain.ends_with('.')) domain.pop_back();
+  change.mail_from_domain = std::move(domain);
+  // The call replaces the whole setting, as SES does: an omitted behavior is
+  // UseDefaultValue, not the one set before.
+  change.behavior = behavior.value_or(policy::mx_failure_behavior::use_default_value);
   co_await request_change(backend_, std::move(change), "InvalidParameterValue");
   co_return empty_result("SetIdentityMailFromDomain", request_id);
 }
@@ -210,7 +216,7 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
       const policy::identity& id = *row.identity;
       w.open("entry").element("key", given).open("value");
       if (id.has_mail_from()) {
-        w.element("MailFromDomain", id.mail_from_domain);
+        w.element("MailFromDomain", id.mail_from_as_given());
         w.element("MailFromDomainStatus", to_string(*row.status()));
       }
       w.element("BehaviorOnMXFailure", to_string(id.behavior));

@@ -1,7 +1,10 @@
 #include "relay/admin/ses_rest_api.hpp"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
+#include <map>
+#include <spdlog/spdlog.h>
 
 #include "policy/domain_name.hpp"
 #include "relay/admin/api_error.hpp"
@@ -56,6 +59,39 @@ std::optional<std::string> string_member(const boost::json::object& body, std::s
 
 [[noreturn]] void not_found(const std::string& what) { throw api_error(404, "NotFoundException", what); }
 
+[[noreturn]] void bad_request(const std::string& what) { throw api_error(400, "BadRequestException", what); }
+
+// Characters of UTF-8 text (the model's lengths count characters, not bytes).
+std::size_t characters(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+boost::json::array tag_array(const std::map<std::string, std::string>& tags) {
+  boost::json::array out;
+  for (const auto& [key, value] : tags) out.push_back(boost::json::object{{"Key", key}, {"Value", value}});
+  return out;
+}
+
+// Tags [{Key, Value}] of CreateEmailIdentity and TagResource, with the
+// model's constraints: Key 1-128 characters, Value 0-256, no key twice.
+std::map<std::string, std::string> parse_tags(const boost::json::object& body) {
+  std::map<std::string, std::string> tags;
+  auto it = body.find("Tags");
+  if (it == body.end() || it->value().is_null()) return tags;
+  if (!it->value().is_array()) throw api_error(400, "SerializationException", "Tags must be a JSON array.");
+  for (const auto& entry : it->value().as_array()) {
+    if (!entry.is_object()) throw api_error(400, "SerializationException", "Each tag must be a JSON object.");
+    auto key = string_member(entry.as_object(), "Key");
+    auto value = string_member(entry.as_object(), "Value");
+    if (!key || key->empty() || characters(*key) > 128) bad_request("A tag Key must be 1 to 128 characters long.");
+    if (!value) bad_request("The tag " + *key + " has no Value.");
+    if (characters(*value) > 256) bad_request("A tag Value must be at most 256 characters long.");
+    if (!tags.emplace(*key, *value).second) bad_request("The tag key " + *key + " is given twice.");
+  }
+  return tags;
+}
+
 }  // namespace
 
 boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& request, std::string request_id) {
@@ -70,10 +106,15 @@ boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& r
     if (identities && s.size() == 4 && m == "DELETE") co_return co_await delete_identity(s[3]);
     if (identities && s.size() == 5 && s[4] == "mail-from" && m == "PUT")
       co_return co_await put_mail_from(s[3], request);
+    bool tags = s.size() == 3 && s[0] == "v2" && s[1] == "email" && s[2] == "tags";
+    if (tags && m == "GET") co_return list_tags(request);
+    if (tags && m == "POST") co_return co_await tag_resource(request);
+    if (tags && m == "DELETE") co_return co_await untag_resource(request);
     throw api_error(404, "UnknownOperationException", "No SES v2 operation is " + m + " " + request.path);
   } catch (const api_error& e) {
     failure = e;
   }
+  if (!failure->detail.empty()) spdlog::warn("admin request {}: refused: {}", request_id, failure->detail);
   co_return aws_error_response(aws_error_shape::rest_json, failure->status, failure->code, failure->what(), request_id);
 }
 
@@ -90,7 +131,7 @@ http_response ses_rest_api::get_identity(const std::string& given) const {
       if (s.identity == id->name && s.mail_from_domain == id->mail_from_domain) stored = std::move(s);
     }
     identity_status row{id, std::move(stored)};
-    mail_from["MailFromDomain"] = id->mail_from_domain;
+    mail_from["MailFromDomain"] = id->mail_from_as_given();
     mail_from["MailFromDomainStatus"] = policy::to_v2_string(*row.status());
   }
   // With no MAIL FROM domain, SES returns only the behavior.
@@ -103,7 +144,7 @@ http_response ses_rest_api::get_identity(const std::string& given) const {
       {"DkimAttributes", dkim_attributes()},
       {"MailFromAttributes", std::move(mail_from)},
       {"Policies", boost::json::object{}},
-      {"Tags", boost::json::array{}},
+      {"Tags", tag_array(id->tags)},
       {"VerificationStatus", "SUCCESS"},
   });
 }
@@ -146,7 +187,7 @@ boost::asio::awaitable<http_response> ses_rest_api::create_identity(const http_r
     throw api_error(400, "BadRequestException", "mfrelay does not sign with DKIM: DkimSigningAttributes is not supported.");
   if (auto set = string_member(body, "ConfigurationSetName"); set && !set->empty())
     not_found("Configuration set " + *set + " does not exist.");
-  // Tags are accepted and not kept: policy.d has no place for them.
+  std::map<std::string, std::string> tags = parse_tags(body);
 
   policy::identity_name name = parse_name(*given);
   if (backend_.config()->identities.find(name.name))
@@ -154,6 +195,7 @@ boost::asio::awaitable<http_response> ses_rest_api::create_identity(const http_r
   identity_change change;
   change.what = identity_change::kind::create;
   change.identity = name.name;
+  change.set_tags = std::move(tags);
   co_await request_change(backend_, std::move(change), "BadRequestException");
 
   co_return json_response(boost::json::object{{"IdentityType", v2_type(name.kind)},
@@ -191,9 +233,81 @@ boost::asio::awaitable<http_response> ses_rest_api::put_mail_from(const std::str
   identity_change change;
   change.what = identity_change::kind::set_mail_from;
   change.identity = name.name;
-  change.mail_from_domain = policy::normalize_domain(mail_from.value_or(""));
-  // Without a MAIL FROM domain, SES reports USE_DEFAULT_VALUE: the setting goes with it.
-  change.behavior = change.mail_from_domain->empty() ? policy::mx_failure_behavior::use_default_value : behavior;
+  // Kept as spelled (read back so, compared case-insensitively); a trailing dot goes.
+  std::string domain = mail_from.value_or("");
+  if (domain.ends_with('.')) domain.pop_back();
+  change.mail_from_domain = std::move(domain);
+  // The call replaces the whole setting, as SES does: an omitted behavior is
+  // USE_DEFAULT_VALUE, not the one set before.
+  change.behavior = behavior.value_or(policy::mx_failure_behavior::use_default_value);
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+  co_return json_response(boost::json::object{});
+}
+
+std::string ses_rest_api::identity_of_arn(const std::string& arn) const {
+  // arn:<partition>:ses:<region>:<account>:identity/<name>
+  std::vector<std::string_view> parts;
+  std::string_view rest = arn;
+  for (int i = 0; i < 5; ++i) {
+    std::size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) break;
+    parts.push_back(rest.substr(0, colon));
+    rest.remove_prefix(colon + 1);
+  }
+  constexpr std::string_view prefix = "identity/";
+  if (parts.size() != 5 || parts[0] != "arn" || parts[2] != "ses" || !rest.starts_with(prefix) ||
+      rest.size() == prefix.size())
+    bad_request("Invalid ResourceArn: an identity's ARN is arn:aws:ses:<region>:<account>:identity/<name>.");
+  auto cfg = backend_.config();
+  std::string name(rest.substr(prefix.size()));
+  auto parsed = policy::parse_identity_name(name);
+  const policy::identity* id = parsed.value ? cfg->identities.find(parsed.value->name) : nullptr;
+  if (!id || parts[3] != cfg->relay.region) not_found("Resource " + arn + " does not exist.");
+  return id->name;
+}
+
+std::string ses_rest_api::required_arn(const http_request& request) const {
+  auto it = request.query.find("ResourceArn");
+  if (it == request.query.end() || it->second.empty())
+    bad_request("1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must "
+                "not be null");
+  return it->second;
+}
+
+http_response ses_rest_api::list_tags(const http_request& request) const {
+  std::string name = identity_of_arn(required_arn(request));
+  auto cfg = backend_.config();
+  const policy::identity* id = cfg->identities.find(name);
+  if (!id) not_found("Resource " + required_arn(request) + " does not exist.");
+  return json_response(boost::json::object{{"Tags", tag_array(id->tags)}});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::tag_resource(const http_request& request) {
+  boost::json::object body = parse_body(request.body);
+  auto arn = string_member(body, "ResourceArn");
+  if (!arn || arn->empty())
+    bad_request("1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must "
+                "not be null");
+  if (!body.contains("Tags"))
+    bad_request("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be "
+                "null");
+  identity_change change;
+  change.what = identity_change::kind::tag;
+  change.set_tags = parse_tags(body);
+  change.identity = identity_of_arn(*arn);
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+  co_return json_response(boost::json::object{});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::untag_resource(const http_request& request) {
+  identity_change change;
+  change.what = identity_change::kind::tag;
+  change.identity = identity_of_arn(required_arn(request));
+  auto [from, to] = request.query.equal_range("TagKeys");
+  for (auto it = from; it != to; ++it) change.remove_tags.push_back(it->second);
+  if (change.remove_tags.empty())
+    bad_request("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not "
+                "be null");
   co_await request_change(backend_, std::move(change), "BadRequestException");
   co_return json_response(boost::json::object{});
 }

@@ -11,7 +11,9 @@
 namespace mfrelay::relay {
 
 // PutEmailIdentityMailFromAttributes, GetEmailIdentity, ListEmailIdentities,
-// CreateEmailIdentity, DeleteEmailIdentity; rest-json errors (status,
+// CreateEmailIdentity (Tags kept), DeleteEmailIdentity, ListTagsForResource,
+// TagResource, UntagResource (/v2/email/tags, ResourceArn
+// arn:aws:ses:<region>:<account>:identity/<name>); rest-json errors (status,
 // `x-amzn-ErrorType`, {"message"}).
 class ses_rest_api {
  public:
@@ -27,6 +29,13 @@ class ses_rest_api {
   boost::asio::awaitable<http_response> create_identity(const http_request& request);
   boost::asio::awaitable<http_response> delete_identity(const std::string& given);
   boost::asio::awaitable<http_response> put_mail_from(const std::string& given, const http_request& request);
+  http_response list_tags(const http_request& request) const;
+  boost::asio::awaitable<http_response> tag_resource(const http_request& request);
+  boost::asio::awaitable<http_response> untag_resource(const http_request& request);
+  // The declared identity an ARN names (any account; [relay] region), or throws
+  // BadRequestException (not an identity ARN) / NotFoundException.
+  std::string identity_of_arn(const std::string& arn) const;
+  std::string required_arn(const http_request& request) const;  // ?ResourceArn=, or throws
 
   admin_backend& backend_;
 };

@@ -297,6 +297,12 @@ sigv4_verdict verify_sigv4(const http_request& request, const std::vector<policy
   auto auth = parse_authorization(auth_header->second, why);
   if (!auth) return fail(sigv4_status::malformed, why);
 
+  // Checked before the key, as SES does: a token it did not issue is refused
+  // whatever the signature says. mfrelay issues none.
+  if (request.headers.count("x-amz-security-token") || request.query.count("X-Amz-Security-Token"))
+    return fail(sigv4_status::invalid_token, "The security token included in the request is invalid.",
+                auth->access_key_id);
+
   auto key = std::find_if(keys.begin(), keys.end(),
                           [&](const policy::admin_key& k) { return k.access_key_id == auth->access_key_id; });
   if (key == keys.end())
@@ -385,12 +391,19 @@ std::string_view aws_error_code(sigv4_status status) {
     case sigv4_status::ok: return "";
     case sigv4_status::missing: return "MissingAuthenticationToken";
     case sigv4_status::malformed: return "IncompleteSignature";
-    case sigv4_status::unknown_key: return "InvalidClientTokenId";
+    case sigv4_status::unknown_key:
+    case sigv4_status::invalid_token: return "InvalidClientTokenId";
     case sigv4_status::signature_mismatch: return "SignatureDoesNotMatch";
     case sigv4_status::expired: return "RequestTimeTooSkewed";
     case sigv4_status::payload_mismatch: return "XAmzContentSHA256Mismatch";
   }
   return "AccessDenied";
+}
+
+std::string_view aws_error_code_for(sigv4_status status, bool rest_json) {
+  if (rest_json && (status == sigv4_status::unknown_key || status == sigv4_status::invalid_token))
+    return "UnrecognizedClientException";
+  return aws_error_code(status);
 }
 
 int http_status_of(sigv4_status status) {

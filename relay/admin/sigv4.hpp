@@ -24,6 +24,7 @@ enum class sigv4_status {
   missing,             // no Authorization header
   malformed,           // not AWS4-HMAC-SHA256, parts missing, host or x-amz-date unsigned, bad x-amz-date, unsigned payload
   unknown_key,         // the access key id is not one of [[admin.key]]
+  invalid_token,       // an X-Amz-Security-Token: mfrelay issues no session tokens, so none is valid
   signature_mismatch,  // wrong signature, or a credential scope that does not fit (date, service, region)
   expired,             // x-amz-date further than the allowed skew from now, either way
   payload_mismatch,    // x-amz-content-sha256 is not the SHA-256 of the body
@@ -46,6 +47,10 @@ struct sigv4_rules {
 // have lower-case names, repeated headers joined with ',' (http_server does so);
 // `request.target` is the request-target exactly as sent.
 //
+// A security token (header or query X-Amz-Security-Token) is refused as
+// invalid_token, signed or not: mfrelay has no temporary credentials, and SES
+// refuses a token it did not issue.
+//
 // Payload: when x-amz-content-sha256 is present it is what was signed (botocore
 // does the same), so it must equal the body's SHA-256 (else payload_mismatch);
 // UNSIGNED-PAYLOAD and the STREAMING-* values are refused (malformed): the body
@@ -55,9 +60,13 @@ sigv4_verdict verify_sigv4(const http_request& request, const std::vector<policy
 
 // AWS's error code and the HTTP status for a failed verdict:
 // missing -> 403 MissingAuthenticationToken, malformed -> 403 IncompleteSignature,
-// unknown_key -> 403 InvalidClientTokenId, signature_mismatch -> 403 SignatureDoesNotMatch,
+// unknown_key and invalid_token -> 403 InvalidClientTokenId (SES v2 says
+// UnrecognizedClientException: see aws_error_code_for), signature_mismatch -> 403 SignatureDoesNotMatch,
 // expired -> 403 RequestTimeTooSkewed, payload_mismatch -> 400 XAmzContentSHA256Mismatch.
 std::string_view aws_error_code(sigv4_status status);
+// The same, in the words of the API the request went to: SES v2 (rest_json =
+// true) names an unknown key or token UnrecognizedClientException.
+std::string_view aws_error_code_for(sigv4_status status, bool rest_json);
 int http_status_of(sigv4_status status);
 
 // Client side: sets headers "x-amz-date" and "authorization" (replacing any).

@@ -178,6 +178,13 @@ void read_admin(toml_section& s, config& cfg, const std::string& file, std::vect
   s.read("address", a.address, true);
   s.read("allowed_hosts", a.allowed_hosts);
   s.read("max_body_bytes", a.max_body_bytes, 1024);
+  s.read("max_connections", a.max_connections);
+  s.read("max_connections_per_client", a.max_connections_per_client);
+  s.read("header_timeout", a.header_timeout);
+  s.read("idle_timeout", a.idle_timeout);
+  if (a.max_connections_per_client > a.max_connections)
+    s.error("max_connections_per_client", "must not be larger than max_connections (" +
+                                              std::to_string(a.max_connections) + ")");
   if (const toml::array* keys = s.tables("key")) {
     for (const auto& node : *keys) {
       toml_section k(*node.as_table(), "[[admin.key]]", file, errors);

@@ -20,6 +20,16 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   s.read("name", name, nullptr, true);
   s.read("mail_from_domain", mail_from);
   policy::identity id;
+  if (const toml::table* tags = s.table("tags")) {
+    for (const auto& [key, value] : *tags) {
+      const std::string* text = value.as_string() ? &value.as_string()->get() : nullptr;
+      if (!text) {
+        s.error("tags", "tag '" + std::string(key.str()) + "' must be a string");
+        continue;
+      }
+      id.tags.emplace(std::string(key.str()), *text);
+    }
+  }
   s.read_choice("behavior_on_mx_failure", id.behavior,
                 {{"UseDefaultValue", policy::mx_failure_behavior::use_default_value},
                  {"RejectMessage", policy::mx_failure_behavior::reject_message}});
@@ -39,6 +49,7 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
                      "MAIL FROM domain '" + mail_from + "' is not a valid hostname: " + forms.error);
     id.mail_from_domain = forms.ascii;
   }
+  if (mail_from != id.mail_from_domain) id.mail_from_spelling = mail_from;
   id.where = s.where();
   id.mail_from_where = s.has("mail_from_domain") ? s.where("mail_from_domain") : s.where();
   policy::origin where = id.where;

@@ -18,9 +18,10 @@ AWS = "/usr/bin/aws"  # not the pyenv shim first on PATH
 REGION = "us-west-2"
 
 
-def aws(test, *args, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID, timeout=60):
+def aws(test, *args, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID, timeout=60, region=REGION, session_token=None):
     """Runs `aws ARGS` against the test daemon's admin port; the CompletedProcess, with `.json` the parsed
-    standard output (None when empty or not JSON)."""
+    standard output (None when empty or not JSON). `region` scopes the signature; `session_token` is sent
+    (and signed) as X-Amz-Security-Token, as with temporary credentials."""
     config = test.path("aws", "config")
     credentials = test.path("aws", "credentials")
     os.makedirs(os.path.dirname(config), exist_ok=True)
@@ -32,13 +33,15 @@ def aws(test, *args, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID, timeout=60):
         "LANG": "C.UTF-8",
         "AWS_ACCESS_KEY_ID": key_id,
         "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_DEFAULT_REGION": region,
         "AWS_CONFIG_FILE": config,
         "AWS_SHARED_CREDENTIALS_FILE": credentials,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_PAGER": "",
         "AWS_MAX_ATTEMPTS": "1",  # a retry would hide what the daemon answered first
     }
+    if session_token:
+        env["AWS_SESSION_TOKEN"] = session_token
     argv = [AWS, *args, "--endpoint-url", f"http://127.0.0.1:{test.admin_port}", "--output", "json"]
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
     try:
@@ -73,10 +76,10 @@ def request(port, method, target, body=b"", headers=None, timeout=30):
 
 
 def signed_request(port, method, target, body=b"", headers=None, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID,
-                   service="ses", timeout=30):
+                   service="ses", timeout=30, region=REGION, session_token=None):
     """One request signed with AWS Signature Version 4 by botocore, as the aws CLI signs it. A `Host` in
     `headers` is signed and sent as given; otherwise the signer and http.client both use 127.0.0.1:PORT."""
     headers = dict(headers or {})
     aws_request = AWSRequest(method=method, url=f"http://127.0.0.1:{port}{target}", data=body, headers=headers)
-    SigV4Auth(Credentials(key_id, secret), service, REGION).add_auth(aws_request)
+    SigV4Auth(Credentials(key_id, secret, session_token), service, region).add_auth(aws_request)
     return request(port, method, target, body=body, headers=dict(aws_request.headers.items()), timeout=timeout)

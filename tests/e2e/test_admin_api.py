@@ -16,7 +16,7 @@ import unittest
 import urllib.parse
 
 from admin_client import aws, request, signed_request
-from harness import ADMIN_SECRET, MFRELAY, identity, read_events, run_mfrelay, wait_until
+from harness import ADMIN_SECRET, MFRELAY, identity, read_events, run_mfrelay, wait_for_port, wait_until
 from relay_fixture import FEEDBACK, RelayTest, accepted_id
 
 SPF = '"v=spf1 include:amazonses.com ~all"'
@@ -535,6 +535,116 @@ class DaemonCli(AdminTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("the daemon answered 403", r.stderr)
         self.assertEqual({row["identity"]: row["status"] for row in json.loads(r.stdout)}["example.com"], "Pending")
+
+
+
+class CredentialsSesRefuses(AdminTest):
+    def test_a_session_token_is_refused_with_the_code_of_each_api(self):
+        # mfrelay issues no temporary credentials: a token, signed like the CLI signs one, is not valid.
+        token = "IQoJb3JpZ2luX2VjEBogusSessionToken"
+        r = aws(self, "ses", "list-identities", session_token=token)
+        self.assert_aws_error(r, "InvalidClientTokenId", "The security token included in the request is invalid.")
+        r = aws(self, "sesv2", "list-email-identities", session_token=token)
+        self.assert_aws_error(r, "UnrecognizedClientException")
+        r = signed_request(self.admin_port, "GET", "/v2/email/identities", session_token=token)
+        self.assertEqual((r.status, r.headers.get("x-amzn-errortype")), (403, "UnrecognizedClientException"))
+        self.assert_aws_ok(aws(self, "sesv2", "list-email-identities"))  # the same key without a token
+
+    def test_a_credential_scoped_to_another_region_is_refused(self):
+        r = aws(self, "ses", "list-identities", region="us-east-1")
+        self.assert_aws_error(r, "SignatureDoesNotMatch", "Credential should be scoped to a valid region, not 'us-east-1'.")
+        r = signed_request(self.admin_port, "GET", "/v2/email/identities", region="us-east-1")
+        self.assertEqual((r.status, r.headers.get("x-amzn-errortype")), (403, "SignatureDoesNotMatch"))
+        self.assert_aws_ok(aws(self, "ses", "list-identities"))
+
+
+class ErrorBodiesNameNoPaths(AdminTest):
+    def test_a_broken_policy_file_is_named_without_its_folder(self):
+        with open(self.path("conf", "policy.d", "test.toml"), "a") as f:
+            f.write("\n[[identity\n")  # broken by hand, not reloaded
+        r = aws(self, "sesv2", "put-email-identity-mail-from-attributes", "--email-identity", "example.com",
+                "--mail-from-domain", "mail.example.com")
+        self.assert_aws_error(r, "BadRequestException", "test.toml")
+        self.assertNotIn(self.path("conf"), r.stderr)
+        self.assertNotIn("/policy.d/", r.stderr)
+        body = (b"Action=SetIdentityMailFromDomain&Version=2010-12-01&Identity=example.com"
+                b"&MailFromDomain=mail.example.com")
+        r = signed_request(self.admin_port, "POST", "/", body=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400, r.text())
+        self.assertNotIn(self.path("conf"), r.text())
+        # The full story is in the daemon's log, with the request id.
+        request_id = r.headers["x-amzn-requestid"]
+        wait_until(lambda: request_id in self.relay_log(), timeout=10, what="the refusal logged")
+        line = next(l for l in self.relay_log().splitlines() if request_id in l and "refused" in l)
+        self.assertIn(self.path("conf", "policy.d", "test.toml"), line)
+
+    def test_a_name_that_is_not_utf8_is_refused_up_front(self):
+        before = self.policy_files()
+        body = b"Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=%FF%40example.com"
+        r = signed_request(self.admin_port, "POST", "/", body=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400, r.text())
+        self.assertIn("<Code>InvalidParameterValue</Code>", r.text())
+        self.assertIn("The identity name is not valid UTF-8.", r.text())
+        self.assertNotIn(self.path("conf"), r.text())
+        self.assertEqual(self.policy_files(), before)
+
+
+class MailFromAsTerraformReadsIt(AdminTest):
+    def test_an_omitted_behavior_is_use_default_value(self):
+        # billing@example.com is RejectMessage; the call replaces the setting, as SES does.
+        self.assert_aws_ok(aws(self, "ses", "set-identity-mail-from-domain", "--identity", "billing@example.com",
+                               "--mail-from-domain", "bounce.example.com"))
+        self.assertEqual(self.v1_attributes("billing@example.com")["billing@example.com"]["BehaviorOnMXFailure"],
+                         "UseDefaultValue")
+        self.assert_aws_ok(aws(self, "sesv2", "put-email-identity-mail-from-attributes", "--email-identity",
+                               "example.com", "--mail-from-domain", "mail.example.com",
+                               "--behavior-on-mx-failure", "REJECT_MESSAGE"))
+        self.assert_aws_ok(aws(self, "sesv2", "put-email-identity-mail-from-attributes", "--email-identity",
+                               "example.com", "--mail-from-domain", "mail.example.com"))
+        self.assertEqual(self.v2_mail_from("example.com")["BehaviorOnMxFailure"], "USE_DEFAULT_VALUE")
+        self.assertEqual(self.declared()["example.com"]["behavior_on_mx_failure"], "UseDefaultValue")
+
+    def test_the_mail_from_domain_reads_back_as_spelled(self):
+        self.assert_aws_ok(aws(self, "sesv2", "put-email-identity-mail-from-attributes", "--email-identity",
+                               "example.com", "--mail-from-domain", "MAIL.Example.com"))
+        self.assertEqual(self.v2_mail_from("example.com")["MailFromDomain"], "MAIL.Example.com")
+        self.assertEqual(self.v1_attributes("example.com")["example.com"]["MailFromDomain"], "MAIL.Example.com")
+        self.assertEqual(self.declared()["example.com"]["mail_from_domain"], "MAIL.Example.com")
+        # Compared case-insensitively: still the domain knotd answers for, so it verifies.
+        self.wait_status("example.com", "Success")
+
+
+class Tags(AdminTest):
+    ARN = "arn:aws:ses:us-west-2:123456789012:identity/tagged.example.com"
+
+    def tags(self):
+        r = aws(self, "sesv2", "list-tags-for-resource", "--resource-arn", self.ARN)
+        self.assert_aws_ok(r)
+        return {t["Key"]: t["Value"] for t in r.json["Tags"]}
+
+    def test_create_with_tags_then_tag_untag_and_they_survive_a_restart(self):
+        self.assert_aws_ok(aws(self, "sesv2", "create-email-identity", "--email-identity", "tagged.example.com",
+                               "--tags", "Key=env,Value=prod", "Key=team,Value=mail"))
+        self.assertEqual(self.tags(), {"env": "prod", "team": "mail"})
+        self.assert_aws_ok(aws(self, "sesv2", "tag-resource", "--resource-arn", self.ARN,
+                               "--tags", "Key=owner,Value=ops", "Key=env,Value=staging"))
+        self.assert_aws_ok(aws(self, "sesv2", "untag-resource", "--resource-arn", self.ARN, "--tag-keys", "team"))
+        expected = {"env": "staging", "owner": "ops"}
+        self.assertEqual(self.tags(), expected)
+        self.assertEqual(self.declared("admin-api.toml")["tagged.example.com"]["tags"], expected)
+        r = aws(self, "sesv2", "get-email-identity", "--email-identity", "tagged.example.com")
+        self.assertEqual({t["Key"]: t["Value"] for t in r.json["Tags"]}, expected)
+        # botocore's signer too, on the raw route.
+        r = signed_request(self.admin_port, "GET", "/v2/email/tags?ResourceArn=" + urllib.parse.quote(self.ARN, safe=""))
+        self.assertEqual(r.status, 200, r.text())
+        self.restart_relay()
+        wait_for_port(self.admin_port, proc=self.relay)
+        self.assertEqual(self.tags(), expected)
+        r = aws(self, "sesv2", "list-tags-for-resource", "--resource-arn",
+                "arn:aws:ses:us-west-2:123456789012:identity/unknown.example.com")
+        self.assert_aws_error(r, "NotFoundException")
 
 
 if __name__ == "__main__":

@@ -124,9 +124,51 @@ TEST_CASE("bad signatures and unknown keys: 403 in both AWS shapes") {
   CHECK(unknown.body().find("<Message>The security token included in the request is invalid.</Message>") !=
         std::string::npos);
 
+  // SES v2 names an unknown key UnrecognizedClientException (botocore's sesv2 model).
   auto unknown_v2 = c.exchange(wire(signed_request(f, "GET", "/v2/email/identities", "", example_secret, "AKIDX")));
-  CHECK(field(unknown_v2, "x-amzn-ErrorType") == "InvalidClientTokenId");
+  CHECK(field(unknown_v2, "x-amzn-ErrorType") == "UnrecognizedClientException");
   CHECK(f.log.snapshot().empty());
+}
+
+TEST_CASE("a signed session token is refused: mfrelay issues none") {
+  server_fixture f;
+  raw_client c(f.endpoint());
+  auto with_token = [&](std::string method, std::string target, std::string body) {
+    http_request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.body = std::move(body);
+    r.headers["host"] = f.host();
+    r.headers["x-amz-security-token"] = "IQoJb3JpZ2luX2VjEBogus";  // signed below, like botocore signs it
+    sign_sigv4(r, {example_key_id, example_secret}, "us-west-2", "ses", now());
+    return r;
+  };
+  auto v1 = c.exchange(wire(with_token("POST", "/", "Action=GetIdentityMailFromDomainAttributes&Version=2010-12-01")));
+  CHECK(v1.result_int() == 403);
+  CHECK(v1.body().find("<Code>InvalidClientTokenId</Code>") != std::string::npos);
+  auto v2 = c.exchange(wire(with_token("GET", "/v2/email/identities", "")));
+  CHECK(v2.result_int() == 403);
+  CHECK(field(v2, "x-amzn-ErrorType") == "UnrecognizedClientException");
+  CHECK(f.log.snapshot().empty());
+}
+
+TEST_CASE("a credential scoped to another region than [relay] region is refused") {
+  policy::config cfg = admin_config();
+  cfg.relay.region = "us-west-2";
+  server_fixture f(cfg);
+  raw_client c(f.endpoint());
+  http_request r;
+  r.method = "GET";
+  r.target = "/v2/email/identities";
+  r.headers["host"] = f.host();
+  sign_sigv4(r, {example_key_id, example_secret}, "us-east-1", "ses", now());
+  auto res = c.exchange(wire(r));
+  CHECK(res.result_int() == 403);
+  CHECK(field(res, "x-amzn-ErrorType") == "SignatureDoesNotMatch");
+  CHECK(std::string(json::parse(res.body()).at("message").as_string()) ==
+        "Credential should be scoped to a valid region, not 'us-east-1'.");
+  CHECK(f.log.snapshot().empty());
+  CHECK(c.exchange(wire(signed_request(f, "GET", "/v2/email/identities", ""))).result_int() == 200);
 }
 
 TEST_CASE("a signed request reaches the handler with decoded fields") {

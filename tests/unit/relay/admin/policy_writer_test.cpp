@@ -73,8 +73,19 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   CHECK(ids[1].name.find('"') != std::string::npos);
   CHECK(ids[1].name.find('\\') != std::string::npos);
 
+  ids[0].mail_from_spelling = "Mail.Example.com";
+  ids[3].tags = {{"env", "prod"}, {"a \"quoted\" key", "välue"}};
+
   std::string text = render_policy_file(ids);
   CHECK(parse_back({"/p/admin-api.toml", text}) == declarations(ids));
+  // The spelling and the tags come back from the file too (a reload keeps them).
+  std::vector<policy::config_error> errors;
+  policy::identity_table table;
+  load_policy_text(text, "/p/admin-api.toml", table, errors);
+  REQUIRE(errors.empty());
+  CHECK(table.find("example.com")->mail_from_domain == "mail.example.com");
+  CHECK(table.find("example.com")->mail_from_as_given() == "Mail.Example.com");
+  CHECK(table.find("x.example.com")->tags == ids[3].tags);
   CHECK(render_policy_file({}) ==
         "# Identity policy written by mfrelay's admin API (SES SetIdentityMailFromDomain,\n"
         "# VerifyDomainIdentity, PutEmailIdentityMailFromAttributes, ...).\n"

@@ -150,7 +150,13 @@ struct server_fixture {
 // A blocking client for exact bytes, with a receive timeout so a test cannot hang.
 class raw_client {
  public:
-  explicit raw_client(const asio::ip::tcp::endpoint& endpoint) : socket_(io_) {
+  // `from`: the local address to connect from (another loopback address, 127.0.0.2,
+  // plays another client); empty: any.
+  explicit raw_client(const asio::ip::tcp::endpoint& endpoint, const std::string& from = "") : socket_(io_) {
+    if (!from.empty()) {
+      socket_.open(endpoint.protocol());
+      socket_.bind({asio::ip::make_address(from), 0});
+    }
     socket_.connect(endpoint);
     timeval tv{3, 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -132,7 +132,7 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: sets the domain and behav
   const identity_change& c = backend.changes[0];
   CHECK(c.what == identity_change::kind::set_mail_from);
   CHECK(c.identity == "other.org");
-  CHECK(c.mail_from_domain == "bounce.other.org");
+  CHECK(c.mail_from_domain == "Bounce.Other.ORG");  // as spelled, less the trailing dot; normalized below
   CHECK(c.behavior == policy::mx_failure_behavior::reject_message);
   const policy::identity* id = backend.cfg->identities.find("other.org");
   REQUIRE(id);
@@ -143,15 +143,30 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: sets the domain and behav
   CHECK(backend.writes[0].path == example_file);
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailure the current behavior stays") {
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailure it is UseDefaultValue") {
+  // The call replaces the setting (as SES and moto do): the earlier RejectMessage goes.
   CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) +
              "&Identity=billing%40example.com&MailFromDomain=mail.example.com")
             .status == 200);
   REQUIRE(backend.changes.size() == 1);
-  CHECK_FALSE(backend.changes[0].behavior.has_value());
+  CHECK(backend.changes[0].behavior == policy::mx_failure_behavior::use_default_value);
   const policy::identity* id = backend.cfg->identities.find("billing@example.com");
   CHECK(id->mail_from_domain == "mail.example.com");
-  CHECK(id->behavior == policy::mx_failure_behavior::reject_message);
+  CHECK(id->behavior == policy::mx_failure_behavior::use_default_value);
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the domain reads back as the client spelled it") {
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) + "&Identity=other.org&MailFromDomain=MF3.Other.org")
+            .status == 200);
+  CHECK(backend.cfg->identities.find("other.org")->mail_from_domain == "mf3.other.org");
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities.member.1=other.org");
+  CHECK(r.body.find("<MailFromDomain>MF3.Other.org</MailFromDomain>") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: bytes that are not UTF-8 are refused up front") {
+  auto r = call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=%FF%40example.com");
+  check_error(r, "InvalidParameterValue", "The identity name is not valid UTF-8.");
+  CHECK(backend.changes.empty());
 }
 
 TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without MailFromDomain it disables the custom MAIL FROM") {
@@ -180,8 +195,8 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: SES's refusals, and nothi
               "MAIL FROM domain <-bad.example.com> is not a valid hostname: label '-bad' starts or ends with '-'");
   auto itself = call(set + "&Identity=example.com&MailFromDomain=news.example.com");
   check_error(itself, "InvalidParameterValue",
-              "MAIL FROM domain news.example.com is itself a sending identity (declared at " + example_file +
-                  ":12:1); it must be a domain that sends no mail, as it receives the feedback");
+              "MAIL FROM domain news.example.com is itself a sending identity (declared at example.toml:12:1); it "
+              "must be a domain that sends no mail, as it receives the feedback");
   check_error(call(set + "&Identity=unknown.net&MailFromDomain=mail.unknown.net"), "InvalidParameterValue",
               "Identity <unknown.net> does not exist.");
   check_error(call(set + "&Identity=ex%20ample.com"), "InvalidParameterValue",
@@ -200,7 +215,7 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the daemon's refusal is I
   backend.refuse = {{{example_file, 3, 1}, "the policy would not load"}, {{}, "and another reason"}};
   check_error(call("Action=SetIdentityMailFromDomain" + std::string(v) +
                    "&Identity=example.com&MailFromDomain=bounce.example.com"),
-              "InvalidParameterValue", example_file + ":3:1: the policy would not load; and another reason");
+              "InvalidParameterValue", "example.toml:3:1: the policy would not load; and another reason");
 }
 
 // The ListIdentities document naming `names`, then `next_token` when there is one.

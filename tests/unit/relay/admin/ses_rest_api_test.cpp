@@ -89,11 +89,14 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: sets domain and 
                                                                    {"BehaviorOnMxFailure", "REJECT_MESSAGE"}}));
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: no behavior keeps it; no domain (or null) disables") {
+TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: no behavior is USE_DEFAULT_VALUE; no domain disables") {
+  // The call replaces the setting (as SES and moto do): the earlier REJECT_MESSAGE goes.
   CHECK(call("PUT", "/v2/email/identities/billing%40example.com/mail-from", R"({"MailFromDomain":"m.example.com"})")
             .status == 200);
-  CHECK_FALSE(backend.changes.back().behavior.has_value());
-  CHECK(backend.cfg->identities.find("billing@example.com")->behavior == policy::mx_failure_behavior::reject_message);
+  CHECK(backend.changes.back().behavior == policy::mx_failure_behavior::use_default_value);
+  CHECK(backend.cfg->identities.find("billing@example.com")->behavior == policy::mx_failure_behavior::use_default_value);
+  CHECK(json_of(call("GET", "/v2/email/identities/billing%40example.com")).at("MailFromAttributes").at(
+            "BehaviorOnMxFailure") == "USE_DEFAULT_VALUE");
 
   CHECK(call("PUT", "/v2/email/identities/billing%40example.com/mail-from", R"({"MailFromDomain":null})").status == 200);
   CHECK(backend.changes.back().mail_from_domain == "");
@@ -104,13 +107,23 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: no behavior keep
   CHECK_FALSE(backend.cfg->identities.find("example.com")->has_mail_from());
 }
 
+TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: the domain reads back as spelled, compares case-blind") {
+  CHECK(call("PUT", "/v2/email/identities/other.org/mail-from", R"({"MailFromDomain":"MF3.Other.org"})").status == 200);
+  const policy::identity* id = backend.cfg->identities.find("other.org");
+  CHECK(id->mail_from_domain == "mf3.other.org");  // what decisions and DNS checks use
+  CHECK(json_of(call("GET", "/v2/email/identities/other.org")).at("MailFromAttributes").at("MailFromDomain") ==
+        "MF3.Other.org");
+  REQUIRE(!backend.writes.empty());
+  CHECK(backend.writes.back().text.find("mail_from_domain = \"MF3.Other.org\"") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: refusals as BadRequestException / NotFoundException") {
   const std::string put = "/v2/email/identities/example.com/mail-from";
   check_error(call("PUT", put, R"({"MailFromDomain":"mail.other.org"})"), 400, "BadRequestException",
               "Provided MAIL-FROM domain <mail.other.org> is not subdomain of the domain of the identity <example.com>.");
   check_error(call("PUT", put, R"({"MailFromDomain":"news.example.com"})"), 400, "BadRequestException",
-              "MAIL FROM domain news.example.com is itself a sending identity (declared at " + example_file +
-                  ":12:1); it must be a domain that sends no mail, as it receives the feedback");
+              "MAIL FROM domain news.example.com is itself a sending identity (declared at example.toml:12:1); it "
+              "must be a domain that sends no mail, as it receives the feedback");
   check_error(call("PUT", put, R"({"MailFromDomain":"a_b.example.com"})"), 400, "BadRequestException",
               "MAIL FROM domain <a_b.example.com> is not a valid hostname: label 'a_b' has a character other than "
               "letters, digits and '-'");
@@ -187,6 +200,44 @@ TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity: adds to admin-api.toml; an exis
                    R"({"EmailIdentity":"x.example.com","DkimSigningAttributes":{"DomainSigningSelector":"s"}})"),
               400, "BadRequestException", "mfrelay does not sign with DKIM: DkimSigningAttributes is not supported.");
   CHECK(backend.changes.size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity keeps Tags; ListTagsForResource, TagResource, UntagResource") {
+  const std::string arn = "arn:aws:ses:us-west-2:123456789012:identity/new.example.net";
+  const std::string tags = "/v2/email/tags?ResourceArn=" + uri_encode(arn);
+  auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
+  REQUIRE(call("POST", "/v2/email/identities",
+               R"({"EmailIdentity":"new.example.net","Tags":[{"Key":"env","Value":"prod"},{"Key":"team","Value":"mail"}]})")
+              .status == 200);
+  CHECK(backend.changes.back().set_tags == std::map<std::string, std::string>{{"env", "prod"}, {"team", "mail"}});
+  // Written to policy.d with the identity, so a reload or restart keeps them.
+  CHECK(backend.writes.back().text.find("tags = { \"env\" = \"prod\", \"team\" = \"mail\" }") != std::string::npos);
+  CHECK(json_of(call("GET", tags)) == json::value(json::object{{"Tags", json::array{tag("env", "prod"), tag("team", "mail")}}}));
+  CHECK(json_of(call("GET", "/v2/email/identities/new.example.net")).at("Tags") ==
+        json::value(json::array{tag("env", "prod"), tag("team", "mail")}));
+
+  json::object add{{"ResourceArn", arn}, {"Tags", json::array{tag("env", "staging"), tag("owner", "ops")}}};
+  auto r = call("POST", "/v2/email/tags", json::serialize(add));
+  CHECK(r.status == 200);
+  CHECK(r.body == "{}");
+  CHECK(json_of(call("GET", tags)).at("Tags") ==
+        json::value(json::array{tag("env", "staging"), tag("owner", "ops"), tag("team", "mail")}));
+
+  CHECK(call("DELETE", tags + "&TagKeys=team&TagKeys=absent").status == 200);
+  CHECK(json_of(call("GET", tags)).at("Tags") == json::value(json::array{tag("env", "staging"), tag("owner", "ops")}));
+
+  check_error(call("GET", "/v2/email/tags?ResourceArn=arn%3Aaws%3Ases%3Aus-west-2%3A1%3Aidentity%2Funknown.net"), 404,
+              "NotFoundException", "Resource arn:aws:ses:us-west-2:1:identity/unknown.net does not exist.");
+  check_error(call("GET", "/v2/email/tags?ResourceArn=arn%3Aaws%3Ases%3Aeu-west-1%3A1%3Aidentity%2Fexample.com"), 404,
+              "NotFoundException", "Resource arn:aws:ses:eu-west-1:1:identity/example.com does not exist.");
+  check_error(call("GET", "/v2/email/tags?ResourceArn=example.com"), 400, "BadRequestException",
+              "Invalid ResourceArn: an identity's ARN is arn:aws:ses:<region>:<account>:identity/<name>.");
+  check_error(call("POST", "/v2/email/tags", json::serialize(json::object{{"ResourceArn", arn},
+                                                                         {"Tags", json::array{tag("", "x")}}})),
+              400, "BadRequestException", "A tag Key must be 1 to 128 characters long.");
+  check_error(call("DELETE", tags), 400, "BadRequestException",
+              "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not "
+              "be null");
 }
 
 TEST_CASE_FIXTURE(fixture, "DeleteEmailIdentity: removes it; unknown is NotFoundException") {

@@ -99,6 +99,33 @@ TEST_CASE("unknown access key") {
   CHECK(verify_sigv4(botocore_v2_put_mail_from(), {}, botocore_signing_time()).status == sigv4_status::unknown_key);
 }
 
+TEST_CASE("a security token is refused, signed or not: mfrelay issues none") {
+  SUBCASE("signed header") {
+    http_request r = botocore_v2_put_mail_from();
+    r.headers["x-amz-security-token"] = "FQoGZXIvYXdzEBogus";
+    replace(r.headers["authorization"], "SignedHeaders=content-type;host;x-amz-date",
+            "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token");
+    sigv4_verdict v = verify(r);
+    CHECK(v.status == sigv4_status::invalid_token);
+    CHECK(v.message == "The security token included in the request is invalid.");
+    CHECK(aws_error_code_for(v.status, false) == "InvalidClientTokenId");
+    CHECK(aws_error_code_for(v.status, true) == "UnrecognizedClientException");
+    CHECK(http_status_of(v.status) == 403);
+  }
+  SUBCASE("unsigned header, on an otherwise valid request") {
+    http_request r = botocore_v2_put_mail_from();
+    r.headers["x-amz-security-token"] = "x";
+    CHECK(verify(r).status == sigv4_status::invalid_token);
+  }
+  SUBCASE("in the query") {
+    http_request r = botocore_v2_put_mail_from();
+    r.query.emplace("X-Amz-Security-Token", "x");
+    CHECK(verify(r).status == sigv4_status::invalid_token);
+  }
+  CHECK(aws_error_code_for(sigv4_status::unknown_key, true) == "UnrecognizedClientException");
+  CHECK(aws_error_code_for(sigv4_status::signature_mismatch, true) == "SignatureDoesNotMatch");
+}
+
 TEST_CASE("signature mismatch: anything signed changed, or the wrong secret") {
   const char* mismatch =
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret "

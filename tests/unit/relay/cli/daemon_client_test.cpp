@@ -14,7 +14,7 @@ using namespace test;
 policy::config config_for(const server_fixture& f, std::string host = "127.0.0.1") {
   policy::config cfg = admin_config();
   cfg.admin.address = {std::move(host), f.endpoint().port()};
-  cfg.relay.region = "us-east-1";
+  cfg.relay.region = f.backend.config()->relay.region;  // the daemon takes credentials scoped to its region only
   return cfg;
 }
 
