@@ -1,36 +1,12 @@
 #include "relay/admin/identity_change_rules.hpp"
 
-#include <cstdint>
 #include <string_view>
 
 #include "policy/config.hpp"
 #include "policy/domain_name.hpp"
+#include "policy/utf8.hpp"
 
 namespace mfrelay::relay {
-namespace {
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
-// past U+10FFFF). A name that is not would be written to policy.d, which TOML
-// then refuses to read back.
-bool valid_utf8(std::string_view text) {
-  static constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-  for (std::size_t i = 0; i < text.size();) {
-    auto b = static_cast<unsigned char>(text[i]);
-    std::size_t more = b < 0x80 ? 0 : (b >> 5) == 0x6 ? 1 : (b >> 4) == 0xe ? 2 : (b >> 3) == 0x1e ? 3 : 4;
-    if (more == 4 || text.size() - i <= more) return false;
-    std::uint32_t cp = more == 0 ? b : b & (0x3fu >> more);
-    for (std::size_t k = 1; k <= more; ++k) {
-      auto c = static_cast<unsigned char>(text[i + k]);
-      if ((c & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3fu);
-    }
-    if (cp < smallest[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += more + 1;
-  }
-  return true;
-}
-
-}  // namespace
 
 policy::identity_table apply_change(const policy::identity_table& current, const identity_change& change,
                                     const policy::origin& new_origin) {
@@ -82,16 +58,16 @@ std::vector<std::string> change_rule_errors(const policy::identity_table& curren
   std::vector<std::string> errors;
   // Bytes that are not UTF-8 (a percent-encoded %FF, say) pass the name rules
   // but could never be read back from policy.d: refused here, up front.
-  if (!valid_utf8(change.identity)) {
+  if (!policy::is_utf8(change.identity)) {
     errors.push_back("The identity name is not valid UTF-8.");
     return errors;
   }
-  if (!valid_utf8(change.mail_from_domain.value_or(""))) {
+  if (!policy::is_utf8(change.mail_from_domain.value_or(""))) {
     errors.push_back("The MAIL FROM domain is not valid UTF-8.");
     return errors;
   }
   for (const auto& [key, value] : change.set_tags) {
-    if (!valid_utf8(key) || !valid_utf8(value)) {
+    if (!policy::is_utf8(key) || !policy::is_utf8(value)) {
       errors.push_back("A tag key or value is not valid UTF-8.");
       return errors;
     }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "policy/ascii.hpp"
+#include "policy/utf8.hpp"
 #include "relay/common/idna.hpp"
 #include "relay/smtp/standard_replies.hpp"
 
@@ -17,42 +18,6 @@ using policy::ascii_istarts_with;
 
 bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF): an SMTPUTF8
-// address goes into logs, events and the next hop's envelope as it is.
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;  // continuation octets
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (d & 0x3fu);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
 }
 
 // "<path>" followed by nothing or by " params". The closing '>' is the first one
@@ -104,7 +69,7 @@ address_problem check_address(std::string_view path, bool smtputf8, std::optiona
   if (path.front() == '@') return address_problem::invalid;
   if (!is_ascii(path)) {
     if (!smtputf8) return address_problem::needs_smtputf8;
-    if (!is_utf8(path)) return address_problem::invalid;
+    if (!policy::is_utf8(path)) return address_problem::invalid;
   }
   // RFC 6531 3.3: with SMTPUTF8 the domain may be written with U-labels;
   // libidn2 gives the A-label form identities are matched on.
