@@ -278,6 +278,27 @@ TEST_CASE("[relay] drain_timeout is a positive duration") {
         "\"250ms\")\n");
 }
 
+TEST_CASE("[admin] connection limits: defaults, values, and a per-client limit above the total refused") {
+  config_dir dir;
+  auto [defaults, none] = load_main(dir, std::string(minimal));
+  REQUIRE(none == "");
+  CHECK(defaults.config.admin.max_connections == 64);
+  CHECK(defaults.config.admin.max_connections_per_client == 16);
+  CHECK(defaults.config.admin.header_timeout == 10s);
+  CHECK(defaults.config.admin.idle_timeout == 15s);
+  auto [set, no_errors] = load_main(dir, std::string(minimal) +
+                                             "[admin]\nmax_connections = 8\nmax_connections_per_client = 2\n"
+                                             "header_timeout = \"3s\"\nidle_timeout = \"1m\"\n");
+  REQUIRE(no_errors == "");
+  CHECK(set.config.admin.max_connections == 8);
+  CHECK(set.config.admin.max_connections_per_client == 2);
+  CHECK(set.config.admin.header_timeout == 3s);
+  CHECK(set.config.admin.idle_timeout == 60s);
+  CHECK(load_main(dir, std::string(minimal) + "[admin]\nmax_connections = 8\nmax_connections_per_client = 9\n")
+            .errors.find("[admin] max_connections_per_client: must not be larger than max_connections (8)") !=
+        std::string::npos);
+}
+
 TEST_CASE("paths come out absolute even when the main file is named by a relative path") {
   config_dir dir;
   fs::path main = dir.write("mfrelay.toml", std::string(minimal) + "[relay]\nstate_dir = \"../var\"\n");
