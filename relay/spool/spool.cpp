@@ -373,7 +373,7 @@ void spool::succeed(ticket& t) {
   }
 }
 
-bool spool::rotate(std::string& error_what, int& error) {
+bool spool::rotate(std::uint64_t needed, std::string& error_what, int& error) {
   if (active_) {
     active_->takes_messages = false;
     retire(active_);
@@ -396,10 +396,15 @@ bool spool::rotate(std::string& error_what, int& error) {
   seg->fd = unique_fd(fd);
   // Reserve the blocks now: a full disk shows here, not half-way through a record,
   // and an append never changes the file's size.
-  error = fault(spool_step::allocate);
-  if (error == 0) {
-    error = retry_eintr([&] { return ::fallocate(fd, 0, 0, static_cast<off_t>(settings_.segment_size)); });
+  // A nearly full disk gets smaller segments, down to what this message needs,
+  // so it keeps taking mail until it is really full.
+  std::uint64_t size = settings_.segment_size;
+  for (;;) {
+    error = fault(spool_step::allocate);
+    if (error == 0) error = retry_eintr([&] { return ::fallocate(fd, 0, 0, static_cast<off_t>(size)); });
     if (error == EOPNOTSUPP) error = 0;  // no preallocation here: appends extend the file
+    if ((error != ENOSPC && error != EDQUOT) || size / 2 < needed) break;
+    size /= 2;
   }
   if (error == 0) error = fault(spool_step::flush_directory);
   if (error == 0) error = retry_eintr([&] { return ::fsync(segments_dir_.get()); });
@@ -408,7 +413,7 @@ bool spool::rotate(std::string& error_what, int& error) {
     ::unlinkat(segments_dir_.get(), name.c_str(), 0);
     return false;
   }
-  seg->capacity = settings_.segment_size;
+  seg->capacity = size;
   seg->takes_messages = true;
   active_ = std::move(seg);
   return true;
@@ -442,6 +447,13 @@ void spool::write_small(std::vector<ticket*>& small, std::vector<done_item>& don
       err = fault(spool_step::flush_file);
       if (err == 0) err = retry_eintr([&] { return ::fdatasync(active_->fd.get()); });
       what = "fdatasync " + active_->path.string();
+      // Someone deleted the segment under us (rm -rf of the spool): the bytes are
+      // durable in a file nobody can find. Not "on disk" in any useful sense.
+      struct stat st {};
+      if (err == 0 && ::fstat(active_->fd.get(), &st) == 0 && st.st_nlink == 0) {
+        err = ENOENT;
+        what = "segment " + active_->path.string() + " was deleted under the running spool";
+      }
     }
     active_->end = start + bytes;
     for (auto* t : group) {
@@ -480,7 +492,7 @@ void spool::write_small(std::vector<ticket*>& small, std::vector<done_item>& don
       write_group();
       std::string what;
       int err = 0;
-      if (!rotate(what, err)) {
+      if (!rotate(size + 2 * done_room, what, err)) {
         t->error = err;
         t->error_what = what;
         continue;

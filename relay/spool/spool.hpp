@@ -138,7 +138,8 @@ class spool final : public message_store {
   void write_small(std::vector<ticket*>& small, std::vector<done_item>& dones);
   void write_big(std::vector<ticket*>& big);
   void write_dones(std::vector<done_item>& dones);
-  bool rotate(std::string& error_what, int& error);  // a new active segment; false on failure
+  // A new active segment with room for at least `needed` bytes; false on failure.
+  bool rotate(std::uint64_t needed, std::string& error_what, int& error);
   void retire(const segment_ptr& seg);               // unlink once done and not active
   void succeed(ticket& t);
   int fault(spool_step step) const;
