@@ -49,3 +49,29 @@ def cpu_seconds(pid, children=False):
 def peak_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+
+
+def context_switches(pid):
+    """Voluntary + involuntary context switches of every live thread of pid (each
+    thread keeps its own count in /proc/PID/task/TID/status; /proc/PID/status
+    counts the main thread only). Threads that already exited are not counted."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for m in re.finditer(r"^(?:non)?voluntary_ctxt_switches:\s+(\d+)", f.read(), re.M):
+                    total += int(m.group(1))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def thread_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except FileNotFoundError:
+        return 0

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import MFRELAY, Workspace, cpu_seconds, peak_rss_kib, proc_stat
+from bench_common import MFRELAY, Workspace, context_switches, cpu_seconds, peak_rss_kib, proc_stat, thread_count
 from harness import free_port, stop_process, wait_for_port  # tests/e2e, on sys.path through bench_common
 from knot import Knot
 
@@ -44,8 +44,8 @@ BOUNCE = "bounce@bounce.bench.test"
 # ---- measurements ------------------------------------------------------------------
 
 
-def tree_cpu_seconds(root_pid):
-    """CPU of a process tree: each live process's own and its reaped children's."""
+def tree_pids(root_pid):
+    """root_pid and every live descendant."""
     kids = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -53,15 +53,29 @@ def tree_cpu_seconds(root_pid):
                 kids.setdefault(int(proc_stat(entry)[1]), []).append(int(entry))
             except (FileNotFoundError, ProcessLookupError):
                 pass
-    total, todo = 0.0, [root_pid]
+    pids, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
+        pids.append(pid)
+        todo += kids.get(pid, [])
+    return pids
+
+
+def tree_cpu_seconds(root_pid):
+    """CPU of a process tree: each live process's own and its reaped children's."""
+    total = 0.0
+    for pid in tree_pids(root_pid):
         try:
             total += cpu_seconds(pid, children=True)
         except (FileNotFoundError, ProcessLookupError):
-            continue
-        todo += kids.get(pid, [])
+            pass
     return total
+
+
+def tree_context_switches(root_pid):
+    """Context switches of a process tree's live processes (a Postfix process that
+    exits during the run takes its count with it: a lower bound)."""
+    return sum(context_switches(pid) for pid in tree_pids(root_pid))
 
 
 def start_sink(ws, name, n=None):
@@ -173,8 +187,10 @@ file = "../var/events.jsonl"
         time.sleep(0.2)
 
     cpu_before = cpu_seconds(relay.pid)
+    switches_before = context_switches(relay.pid)
     accepted, end_to_end = drive(port, sink, args, args.timeout)
     result = {"accepted": accepted, "end_to_end": end_to_end, "cpu": cpu_seconds(relay.pid) - cpu_before,
+              "switches": context_switches(relay.pid) - switches_before, "threads": thread_count(relay.pid),
               "rss_kib": peak_rss_kib(relay.pid), "senders": envelope_senders(sink.dump)}
     relay.send_signal(signal.SIGTERM)
     stop_process(relay, timeout=30)
@@ -273,8 +289,10 @@ maillog_file_prefixes = {base}
         wait_for_port(port, timeout=30)
         master = postfix_master_pid(base)
         cpu_before = tree_cpu_seconds(master)
+        switches_before = tree_context_switches(master)
         accepted, end_to_end = drive(port, sink, args, args.timeout)
         result = {"accepted": accepted, "end_to_end": end_to_end, "cpu": tree_cpu_seconds(master) - cpu_before,
+                  "switches": max(0, tree_context_switches(master) - switches_before),
                   "senders": envelope_senders(sink.dump), "check": warnings}
     finally:
         master = postfix_master_pid(base)
@@ -356,7 +374,9 @@ def measure(args, parent, runs):
                 senders += f"   UNEXPECTED: wanted {n} x {expected[name]}"
             print(f"  {name + ':':9}accepted {n / r['accepted']:6.0f} msg/s ({r['accepted']:6.2f} s)   "
                   f"end to end {n / r['end_to_end']:6.0f} msg/s ({r['end_to_end']:6.2f} s)   "
-                  f"CPU {r['cpu']:6.2f} s ({1e3 * r['cpu'] / n:.2f} ms/msg)"
+                  f"CPU {r['cpu']:6.2f} s ({1e3 * r['cpu'] / n:.2f} ms/msg)   "
+                  f"context switches {r['switches'] / n:5.2f}/msg"
+                  + (f" ({r['threads']} threads)" if "threads" in r else "")
                   + (f"   peak RSS {r['rss_kib'] / 1024:.1f} MiB" if "rss_kib" in r else ""), flush=True)
             print(f"           envelope senders at the sink: {senders}", flush=True)
     return ok
@@ -368,11 +388,68 @@ def median(values):
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
+# The cases `scripts/bench smtp` measures unless --size or --sessions picks one:
+# the everyday one, many concurrent clients, and big messages.
+STANDARD_CASES = [(4096, 20), (4096, 200), (65536, 20)]
+
+
+def run_case(args, size, sessions):
+    """Every round of one (size, sessions) case; returns the summary row, or None
+    when a sink saw unexpected envelope senders."""
+    case = argparse.Namespace(**vars(args))
+    case.size, case.sessions = size, sessions
+    n = case.messages
+    mode = "one connection per session (-d)" if case.reuse else "one connection per message"
+    print(f"smtp-source -> relay -> smtp-sink on loopback: {n} messages, {size} bytes of body, "
+          f"{sessions} sessions, {mode}", flush=True)
+    parent, spread = spread_parent(case.dir)
+    fs_text, _ = describe_file_system(parent)
+    print(f"  spools under {parent}: {fs_text}; each run in a fresh folder"
+          + (" in its own block group (chattr +T)" if spread else " (chattr +T failed: runs may share a block group)"),
+          flush=True)
+    print(f"  load average before: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
+    runs = {"mfrelay": [], "postfix": [], "direct": []}
+    try:
+        ok = measure(case, parent, runs)
+    finally:
+        if case.keep:
+            print(f"kept {parent}")
+        else:
+            shutil.rmtree(parent, ignore_errors=True)
+
+    def rate(name, key):
+        return n / median(r[key] for r in runs[name])
+
+    def per_message(name, key):
+        return median(r[key] for r in runs[name]) / n
+
+    if case.rounds > 1:
+        for name in ("mfrelay", "postfix"):
+            print(f"  median {name}: accepted {rate(name, 'accepted'):.0f} msg/s, "
+                  f"end to end {rate(name, 'end_to_end'):.0f} msg/s, CPU {1e3 * per_message(name, 'cpu'):.3f} ms/msg, "
+                  f"context switches {per_message(name, 'switches'):.2f}/msg")
+    ratio = rate("mfrelay", "end_to_end") / rate("postfix", "end_to_end")
+    print(f"  {'medians' if case.rounds > 1 else 'ratio'} mfrelay/postfix: "
+          f"accepted {rate('mfrelay', 'accepted') / rate('postfix', 'accepted'):.2f}x, "
+          f"end to end {ratio:.2f}x")
+    if runs["postfix"] and runs["postfix"][-1]["check"]:
+        print("  postfix check said: " + runs["postfix"][-1]["check"].replace("\n", "; "))
+    print(f"  load average after: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
+    row = {"size": size, "sessions": sessions, "ratio": ratio,
+           "mfrelay": rate("mfrelay", "end_to_end"), "postfix": rate("postfix", "end_to_end"),
+           "mfrelay_cpu": per_message("mfrelay", "cpu"), "postfix_cpu": per_message("postfix", "cpu"),
+           "mfrelay_switches": per_message("mfrelay", "switches"),
+           "postfix_switches": per_message("postfix", "switches")}
+    return row if ok else None
+
+
 def main():
     parser = argparse.ArgumentParser(prog="scripts/bench smtp", description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", "-n", type=int, default=5000, help="messages per relay (default 5000)")
-    parser.add_argument("--size", type=int, default=4096, help="message body bytes (smtp-source -l, default 4096)")
-    parser.add_argument("--sessions", type=int, default=20, help="parallel SMTP sessions (default 20)")
+    parser.add_argument("--size", type=int, default=None,
+                        help="message body bytes (smtp-source -l); with --sessions, the one case measured "
+                             "(default: the cases 4096 B x 20 sessions, 4096 B x 200, 65536 B x 20)")
+    parser.add_argument("--sessions", type=int, default=None, help="parallel SMTP sessions (see --size; default 20)")
     parser.add_argument("--reuse", action="store_true",
                         help="send every message of a session over one connection (smtp-source -d); "
                              "default: one connection per message")
@@ -386,34 +463,17 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temp folders (logs, dumps, spools)")
     args = parser.parse_args()
 
-    n = args.messages
-    mode = "one connection per session (-d)" if args.reuse else "one connection per message"
-    print(f"smtp-source -> relay -> smtp-sink on loopback: {n} messages, {args.size} bytes of body, "
-          f"{args.sessions} sessions, {mode}", flush=True)
-    parent, spread = spread_parent(args.dir)
-    fs_text, _ = describe_file_system(parent)
-    print(f"  spools under {parent}: {fs_text}; each run in a fresh folder"
-          + (" in its own block group (chattr +T)" if spread else " (chattr +T failed: runs may share a block group)"),
-          flush=True)
-    runs = {"mfrelay": [], "postfix": [], "direct": []}
-    try:
-        ok = measure(args, parent, runs)
-    finally:
-        if args.keep:
-            print(f"kept {parent}")
-        else:
-            shutil.rmtree(parent, ignore_errors=True)
-
-    def rate(name, key):
-        return n / median(r[key] for r in runs[name])
-
-    if args.rounds > 1:
-        for name in ("mfrelay", "postfix"):
-            print(f"  median {name}: accepted {rate(name, 'accepted'):.0f} msg/s, "
-                  f"end to end {rate(name, 'end_to_end'):.0f} msg/s")
-    print(f"  {'medians' if args.rounds > 1 else 'ratio'} mfrelay/postfix: "
-          f"accepted {rate('mfrelay', 'accepted') / rate('postfix', 'accepted'):.2f}x, "
-          f"end to end {rate('mfrelay', 'end_to_end') / rate('postfix', 'end_to_end'):.2f}x")
+    if args.size is None and args.sessions is None:
+        cases = STANDARD_CASES
+    else:
+        cases = [(args.size or 4096, args.sessions or 20)]
+    rows, ok = [], True
+    for size, sessions in cases:
+        row = run_case(args, size, sessions)
+        ok = ok and row is not None
+        if row:
+            rows.append(row)
+        print(flush=True)
 
     build_type = "?"
     cache = os.path.join(os.path.dirname(os.path.dirname(MFRELAY)), "CMakeCache.txt")
@@ -421,12 +481,19 @@ def main():
         with open(cache) as f:
             m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", f.read(), re.M)
         build_type = m.group(1) if m else "?"
-    print(f"  mfrelay: {MFRELAY} ({build_type}); 250 after file and directory fsync (group commit); "
+    label = "medians of " + str(args.rounds) + " rounds" if args.rounds > 1 else "one round"
+    print(f"summary ({args.messages} messages per run, {label}; end to end msg/s, CPU ms/msg, "
+          f"context switches/msg):")
+    for r in rows:
+        print(f"  {r['size']:>6} B x {r['sessions']:>3} sessions:  mfrelay {r['mfrelay']:6.0f} msg/s "
+              f"{1e3 * r['mfrelay_cpu']:.3f} ms {r['mfrelay_switches']:5.2f} cs   "
+              f"postfix {r['postfix']:6.0f} msg/s {1e3 * r['postfix_cpu']:.3f} ms {r['postfix_switches']:5.2f} cs   "
+              f"mfrelay/postfix {r['ratio']:.2f}x")
+    print(f"  mfrelay: {MFRELAY} ({build_type}); 250 only once the message is on disk (group commit); "
           f"custom MAIL FROM mail.bench.test in Success; delivery connections {args.connections or 'default'}")
     print(f"  postfix: private instance with its defaults (queue files fsynced, up to 20 connections to the "
           f"relayhost); sender_canonical_maps regexp -> {BOUNCE}")
-    if runs["postfix"] and runs["postfix"][-1]["check"]:
-        print("  postfix check said: " + runs["postfix"][-1]["check"].replace("\n", "; "))
+    print("  context switches: mfrelay's threads; postfix's live processes (a lower bound)")
     return 0 if ok else 1
 
 

@@ -4,11 +4,17 @@ mounted by the test (as root; skipped otherwise) before mfrelay starts.
 What a client must see: 250 only for a message that is on disk, "452 4.3.1
 Insufficient system storage" once it cannot be, and the session still usable
 after it. What the operator must see: every message that got a 250 is
-delivered (exactly once: nothing here drops a delivery connection), nothing
-half-written stays in spool/incoming or spool/queue, nothing is quarantined,
-and once space is free again new messages get 250 and are delivered."""
+delivered (exactly once: nothing here drops a delivery connection), the
+segments on disk hold exactly the acknowledged messages, each whole (checked
+here with a reader of the record format of docs/spool.md, independent of
+mfrelay's), nothing is quarantined, and once space is free again new
+messages get 250 and are delivered."""
 import errno
+import hashlib
+import json
 import os
+import shutil
+import struct
 import subprocess
 import time
 import unittest
@@ -19,7 +25,37 @@ from relay_fixture import RelayTest
 
 SPOOL_SIZE = "2m"
 BIG_LINES = 3400  # 78 octets a line: about 260 KiB a message, seven or so fill the tmpfs
-TRAILER_SIZE = 16 + 20 + 1 + 10 + 1 + 64 + 1  # "mfrelay-spool 1 " DATA ENV SHA256 "\n"
+RECORD_HEADER = struct.Struct("<4sc3xQQI4x")  # magic, kind, segment, data bytes, aux bytes, check
+
+
+def spool_contents(spool):
+    """(ids of the messages queued in spool/segments, names of other files there),
+    every record's SHA-256 checked: what recovery would find."""
+    live, others = set(), []
+    folder = os.path.join(spool, "segments")
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".seg"):
+            others.append(name)
+            continue
+        with open(os.path.join(folder, name), "rb") as f:
+            data = f.read()
+        offset = 0
+        while offset + RECORD_HEADER.size <= len(data):
+            header = data[offset:offset + RECORD_HEADER.size]
+            if header == bytes(RECORD_HEADER.size):
+                break
+            magic, kind, _, data_size, aux_size = RECORD_HEADER.unpack(header)
+            assert magic == b"MFSG", f"{name}: no record at {offset}"
+            end = offset + RECORD_HEADER.size + data_size + aux_size
+            body, digest = data[offset + RECORD_HEADER.size:end], data[end:end + 32]
+            assert hashlib.sha256(body + header).digest() == digest, f"{name}: damaged record at {offset}"
+            aux = body[data_size:].decode()
+            if kind == b"M":
+                live.add(json.loads(aux)["id"])
+            else:
+                live.discard(aux)
+            offset = end + 32
+    return live, others
 
 
 class SpoolOnTmpfs(RelayTest):
@@ -89,20 +125,12 @@ class SpoolOnTmpfs(RelayTest):
         return r, mid
 
     def assert_queue_holds_exactly(self, ids):
-        """spool/queue holds one whole file per acknowledged message and nothing else;
-        spool/incoming and spool/quarantine are empty."""
-        self.assertEqual(self.spool_files("incoming"), [], "a refused message left its partial file")
+        """The segments hold exactly the acknowledged messages, each whole; no
+        unfinished big message (.spill) is left and nothing is quarantined."""
+        live, others = spool_contents(self.path("var", "spool"))
+        self.assertEqual(others, [], "a refused message left its partial file")
         self.assertEqual(self.spool_files("quarantine"), [])
-        self.assertEqual(self.spool_files("queue"), sorted(ids))
-        for mid in ids:
-            path = self.path("var", "spool", "queue", mid)
-            size = os.path.getsize(path)
-            with open(path, "rb") as f:
-                f.seek(size - TRAILER_SIZE)
-                trailer = f.read().decode("ascii", "replace")
-            self.assertTrue(trailer.startswith("mfrelay-spool 1 ") and trailer.endswith("\n"), f"{mid}: {trailer!r}")
-            data_size, env_size = int(trailer.split()[2]), int(trailer.split()[3])
-            self.assertEqual(data_size + env_size + TRAILER_SIZE, size, f"{mid} is not whole")
+        self.assertEqual(sorted(live), sorted(ids))
 
     def assert_delivered_once(self, ids, timeout=60):
         def missing():
@@ -116,8 +144,8 @@ class SpoolOnTmpfs(RelayTest):
         for mid in ids:
             copies = [s for s in senders if s.startswith(f"<{mid}@")]
             self.assertEqual(len(copies), 1, f"{mid}: {len(copies)} copies at the sink")
-        wait_until(lambda: not self.spool_files("queue"), timeout=20, what="an empty spool/queue")
-        self.assertEqual(self.spool_files("incoming"), [])
+        wait_until(lambda: not spool_contents(self.path("var", "spool"))[0], timeout=20, what="an empty spool")
+        self.assertEqual(spool_contents(self.path("var", "spool"))[1], [])
         self.assertEqual(self.spool_files("quarantine"), [])
 
 
@@ -193,8 +221,7 @@ class DiskFull(SpoolOnTmpfs):
         small = 40  # lines: about 3 KiB
         r, _ = self.submit_one("while-full", small)
         self.assertEqual((r.code, r.text), (452, "4.3.1 Insufficient system storage"))
-        self.assertEqual(self.spool_files("incoming"), [])
-        self.assertEqual(self.spool_files("queue"), [])
+        self.assertEqual(spool_contents(self.path("var", "spool")), (set(), []))
         self.assertEqual([e for e in read_events_safely(self) if e["eventType"] == "Send"], [])
 
         os.unlink(filler)
@@ -208,22 +235,23 @@ class DiskFull(SpoolOnTmpfs):
 
 
 class OutOfInodes(SpoolOnTmpfs):
-    # Room for the spool's root, incoming/, queue/, quarantine/ and eight files: the
-    # ninth message cannot even be created (ENOSPC from open, not from write).
+    # Room for the spool's root, segments/, quarantine/ and nine files. Small
+    # messages share a segment; a big one (over 256 KiB) gets a file of its own,
+    # so the tenth or so cannot even be created (ENOSPC from open, not from write).
     mount_options = "size=8m,nr_inodes=12"
 
     def test_no_inode_left_gives_452_and_loses_nothing(self):
         self.sink.stop()  # nothing drains the spool meanwhile
         accepted = []
         for n in range(12):
-            r, mid = self.submit_one(f"inode-{n:02d}", 20)
+            r, mid = self.submit_one(f"inode-{n:02d}")
             if r.code != 250:
                 self.assertEqual((r.code, r.text), (452, "4.3.1 Insufficient system storage"))
                 break
             accepted.append(mid)
         else:
-            self.fail("twelve files fit in a file system with room for eight")
-        self.assertIn(len(accepted), range(6, 9), "room for eight files, less only if the kernel keeps more inodes")
+            self.fail("twelve files fit in a file system with room for nine")
+        self.assertIn(len(accepted), range(6, 10), "room for nine files, less only if the kernel keeps more inodes")
         self.assert_queue_holds_exactly(accepted)
         self.sink.restart()
         self.assert_delivered_once(accepted)
@@ -237,9 +265,10 @@ class SpoolDirectoryGone(SpoolOnTmpfs):
         r, first = self.submit_one("before", 20)
         self.assertEqual(r.code, 250, r)
         self.assert_delivered_once([first])
-        # incoming/ vanishes under the running relay (an operator's rm -rf, a broken
-        # mount): creating a message file fails with ENOENT, an I/O error, not "full".
-        os.rmdir(self.path("var", "spool", "incoming"))
+        # segments/ vanishes under the running relay (an operator's rm -rf, a broken
+        # mount): the open segment is found deleted after its flush and a new one
+        # cannot be created (ENOENT): an I/O error, not "full", and never a 250.
+        shutil.rmtree(self.path("var", "spool", "segments"))
         r, _ = self.submit_one("while-gone", 20)
         self.assertEqual((r.code, r.text), (451, "4.3.0 Temporary service failure"))
         self.assertEqual([e for e in read_events_safely(self) if e["eventType"] == "Send"

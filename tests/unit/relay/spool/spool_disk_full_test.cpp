@@ -1,7 +1,7 @@
 // A real full disk: a 1 MiB tmpfs mounted for the test (needs root; skipped
 // with a message otherwise). ENOSPC must come out as spool_error::no_space,
-// leave nothing half-written in queue/, and commits must work again once
-// space is freed.
+// leave nothing half-written (recovery finds exactly the acknowledged
+// messages), and commits must work again once done messages free a segment.
 #include <sys/mount.h>
 
 #include <cerrno>
@@ -47,29 +47,33 @@ TEST_CASE("disk full on a 1 MiB tmpfs: no_space, nothing half-written, recovery 
   }
   io_env env;
   fs::path root = dir.path() / "spool";
+  spool_settings settings;
+  settings.segment_size = 64 * 1024;  // 14 messages of 4 KiB a segment, about 15 segments fit
+  settings.spill_threshold = 16 * 1024;
   std::string chunk = binary_bytes(4096);
   std::vector<envelope> committed;
   {
-    spool s(root, env.worker.get_executor());
-    // 100 KiB messages until the disk is full.
-    std::optional<spool_error> full;
-    for (int i = 0; i < 100 && !full; ++i) {
+    spool s(root, env.worker.get_executor(), {}, settings);
+    s.recover();
+    // 4 KiB messages until the disk is full: the segment that cannot be allocated says so.
+    std::optional<std::string> full;
+    for (int i = 0; i < 1000 && !full; ++i) {
       envelope e = make_envelope(make_id(), 1'700'000'000'000 + i);
       try {
         message_writer w = s.begin(e.id);
-        for (int k = 0; k < 25; ++k) w.append(chunk);
+        w.append(chunk);
         commit_now(env, s, std::move(w), e);
         committed.push_back(e);
       } catch (const spool_error& err) {
-        full = err;
+        CHECK(err.kind == spool_error::no_space);
+        full = err.what();
       }
     }
     REQUIRE(full);
-    MESSAGE("full after " << committed.size() << " messages: " << std::string(full->what()));
-    CHECK(full->kind == spool_error::no_space);
-    CHECK(committed.size() >= 5);
+    MESSAGE("full after " << committed.size() << " messages: " << *full);
+    CHECK(committed.size() >= 100);
 
-    // A big message fails while streaming, at append.
+    // A big message fails while streaming, at append, and leaves no .spill behind.
     {
       message_writer w = s.begin(make_id());
       bool failed = false;
@@ -81,24 +85,24 @@ TEST_CASE("disk full on a 1 MiB tmpfs: no_space, nothing half-written, recovery 
       }
       CHECK(failed);
     }
-    CHECK(names_in(root / "incoming").empty());
-    CHECK(names_in(root / "queue").size() == committed.size());
+    for (const auto& name : names_in(root / "segments")) CHECK(name.ends_with(".seg"));
   }
 
-  // What queue/ holds is exactly the acknowledged messages, each whole.
-  spool s(root, env.worker.get_executor());
+  // What the segments hold is exactly the acknowledged messages, each whole.
+  spool s(root, env.worker.get_executor(), {}, settings);
   auto recovered = s.recover();
   CHECK(recovered == committed);
   CHECK(names_in(root / "quarantine").empty());
 
-  // Freed space: commits succeed again.
-  s.remove(committed[0].id);
-  s.remove(committed[1].id);
+  // Done messages free their segments: commits succeed again.
+  std::size_t segments = names_in(root / "segments").size();
+  for (std::size_t i = 0; i < 40; ++i) s.remove_soon(committed[i].id);
+  REQUIRE(env.run_until([&] { return names_in(root / "segments").size() < segments; }));
   envelope e = make_envelope(make_id());
   message_writer w = s.begin(e.id);
-  for (int k = 0; k < 25; ++k) w.append(chunk);
+  w.append(chunk);
   commit_now(env, s, std::move(w), e);
-  CHECK(s.read_data(e.id)->size() == 25 * chunk.size());
+  CHECK(s.read_data(e.id) == chunk);
 }
 
 }  // namespace mfrelay::relay::test

@@ -1,0 +1,53 @@
+// spool: the segment log's commit path, group flushes, completion and deletion
+// of segments, writer lifetime, and failures injected at each system call.
+#include <doctest/doctest.h>
+
+#include "relay/spool/spool.hpp"
+#include "spool_fixture.hpp"
+
+namespace mfrelay::relay::test {
+
+namespace {
+
+[[maybe_unused]] std::vector<std::string> segment_files(const fs::path& spool_dir) { return names_in(spool_dir / "segments"); }
+
+[[maybe_unused]] spool_settings small_segments() {
+  spool_settings s;
+  s.segment_size = 64 * 1024;
+  s.spill_threshold = 16 * 1024;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a streamed binary message and its envelope round trip, also across a restart") {
+  temp_dir dir;
+  io_env env;
+  for (std::size_t size : {std::size_t{0}, std::size_t{4096}, std::size_t{300'001}}) {
+    CAPTURE(size);
+    std::string id = make_id();
+    envelope e = make_envelope(id);
+    e.recipients.push_back("\xff\x00odd@example.com");
+    std::string data = binary_bytes(size);
+    {
+      spool s(dir.path() / "spool", env.worker.get_executor());
+      s.recover();
+      store_message(env, s, e, data, {1, 7, 4093, 65537, 3, 100'000});
+      CHECK(s.stats(e.received_at).depth == 1);
+      auto back = s.read_data(id);  // from the cache
+      REQUIRE(back);
+      CHECK(*back == data);
+      CHECK(s.read_data(id) == data);  // from the segment
+    }
+    spool again(dir.path() / "spool", env.worker.get_executor());
+    auto recovered = again.recover();
+    REQUIRE(recovered.size() == 1);
+    CHECK(recovered[0] == e);
+    CHECK(again.read_data(id) == data);
+    again.remove_soon(id);
+    CHECK(again.stats(e.received_at).depth == 0);
+    REQUIRE(env.run_until([&] { return again.stats(e.received_at).depth == 0; }));
+  }
+}
+
+}  // namespace mfrelay::relay::test
