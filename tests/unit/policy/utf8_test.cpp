@@ -25,7 +25,7 @@ TEST_CASE("code points of each length, and the position after them") {
 }
 
 TEST_CASE("what is not UTF-8 is refused, and the position stays") {
-  for (const std::string bad : {
+  for (const std::string& bad : {
            std::string("\xFF"),              // never a UTF-8 octet
            std::string("\x80"),              // a continuation alone
            std::string("\xC0\xAF"),          // overlong '/'
