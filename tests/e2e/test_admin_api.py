@@ -586,7 +586,7 @@ class ErrorBodiesNameNoPaths(AdminTest):
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(r.status, 400, r.text())
         self.assertIn("<Code>InvalidParameterValue</Code>", r.text())
-        self.assertIn("The identity name is not valid UTF-8.", r.text())
+        self.assertIn("&apos;&lt;invalid UTF-8&gt;@example.com&apos; is not valid UTF-8", r.text())
         self.assertNotIn(self.path("conf"), r.text())
         self.assertEqual(self.policy_files(), before)
 

@@ -165,7 +165,7 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the domain reads back as 
 
 TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: bytes that are not UTF-8 are refused up front") {
   auto r = call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=%FF%40example.com");
-  check_error(r, "InvalidParameterValue", "The identity name is not valid UTF-8.");
+  check_error(r, "InvalidParameterValue", "'<invalid UTF-8>@example.com' is not valid UTF-8");
   CHECK(backend.changes.empty());
 }
 
