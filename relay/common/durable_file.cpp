@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "relay/common/fd_io.hpp"
 #include "relay/common/message_ids.hpp"
 #include "relay/common/unique_fd.hpp"
 
@@ -16,23 +17,6 @@ namespace {
 
 [[noreturn]] void fail(int err, const std::string& what) {
   throw std::system_error(err, std::generic_category(), what);
-}
-
-void write_all(int fd, std::string_view text, const std::string& path) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(errno, "write " + path);
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-void sync_fd(int fd, const std::string& path) {
-  while (::fsync(fd) != 0) {
-    if (errno != EINTR) fail(errno, "fsync " + path);
-  }
 }
 
 }  // namespace
@@ -50,8 +34,8 @@ void write_file_durably(const std::filesystem::path& path, std::string_view text
   if (!fd) fail(errno, "create " + temp_name);
   try {
     if (::fchmod(fd.get(), mode) != 0) fail(errno, "chmod " + temp_name);  // umask may have narrowed it
-    write_all(fd.get(), text, temp_name);
-    sync_fd(fd.get(), temp_name);
+    if (int err = pwrite_all(fd.get(), text, 0)) fail(err, "write " + temp_name);
+    if (int err = retry_eintr([&] { return ::fsync(fd.get()); })) fail(err, "fsync " + temp_name);
     fd.reset();  // after the fsync, close() has no write-back error left to report
     if (::rename(temp.c_str(), path.c_str()) != 0) fail(errno, "rename " + temp_name + " to " + path.string());
   } catch (...) {
@@ -59,9 +43,7 @@ void write_file_durably(const std::filesystem::path& path, std::string_view text
     ::unlink(temp.c_str());
     throw;
   }
-  unique_fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd) fail(errno, "open " + dir.string());
-  sync_fd(dir_fd.get(), dir.string());
+  if (int err = sync_directory(dir)) fail(err, "fsync " + dir.string());
 }
 
 }  // namespace mfrelay::relay

@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "policy/message_id.hpp"
+#include "relay/common/fd_io.hpp"
 #include "relay/spool/envelope_json.hpp"
 #include "relay/spool/spool_parts.hpp"
 
@@ -29,30 +30,20 @@ namespace asio = boost::asio;
 
 namespace {
 
-template <class Call>
-int retry_eintr(Call call) {
-  for (;;) {
-    if (call() == 0) return 0;
-    if (errno != EINTR) return errno;
-  }
-}
-
 unique_fd open_directory(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw spool_error_from_errno(errno, "open " + path.string());
   return unique_fd(fd);
 }
 
-void sync_directory(const std::filesystem::path& path) {
-  unique_fd fd = open_directory(path);
-  if (int err = retry_eintr([&] { return ::fsync(fd.get()); }))
-    throw spool_error_from_errno(err, "fsync " + path.string());
+void sync_directory_or_throw(const std::filesystem::path& path) {
+  if (int err = sync_directory(path)) throw spool_error_from_errno(err, "fsync " + path.string());
 }
 
 // mkdir -p; each directory it creates has its parent fsynced.
 void make_directory(const std::filesystem::path& path) {
   if (::mkdir(path.c_str(), 0700) == 0) {
-    sync_directory(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+    sync_directory_or_throw(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
     return;
   }
   if (errno == ENOENT && path.has_parent_path()) {
@@ -64,33 +55,6 @@ void make_directory(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw spool_error_from_errno(errno, "stat " + path.string());
   if (!S_ISDIR(st.st_mode)) throw spool_error_from_errno(ENOTDIR, "spool directory " + path.string());
-}
-
-// Writes every byte of `iov` at `offset`: 0 or the errno (EIO for a write that makes no progress).
-int pwritev_all(int fd, std::vector<iovec> iov, std::uint64_t offset) {
-  std::size_t first = 0;
-  while (first < iov.size()) {
-    int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
-    ssize_t n = ::pwritev(fd, iov.data() + first, count, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EIO;
-    offset += static_cast<std::uint64_t>(n);
-    auto left = static_cast<std::size_t>(n);
-    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
-    if (left > 0) {
-      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-  }
-  return 0;
-}
-
-int pwrite_all(int fd, std::string_view bytes, std::uint64_t offset) {
-  iovec v{const_cast<char*>(bytes.data()), bytes.size()};
-  return pwritev_all(fd, {v}, offset);
 }
 
 iovec iov_of(std::string_view s) { return iovec{const_cast<char*>(s.data()), s.size()}; }

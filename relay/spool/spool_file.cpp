@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "relay/common/fd_io.hpp"
 #include "relay/spool/envelope_json.hpp"
 
 namespace mfrelay::relay {
@@ -53,22 +54,6 @@ spool_file_check unreadable(int error, std::string_view what) {
   r.error = error;
   r.reason = std::string(what) + ": " + std::strerror(error);
   return r;
-}
-
-// Reads exactly `size` bytes at `offset`; 0, or the errno, or -1 when the file ended early.
-int read_at(int fd, char* out, std::size_t size, std::uint64_t offset) {
-  while (size > 0) {
-    ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return -1;
-    out += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return 0;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "relay/spool/envelope_json.hpp"
 #include "relay/spool/spool.hpp"
 #include "relay/spool/spool_file.hpp"
+#include "relay/common/fd_io.hpp"
 #include "relay/spool/spool_parts.hpp"
 
 namespace mfrelay::relay {
@@ -28,22 +29,6 @@ std::string printable(std::string_view name) {
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
   return out;
-}
-
-// Exactly `size` bytes at `offset`: 0, the errno, or -1 when the file ended first.
-int read_at(int fd, char* out, std::size_t size, std::uint64_t offset) {
-  while (size > 0) {
-    ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return -1;
-    out += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return 0;
 }
 
 // The offset just past the last non-zero byte in [from, size), or `from` if none.
