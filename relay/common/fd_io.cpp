@@ -27,7 +27,9 @@ int read_at(int fd, char* out, std::size_t size, std::uint64_t offset) {
 
 int pwritev_all(int fd, std::vector<iovec> iov, std::uint64_t offset) {
   std::size_t first = 0;
-  while (first < iov.size()) {
+  for (;;) {
+    while (first < iov.size() && iov[first].iov_len == 0) ++first;  // nothing to write there (an empty file)
+    if (first == iov.size()) break;
     int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
     ssize_t n = ::pwritev(fd, iov.data() + first, count, static_cast<off_t>(offset));
     if (n < 0) {
