@@ -61,6 +61,7 @@ struct delivery_settings {
   std::vector<duration> retry_schedule{1min, 5min, 15min, 30min, 1h};
   duration max_age = 120h;  // give up (bounce) after this long
   std::uint32_t connections = 8;
+  bool bounce_messages = true;  // RFC 3464 DSN to the original envelope sender for failed recipients
 };
 
 struct dns_settings {

@@ -126,6 +126,7 @@ void read_delivery(toml_section& s, config& cfg) {
   s.read("retry_schedule", d.retry_schedule);
   s.read("max_age", d.max_age);
   s.read("connections", d.connections);
+  s.read("bounce_messages", d.bounce_messages);
   if (d.mode == policy::delivery_mode::mx)
     s.error("mode", "\"mx\" (direct delivery) is not supported yet; use \"smarthost\"");
 }

@@ -22,6 +22,7 @@
 
 #include "relay/common/clock.hpp"
 #include "relay/delivery/attempt_outcome.hpp"
+#include "relay/delivery/bounce_reporter.hpp"
 #include "relay/delivery/client_tls_context.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
 #include "relay/delivery/smtp_client.hpp"
@@ -59,6 +60,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     unsigned attempts = 0;
     unsigned bounce_events = 0;
     bool in_flight = false;
+    bounce_report bounces;  // failed recipients, for the one DSN sent when the message is done
   };
 
   // A worker waiting for work; dispatch() wakes it by cancelling its timer.
@@ -91,6 +93,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
         settings(std::move(st)),
         clock(c ? std::move(c) : std::function<policy::timestamp()>(&relay::now)),
         tls(make_client_tls_context()),
+        bounces(s, settings.hostname, settings.delivery.bounce_messages),
         wake(strand),
         grace(strand),
         stopped_signal(strand) {
@@ -110,6 +113,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   std::function<policy::timestamp()> clock;
   asio::ssl::context tls;
   smtp_client_settings client_settings;
+  bounce_reporter bounces;
 
   // Everything below: on the strand only (the atomics excepted).
   std::map<std::string, entry> messages;
@@ -313,6 +317,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       }
       co_return;
     } else {
+      it->second.bounces.headers = header_section(*data);
       outgoing_message message;
       message.return_path = it->second.env.return_path;
       message.recipients = it->second.pending;
@@ -378,7 +383,9 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       char suffix[16];
       std::snprintf(suffix, sizeof suffix, "-%06u", ++e.bounce_events);
       std::string feedback_id = e.env.id + suffix;
-      notify([&] { observer.on_bounce(e.env, attempt, *group, feedback_id); });
+      delivery_attempt reported = attempt;
+      reported.dsn_message_id = bounces.note(e.bounces, e.env, *group, attempt.remote_mta_ip, now);
+      notify([&] { observer.on_bounce(e.env, reported, *group, feedback_id); });
     }
     if (!delayed.empty()) notify([&] { observer.on_delay(e.env, attempt, delayed); });
 
@@ -386,12 +393,26 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     for (const auto& o : delayed) e.pending.push_back(o.address);
     if (e.pending.empty()) {
       std::string id = e.env.id;
+      if (!e.bounces.dsn_id.empty()) {
+        // The DSN is durable before the original leaves the spool: a crash in
+        // between sends the original again (and its DSN), never loses the DSN.
+        spawn(send_dsn(shared_from_this(), std::move(e.env), std::move(e.bounces)), "bounce message");
+        messages.erase(it);
+        queued_count = messages.size();
+        return;
+      }
       messages.erase(it);
       queued_count = messages.size();
       remove_from_spool(id);
       return;
     }
     schedule_retry(e.env.id, *out.retry_at);
+  }
+
+  static asio::awaitable<void> send_dsn(std::shared_ptr<core> self, envelope original, bounce_report report) {
+    std::optional<envelope> dsn = co_await self->bounces.spool_dsn(original, report, self->clock());
+    self->remove_from_spool(original.id);
+    if (dsn) self->add(std::move(*dsn));  // after stop(): the next start finds it in the spool
   }
 
   void remove_from_spool(const std::string& id) {
