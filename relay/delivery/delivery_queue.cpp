@@ -92,12 +92,17 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
         observer(o),
         settings(std::move(st)),
         clock(c ? std::move(c) : std::function<policy::timestamp()>(&relay::now)),
-        tls(make_client_tls_context()),
+        tls(make_client_tls_context(settings.delivery.default_smarthost().ca_file)),
         bounces(s, settings.hostname, settings.delivery.bounce_messages),
         wake(strand),
         grace(strand),
         stopped_signal(strand) {
-    client_settings.server = settings.delivery.smarthost;
+    const policy::smarthost_settings smarthost = settings.delivery.default_smarthost();
+    client_settings.server = smarthost.address;
+    client_settings.tls = smarthost.tls;
+    client_settings.verify_certificate = smarthost.verify_certificate;
+    client_settings.username = smarthost.username;
+    client_settings.password = smarthost.password;
     client_settings.helo_name = settings.hostname;
     client_settings.require_tls = settings.delivery.require_tls;
     client_settings.connect_timeout = settings.connect_timeout;
