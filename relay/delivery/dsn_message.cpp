@@ -167,8 +167,8 @@ std::optional<dsn_message> make_dsn(const envelope& original, std::string_view o
   line("Arrival-Date: " + rfc5322_date(original.received_at));
   for (const auto& f : failed) {
     line();  // each per-recipient group follows an empty line (RFC 3464 2.1)
+    // No Original-Recipient: that field quotes the client's ORCPT, which we do not take.
     line("Final-Recipient: " + address_field(f.outcome.address));
-    line("Original-Recipient: " + address_field(f.outcome.address));
     line("Action: failed");
     line("Status: " + field_text(f.outcome.verdict.status.empty() ? "5.0.0" : f.outcome.verdict.status));
     if (!f.remote_mta.empty()) line("Remote-MTA: dns; " + field_text(f.remote_mta));
