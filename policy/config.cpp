@@ -43,6 +43,23 @@ std::vector<config_error> validate_identities(const identity_table& identities) 
   return errors;
 }
 
+const smarthost_settings* delivery_settings::find_smarthost(std::string_view name) const {
+  for (const auto& h : smarthosts)
+    if (h.name == name) return &h;
+  return nullptr;
+}
+
+smarthost_settings delivery_settings::default_smarthost() const {
+  if (!smarthost_name.empty()) {
+    if (const auto* named = find_smarthost(smarthost_name)) return *named;
+  }
+  smarthost_settings plain;
+  plain.address = smarthost;
+  plain.verify_certificate = false;  // as before [[smarthost]] existed: opportunistic TLS
+  plain.where = smarthost_where;
+  return plain;
+}
+
 std::vector<config_error> validate_config(const config& cfg) {
   std::vector<config_error> errors = validate_identities(cfg.identities);
   auto error = [&](const origin& where, std::string message) { errors.push_back({where, std::move(message)}); };
@@ -76,6 +93,22 @@ std::vector<config_error> validate_config(const config& cfg) {
     if (l.auth == auth_mode::network && !any_network_user)
       error(l.where, "listener '" + l.name + "' uses auth = \"network\" but no [[user]] has networks");
   }
+
+  std::map<std::string, const smarthost_settings*> smarthost_names;
+  for (const auto& h : cfg.delivery.smarthosts) {
+    if (auto [it, added] = smarthost_names.emplace(h.name, &h); !added)
+      error(h.where, "smarthost name '" + h.name + "' is already used at " + to_string(it->second->where));
+    if (!h.username.empty() && h.password.empty())
+      error(h.where, "smarthost '" + h.name + "': username without password");
+    if (h.username.empty() && !h.password.empty())
+      error(h.where, "smarthost '" + h.name + "': password without username");
+    if (!h.username.empty() && h.tls == tls_mode::none)
+      error(h.where, "smarthost '" + h.name +
+                         "': credentials need tls = \"starttls\" or \"implicit\" (they are never sent in clear)");
+  }
+  if (!cfg.delivery.smarthost_name.empty() && !cfg.delivery.find_smarthost(cfg.delivery.smarthost_name))
+    error(cfg.delivery.smarthost_where, "[delivery] smarthost: '" + cfg.delivery.smarthost_name +
+                                            "' is neither host:port nor the name of a [[smarthost]]");
 
   std::map<std::string, const admin_key*> key_ids;
   for (const auto& k : cfg.admin.keys) {

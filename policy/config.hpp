@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/host_port.hpp"
@@ -54,13 +55,36 @@ struct limits_settings {
   duration data_timeout = 10min;      // a whole DATA transfer
 };
 
+// A smarthost as real providers run them ([[smarthost]]): TLS from the first byte
+// or by STARTTLS, AUTH with a username and password (only ever over TLS), the
+// server's certificate checked against a trust store and the configured name.
+struct smarthost_settings {
+  std::string name;  // [[smarthost]] name; "" for [delivery] smarthost = "host:port"
+  host_port address{"127.0.0.1", 10026};
+  tls_mode tls = tls_mode::starttls;  // starttls: when offered, required with credentials
+  std::string username;               // AUTH PLAIN/LOGIN when set
+  std::string password;               // a secret: never logged, never in an event
+  bool verify_certificate = true;     // chain and name; the host:port form keeps false (opportunistic)
+  std::string ca_file;                // PEM trust anchors, absolute after loading; "" = the system's
+  origin where;
+};
+
 struct delivery_settings {
   delivery_mode mode = delivery_mode::smarthost;
   host_port smarthost{"127.0.0.1", 10026};
+  std::string smarthost_name;                // [delivery] smarthost names a [[smarthost]]; "" = host:port above
+  origin smarthost_where;                    // where [delivery] smarthost was written
+  std::vector<smarthost_settings> smarthosts;  // [[smarthost]], in file order
   bool require_tls = false;
   std::vector<duration> retry_schedule{1min, 5min, 15min, 30min, 1h};
   duration max_age = 120h;  // give up (bounce) after this long
   std::uint32_t connections = 8;
+  bool bounce_messages = true;  // RFC 3464 DSN to the original envelope sender for failed recipients
+
+  const smarthost_settings* find_smarthost(std::string_view name) const;
+  // The smarthost [delivery] smarthost designates: the named [[smarthost]], or
+  // the plain host:port with opportunistic STARTTLS and no credentials.
+  smarthost_settings default_smarthost() const;
 };
 
 struct dns_settings {

@@ -14,6 +14,7 @@
 #include "policy/identity.hpp"
 #include "policy/origin.hpp"
 #include "policy/state_snapshot.hpp"
+#include "relay/delivery/queued_message.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {
@@ -57,6 +58,15 @@ class admin_backend {
   virtual std::string metrics_text() const = 0;
   // True once the relay serves (listeners bound, spool recovered, first reconcile done).
   virtual bool ready() const = 0;
+
+  // The delivery queue (`mfrelay queue`): delivery_queue's list(), flush() and
+  // remove(). The defaults are an empty queue, for backends without one.
+  virtual boost::asio::awaitable<std::vector<queued_message>> queue_list() { co_return std::vector<queued_message>{}; }
+  virtual boost::asio::awaitable<std::size_t> queue_flush() { co_return 0; }
+  virtual boost::asio::awaitable<queue_removal> queue_remove(std::string id) {
+    static_cast<void>(id);
+    co_return queue_removal::not_found;
+  }
 };
 
 }  // namespace mfrelay::relay

@@ -12,6 +12,8 @@ boost::asio::awaitable<http_response> admin_router::handle(http_request request,
     response = co_await v1_.handle(request, request_id);
   } else if (request.path.starts_with("/v2/")) {
     response = co_await v2_.handle(request, request_id);
+  } else if (queue_api::owns(request.path)) {
+    response = co_await queue_.handle(request, request_id);
   } else if (request.path.starts_with("/v1/")) {
     response = co_await own_.handle(request, request_id);
   } else {

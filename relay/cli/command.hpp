@@ -30,6 +30,7 @@ extern const command hash_password_command;
 extern const command serve_command;
 extern const command status_command;
 extern const command verify_command;
+extern const command queue_command;
 
 const std::vector<const command*>& all_commands();
 

@@ -122,13 +122,46 @@ void read_limits(toml_section& s, config& cfg) {
 void read_delivery(toml_section& s, config& cfg) {
   auto& d = cfg.delivery;
   s.read_choice("mode", d.mode, {{"smarthost", policy::delivery_mode::smarthost}, {"mx", policy::delivery_mode::mx}});
-  s.read("smarthost", d.smarthost);
+  // "host:port", or the name of a [[smarthost]] (checked once every table is read).
+  if (s.has("smarthost")) {
+    std::string text;
+    s.read("smarthost", text);
+    d.smarthost_where = s.where("smarthost");
+    if (text.empty() || text.find(':') != std::string::npos) {
+      s.read("smarthost", d.smarthost);  // reports a malformed address itself
+    } else {
+      d.smarthost_name = text;  // a smarthost name never holds ':'
+    }
+  }
   s.read("require_tls", d.require_tls);
   s.read("retry_schedule", d.retry_schedule);
   s.read("max_age", d.max_age);
   s.read("connections", d.connections);
+  s.read("bounce_messages", d.bounce_messages);
   if (d.mode == policy::delivery_mode::mx)
     s.error("mode", "\"mx\" (direct delivery) is not supported yet; use \"smarthost\"");
+}
+
+void read_smarthost(toml_section& s, config& cfg) {
+  policy::smarthost_settings h;
+  h.where = s.where();
+  s.read("name", h.name, [](std::string_view text) -> std::string {
+    if (text.empty()) return "must not be empty";
+    for (char c : text) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        return "must be letters, digits, '-' and '_' (like \"ses\")";
+    }
+    return text == "mx" ? "\"mx\" is reserved for direct delivery" : "";
+  }, true);
+  s.read("address", h.address, false, true);
+  s.read_choice("tls", h.tls,
+                {{"starttls", policy::tls_mode::starttls}, {"implicit", policy::tls_mode::implicit},
+                 {"none", policy::tls_mode::none}});
+  s.read("username", h.username);
+  s.read("password", h.password);
+  s.read("verify_certificate", h.verify_certificate);
+  s.read("ca_file", h.ca_file);
+  if (!h.name.empty() && !h.address.host.empty()) cfg.delivery.smarthosts.push_back(std::move(h));
 }
 
 void read_dns(toml_section& s, config& cfg) {
@@ -273,6 +306,7 @@ config_load_result load_config(const fs::path& main_file) {
   sections(top, "user", file, errors, cfg, read_user);
   section(top, "limits", file, errors, cfg, read_limits);
   section(top, "delivery", file, errors, cfg, read_delivery);
+  sections(top, "smarthost", file, errors, cfg, read_smarthost);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
   section(top, "events", file, errors, cfg, read_events);
@@ -288,6 +322,13 @@ config_load_result load_config(const fs::path& main_file) {
   cfg.tls.certificate = resolve(base, cfg.tls.certificate);
   cfg.tls.private_key = resolve(base, cfg.tls.private_key);
   cfg.events.file = resolve(base, cfg.events.file);
+  for (auto& h : cfg.delivery.smarthosts) {
+    if (h.ca_file.empty()) continue;
+    h.ca_file = resolve(base, h.ca_file);
+    std::error_code exists_error;
+    if (!fs::is_regular_file(h.ca_file, exists_error))
+      errors.push_back({h.where, "smarthost '" + h.name + "': ca_file '" + h.ca_file + "' is not a readable file"});
+  }
 
   std::error_code ec;
   if (!fs::is_directory(cfg.relay.policy_dir, ec)) {

@@ -112,4 +112,19 @@ asio::awaitable<bool> admin_service::verify_now(std::string identity) {
   co_return co_await verification_.check_now(std::move(identity));
 }
 
+asio::awaitable<std::vector<queued_message>> admin_service::queue_list() {
+  if (!delivery_) co_return std::vector<queued_message>{};
+  co_return co_await delivery_->list();
+}
+
+asio::awaitable<std::size_t> admin_service::queue_flush() {
+  if (!delivery_) co_return 0;
+  co_return co_await delivery_->flush();
+}
+
+asio::awaitable<queue_removal> admin_service::queue_remove(std::string id) {
+  if (!delivery_) co_return queue_removal::not_found;
+  co_return co_await delivery_->remove(std::move(id));
+}
+
 }  // namespace mfrelay::relay

@@ -17,6 +17,7 @@
 #include "relay/common/async_mutex.hpp"
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
+#include "relay/delivery/delivery_queue.hpp"
 #include "relay/verification/verification_service.hpp"
 
 namespace mfrelay::relay {
@@ -38,6 +39,11 @@ class admin_service final : public admin_backend {
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
+  // The queue `mfrelay queue` lists; set once before serving.
+  void set_delivery(delivery_queue* delivery) { delivery_ = delivery; }
+  boost::asio::awaitable<std::vector<queued_message>> queue_list() override;
+  boost::asio::awaitable<std::size_t> queue_flush() override;
+  boost::asio::awaitable<queue_removal> queue_remove(std::string id) override;
   // Waits for the change under way, if any; no change starts while the guard lives.
   boost::asio::awaitable<async_mutex::guard> hold_changes() { return lock_.lock(); }
 
@@ -50,6 +56,7 @@ class admin_service final : public admin_backend {
   // A Failed MAIL FROM domain set again restarts at Pending (SES: "restart the setup process").
   boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
 
+  delivery_queue* delivery_ = nullptr;
   boost::asio::any_io_executor worker_;
   live_view& view_;
   verification_service& verification_;

@@ -58,6 +58,7 @@ class daemon {
                [this](std::string why) { return reload(std::move(why)); }),
         router_(admin_) {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
+    admin_.set_delivery(&delivery_);
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
@@ -127,6 +128,13 @@ class daemon {
                    {{{"result", "dropped"}}, static_cast<double>(ds.dropped)}});
     render_family(text, "mfrelay_delivery_connections", "Connections to the smarthost.", "gauge",
                   {{{}, static_cast<double>(ds.sessions)}});
+    // Per destination (today one: the smarthost, by its [[smarthost]] name or host:port).
+    const policy::smarthost_settings hop = view_.config()->delivery.default_smarthost();
+    const std::string destination = hop.name.empty() ? hop.address.str() : hop.name;
+    render_family(text, "mfrelay_destination_queued_messages", "Messages queued for delivery, per destination.",
+                  "gauge", {{{{"destination", destination}}, static_cast<double>(ds.queued)}});
+    render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
+                  {{{{"destination", destination}}, static_cast<double>(ds.sessions)}});
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
     auto cfg = view_.config();
     for (const auto& row : join_states(*cfg, verification_.recorder().all())) {

@@ -115,6 +115,8 @@ json::object bounce_event(const envelope& env, const delivery_attempt& attempt,
       {"reportingMTA", "dsn; " + attempt.reporting_mta},
   };
   add_remote(bounce, attempt);
+  // The DSN mailed to the original sender for these recipients; null when none is sent.
+  bounce["dsnMessageId"] = attempt.dsn_message_id.empty() ? json::value(nullptr) : json::value(attempt.dsn_message_id);
   event["bounce"] = std::move(bounce);
   finish_event(event, meta);
   return event;

@@ -23,7 +23,8 @@ boost::json::object delay_event(const envelope& env, const delivery_attempt& att
 
 // {"eventType":"Bounce",...,"bounce":{"bounceType","bounceSubType":"General",
 //  "bouncedRecipients":[{"emailAddress","action":"failed","status","diagnosticCode"}],
-//  "timestamp","feedbackId","reportingMTA":"dsn; <hostname>","remoteMtaIp"}}
+//  "timestamp","feedbackId","reportingMTA":"dsn; <hostname>","remoteMtaIp",
+//  "dsnMessageId": the DSN's message id or null}}
 boost::json::object bounce_event(const envelope& env, const delivery_attempt& attempt,
                                  std::span<const recipient_outcome> bounced, std::string_view feedback_id);
 

@@ -21,6 +21,7 @@ struct delivery_attempt {
   std::string reporting_mta;    // this relay's hostname
   std::string remote_mta_ip;    // the smarthost's address; empty when none was reached
   policy::timestamp expires{};  // received_at + max_age: deferred recipients bounce from then on
+  std::string dsn_message_id;   // on_bounce: the DSN that reports these recipients; "" when none is sent
 };
 
 class delivery_observer {

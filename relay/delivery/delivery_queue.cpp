@@ -22,6 +22,7 @@
 
 #include "relay/common/clock.hpp"
 #include "relay/delivery/attempt_outcome.hpp"
+#include "relay/delivery/bounce_reporter.hpp"
 #include "relay/delivery/client_tls_context.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
 #include "relay/delivery/smtp_client.hpp"
@@ -59,6 +60,9 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     unsigned attempts = 0;
     unsigned bounce_events = 0;
     bool in_flight = false;
+    bounce_report bounces;  // failed recipients, for the one DSN sent when the message is done
+    std::string last_error;  // the last deferral's diagnostic, for `mfrelay queue`
+    std::optional<policy::timestamp> retry_at;
   };
 
   // A worker waiting for work; dispatch() wakes it by cancelling its timer.
@@ -90,11 +94,17 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
         observer(o),
         settings(std::move(st)),
         clock(c ? std::move(c) : std::function<policy::timestamp()>(&relay::now)),
-        tls(make_client_tls_context()),
+        tls(make_client_tls_context(settings.delivery.default_smarthost().ca_file)),
+        bounces(s, settings.hostname, settings.delivery.bounce_messages),
         wake(strand),
         grace(strand),
         stopped_signal(strand) {
-    client_settings.server = settings.delivery.smarthost;
+    const policy::smarthost_settings smarthost = settings.delivery.default_smarthost();
+    client_settings.server = smarthost.address;
+    client_settings.tls = smarthost.tls;
+    client_settings.verify_certificate = smarthost.verify_certificate;
+    client_settings.username = smarthost.username;
+    client_settings.password = smarthost.password;
     client_settings.helo_name = settings.hostname;
     client_settings.require_tls = settings.delivery.require_tls;
     client_settings.connect_timeout = settings.connect_timeout;
@@ -110,6 +120,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   std::function<policy::timestamp()> clock;
   asio::ssl::context tls;
   smtp_client_settings client_settings;
+  bounce_reporter bounces;
 
   // Everything below: on the strand only (the atomics excepted).
   std::map<std::string, entry> messages;
@@ -209,9 +220,14 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     while (!stopping) {
       policy::timestamp now = clock();
       while (!waiting.empty() && waiting.begin()->first <= now) {
+        const policy::timestamp slot = waiting.begin()->first;
         std::string id = std::move(waiting.begin()->second);
         waiting.erase(waiting.begin());
-        if (messages.contains(id)) make_ready(std::move(id));
+        // A slot left behind by flush() or remove() finds its message gone or due at another time.
+        if (auto it = messages.find(id); it != messages.end() && it->second.retry_at == slot) {
+          it->second.retry_at.reset();
+          make_ready(std::move(id));
+        }
       }
       if (waiting.empty()) {
         wake.expires_at(asio::steady_timer::time_point::max());
@@ -313,6 +329,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       }
       co_return;
     } else {
+      it->second.bounces.headers = header_section(*data);
       outgoing_message message;
       message.return_path = it->second.env.return_path;
       message.recipients = it->second.pending;
@@ -378,20 +395,38 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       char suffix[16];
       std::snprintf(suffix, sizeof suffix, "-%06u", ++e.bounce_events);
       std::string feedback_id = e.env.id + suffix;
-      notify([&] { observer.on_bounce(e.env, attempt, *group, feedback_id); });
+      delivery_attempt reported = attempt;
+      reported.dsn_message_id = bounces.note(e.bounces, e.env, *group, attempt.remote_mta_ip, now);
+      notify([&] { observer.on_bounce(e.env, reported, *group, feedback_id); });
     }
     if (!delayed.empty()) notify([&] { observer.on_delay(e.env, attempt, delayed); });
 
     e.pending.clear();
     for (const auto& o : delayed) e.pending.push_back(o.address);
+    if (!delayed.empty()) e.last_error = delayed.front().verdict.diagnostic;
+    e.retry_at = out.retry_at;
     if (e.pending.empty()) {
       std::string id = e.env.id;
+      if (!e.bounces.dsn_id.empty()) {
+        // The DSN is durable before the original leaves the spool: a crash in
+        // between sends the original again (and its DSN), never loses the DSN.
+        spawn(send_dsn(shared_from_this(), std::move(e.env), std::move(e.bounces)), "bounce message");
+        messages.erase(it);
+        queued_count = messages.size();
+        return;
+      }
       messages.erase(it);
       queued_count = messages.size();
       remove_from_spool(id);
       return;
     }
     schedule_retry(e.env.id, *out.retry_at);
+  }
+
+  static asio::awaitable<void> send_dsn(std::shared_ptr<core> self, envelope original, bounce_report report) {
+    std::optional<envelope> dsn = co_await self->bounces.spool_dsn(original, report, self->clock());
+    self->remove_from_spool(original.id);
+    if (dsn) self->add(std::move(*dsn));  // after stop(): the next start finds it in the spool
   }
 
   void remove_from_spool(const std::string& id) {
@@ -410,6 +445,65 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     } catch (const std::exception& ex) {
       spdlog::error("delivery: observer failed: {}", ex.what());
     }
+  }
+
+  // ---- the admin API ---------------------------------------------------------------
+
+  std::vector<queued_message> list_here() const {
+    std::vector<queued_message> out;
+    const policy::smarthost_settings hop = settings.delivery.default_smarthost();
+    const std::string destination = hop.name.empty() ? hop.address.str() : hop.name;
+    for (const auto& [id, e] : messages) {
+      queued_message q;
+      q.id = id;
+      q.sender = e.env.original_sender;
+      q.recipients = e.pending;
+      q.destination = destination;
+      q.received_at = e.env.received_at;
+      q.attempts = e.attempts;
+      q.last_error = e.last_error;
+      q.next_attempt = e.retry_at;
+      q.in_flight = e.in_flight;
+      out.push_back(std::move(q));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const queued_message& a, const queued_message& b) { return a.received_at < b.received_at; });
+    return out;
+  }
+
+  // Waiting messages become ready now; their old slots in `waiting` are skipped
+  // by the scheduler (retry_at is cleared here).
+  std::size_t flush_here() {
+    std::size_t n = 0;
+    for (auto& [id, e] : messages) {
+      if (!e.retry_at || e.in_flight) continue;
+      e.retry_at.reset();
+      ready.push_back(id);
+      ++n;
+    }
+    if (n > 0) spdlog::info("delivery: queue flushed: {} messages retried now", n);
+    dispatch();
+    return n;
+  }
+
+  queue_removal remove_here(const std::string& id) {
+    auto it = messages.find(id);
+    if (it == messages.end()) return queue_removal::not_found;
+    if (it->second.in_flight) return queue_removal::in_flight;
+    // Its entries in `ready` and `waiting` find nothing any more and are skipped.
+    messages.erase(it);
+    queued_count = messages.size();
+    remove_from_spool(id);
+    spdlog::warn("delivery {}: deleted from the queue by the operator; not delivered, no bounce sent", id);
+    return queue_removal::removed;
+  }
+
+  static asio::awaitable<std::vector<queued_message>> list_on_strand(std::shared_ptr<core> self) {
+    co_return self->list_here();
+  }
+  static asio::awaitable<std::size_t> flush_on_strand(std::shared_ptr<core> self) { co_return self->flush_here(); }
+  static asio::awaitable<queue_removal> remove_on_strand(std::shared_ptr<core> self, std::string id) {
+    co_return self->remove_here(id);
   }
 
   // ---- stopping ------------------------------------------------------------------
@@ -454,6 +548,18 @@ void delivery_queue::stop() {
 
 asio::awaitable<void> delivery_queue::wait_stopped() {
   co_await asio::co_spawn(core_->strand, core::wait_stopped_here(core_), asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<queued_message>> delivery_queue::list() {
+  co_return co_await asio::co_spawn(core_->strand, core::list_on_strand(core_), asio::use_awaitable);
+}
+
+asio::awaitable<std::size_t> delivery_queue::flush() {
+  co_return co_await asio::co_spawn(core_->strand, core::flush_on_strand(core_), asio::use_awaitable);
+}
+
+asio::awaitable<queue_removal> delivery_queue::remove(std::string id) {
+  co_return co_await asio::co_spawn(core_->strand, core::remove_on_strand(core_, std::move(id)), asio::use_awaitable);
 }
 
 delivery_queue_stats delivery_queue::stats() const {

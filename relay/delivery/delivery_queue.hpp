@@ -18,6 +18,7 @@
 #include "policy/config.hpp"
 #include "policy/time.hpp"
 #include "relay/delivery/delivery_observer.hpp"
+#include "relay/delivery/queued_message.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
 
@@ -76,6 +77,15 @@ class delivery_queue {
   boost::asio::awaitable<void> wait_stopped();
 
   delivery_queue_stats stats() const;
+
+  // For the admin API (`mfrelay queue`); awaitable from any executor, resumes on
+  // the caller's. list(): every queued message, oldest first. flush(): every
+  // message waiting for a retry is tried now; returns how many. remove(): the
+  // message leaves the queue and the spool without a delivery, a bounce or a DSN
+  // (the operator said so; logged); a message in a transaction is left alone.
+  boost::asio::awaitable<std::vector<queued_message>> list();
+  boost::asio::awaitable<std::size_t> flush();
+  boost::asio::awaitable<queue_removal> remove(std::string id);
 
  private:
   struct core;

@@ -46,6 +46,7 @@ bool session_stage(smtp_stage stage) {
     case smtp_stage::tls_handshake:
     case smtp_stage::rset:
     case smtp_stage::quit:
+    case smtp_stage::auth:
       return true;
     default:
       return false;
@@ -80,6 +81,8 @@ const char* describe(smtp_stage stage) {
       return "sending end of data -- message may be sent more than once";
     case smtp_stage::quit:
       return "sending QUIT";
+    case smtp_stage::auth:
+      return "authenticating";
   }
   return "talking";
 }
@@ -159,6 +162,24 @@ delivery_verdict judge_malformed_reply(smtp_stage stage, std::string_view peer) 
 
 delivery_verdict judge_tls_not_offered(std::string_view peer) {
   return deferred("4.7.4", "TLS required but not offered by " + str(peer), transient_communication, false);
+}
+
+delivery_verdict judge_certificate(std::string_view reason, std::string_view peer) {
+  return deferred("4.7.5", "TLS certificate of " + str(peer) + " not verified: " + str(reason),
+                  transient_communication, true);
+}
+
+delivery_verdict judge_auth_refused(const upstream_reply& reply, std::string_view user, std::string_view peer) {
+  delivery_verdict v = deferred("4.7.8",
+                                "smtp; " + reply.summary() + " (the smarthost " + str(peer) +
+                                    " refused the credentials of user \"" + str(user) + "\")",
+                                "SmarthostAuthFailure", true);
+  v.reply = reply.summary();
+  return v;
+}
+
+delivery_verdict judge_auth_impossible(std::string_view why, std::string_view peer) {
+  return deferred("4.7.8", "cannot authenticate to " + str(peer) + ": " + str(why), "SmarthostAuthFailure", true);
 }
 
 delivery_verdict judge_too_big(std::uint64_t size, std::uint64_t limit, std::string_view peer) {

@@ -40,6 +40,7 @@ enum class smtp_stage {
   body,         // sending the message content
   end_of_data,  // the reply after "."
   quit,
+  auth,         // AUTH with the smarthost's credentials
 };
 
 // What Postfix would write after "while": "receiving the initial server greeting", ...
@@ -62,6 +63,14 @@ delivery_verdict judge_malformed_reply(smtp_stage stage, std::string_view peer);
 
 // The local reasons not to send.
 delivery_verdict judge_tls_not_offered(std::string_view peer);
+// The server's certificate did not verify (`reason`: OpenSSL's, "hostname mismatch"):
+// deferred, 4.7.5, connection dropped.
+delivery_verdict judge_certificate(std::string_view reason, std::string_view peer);
+// The smarthost refused our credentials (any reply but 235 to AUTH), or offered no
+// mechanism we speak, or no TLS to send them over: deferred, never bounced (it is
+// our configuration, not the message), delayType "SmarthostAuthFailure", connection dropped.
+delivery_verdict judge_auth_refused(const upstream_reply& reply, std::string_view user, std::string_view peer);
+delivery_verdict judge_auth_impossible(std::string_view why, std::string_view peer);
 delivery_verdict judge_too_big(std::uint64_t size, std::uint64_t limit, std::string_view peer);
 delivery_verdict judge_smtputf8_not_offered(std::string_view peer);
 // Our own trouble (the spool cannot read the message, an unexpected exception):

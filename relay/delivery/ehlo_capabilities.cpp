@@ -24,6 +24,16 @@ ehlo_capabilities parse_ehlo(const upstream_reply& reply) {
       caps.eight_bit_mime = true;
     } else if (ascii_iequals(keyword, "SMTPUTF8")) {
       caps.smtputf8 = true;
+    } else if (ascii_iequals(keyword, "AUTH") || policy::ascii_istarts_with(keyword, "AUTH=")) {
+      // "AUTH PLAIN LOGIN", or the pre-RFC "AUTH=PLAIN LOGIN" some servers still send.
+      std::string_view rest = ascii_iequals(keyword, "AUTH") ? params : line.substr(5);
+      while (!rest.empty()) {
+        std::size_t end = rest.find(' ');
+        std::string_view mechanism = rest.substr(0, end);
+        if (ascii_iequals(mechanism, "PLAIN")) caps.auth_plain = true;
+        if (ascii_iequals(mechanism, "LOGIN")) caps.auth_login = true;
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+      }
     } else if (ascii_iequals(keyword, "SIZE")) {
       caps.size = true;
       caps.size_limit = 0;

@@ -15,6 +15,8 @@ struct ehlo_capabilities {
   bool smtputf8 = false;         // RFC 6531
   bool size = false;             // RFC 1870: SIZE announced
   std::uint64_t size_limit = 0;  // its value; 0 = no fixed limit
+  bool auth_plain = false;       // RFC 4954 AUTH with the PLAIN mechanism (RFC 4616)
+  bool auth_login = false;       // ... with LOGIN (draft-murchison-sasl-login)
 
   friend bool operator==(const ehlo_capabilities&, const ehlo_capabilities&) = default;
 };

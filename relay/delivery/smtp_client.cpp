@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "relay/auth/base64.hpp"
 #include "relay/delivery/dot_stuffing.hpp"
 
 namespace mfrelay::relay {
@@ -128,6 +129,7 @@ asio::awaitable<void> smtp_client::open_session() {
   set_peer();
   if (ec) throw failure{judge_io_error(smtp_stage::connect, ec, peer_)};
   ++sessions_;
+  if (settings_.tls == policy::tls_mode::implicit) co_await handshake();  // RFC 8314: TLS before the greeting
 
   upstream_reply greeting = co_await receive(smtp_stage::greeting, settings_.command_timeout);
   if (!is_success(smtp_stage::greeting, greeting)) {
@@ -137,26 +139,75 @@ asio::awaitable<void> smtp_client::open_session() {
   }
   co_await hello();
 
-  if (capabilities_.starttls) {
+  // Credentials never travel in clear: with a username, STARTTLS is required.
+  const bool must_tls = settings_.require_tls || !settings_.username.empty();
+  if (settings_.tls == policy::tls_mode::starttls && capabilities_.starttls) {
     std::string_view line = "STARTTLS\r\n";
     upstream_reply reply = co_await command(line, smtp_stage::starttls);
     if (is_success(smtp_stage::starttls, reply)) {
-      auto tls_ec = co_await connection_.start_tls(tls_, settings_.server.host, settings_.command_timeout);
-      if (tls_ec) throw failure{judge_io_error(smtp_stage::tls_handshake, tls_ec, peer_)};
+      co_await handshake();
       capabilities_ = {};
       co_await hello();  // RFC 3207 4.2: forget what was said in plaintext
-    } else if (settings_.require_tls) {
+    } else if (must_tls) {
       delivery_verdict v = judge_reply(smtp_stage::starttls, reply);
       co_await goodbye();
       throw failure{v};
     }
     // Otherwise (454 and the like): opportunistic TLS, carry on in plaintext.
-  } else if (settings_.require_tls) {
-    delivery_verdict v = judge_tls_not_offered(peer_);
+  } else if (must_tls && !connection_.tls_active()) {
+    delivery_verdict v = settings_.require_tls ? judge_tls_not_offered(peer_)
+                                               : judge_auth_impossible("no TLS to send the credentials over", peer_);
     co_await goodbye();
     throw failure{v};
   }
+  if (!settings_.username.empty()) co_await authenticate();
   session_ = true;
+}
+
+asio::awaitable<void> smtp_client::handshake() {
+  auto tls_ec = co_await connection_.start_tls(tls_, settings_.server.host, settings_.command_timeout,
+                                               settings_.verify_certificate);
+  if (!tls_ec) co_return;
+  std::string why = settings_.verify_certificate ? connection_.verify_error() : std::string();
+  if (!why.empty()) throw failure{judge_certificate(why, peer_)};
+  throw failure{judge_io_error(smtp_stage::tls_handshake, tls_ec, peer_)};
+}
+
+// RFC 4954. PLAIN (RFC 4616) when offered, else LOGIN. Anything but 235 ends the
+// session with a deferral that names the user (never the password): an operator
+// fixes credentials; the queue must not bounce over them.
+asio::awaitable<void> smtp_client::authenticate() {
+  if (!connection_.tls_active()) throw failure{judge_auth_impossible("no TLS to send the credentials over", peer_)};
+  const std::string& user = settings_.username;
+  upstream_reply reply;
+  if (capabilities_.auth_plain) {
+    std::string token;
+    token += '\0';
+    token += user;
+    token += '\0';
+    token += settings_.password;
+    std::string line = "AUTH PLAIN " + base64_encode(token) + "\r\n";
+    reply = co_await command(line, smtp_stage::auth);
+  } else if (capabilities_.auth_login) {
+    std::string_view start = "AUTH LOGIN\r\n";
+    reply = co_await command(start, smtp_stage::auth);
+    if (reply.code == 334) {
+      std::string line = base64_encode(user) + "\r\n";
+      reply = co_await command(line, smtp_stage::auth);
+    }
+    if (reply.code == 334) {
+      std::string line = base64_encode(settings_.password) + "\r\n";
+      reply = co_await command(line, smtp_stage::auth);
+    }
+  } else {
+    delivery_verdict v = judge_auth_impossible("it offers no AUTH mechanism we speak (PLAIN, LOGIN)", peer_);
+    co_await goodbye();
+    throw failure{v};
+  }
+  if (reply.code == 235) co_return;
+  delivery_verdict v = judge_auth_refused(reply, user, peer_);
+  co_await goodbye();
+  throw failure{v};
 }
 
 asio::awaitable<void> smtp_client::hello() {

@@ -1,5 +1,7 @@
 // The delivery client: one SMTP session to the smarthost, reused message after
-// message (EHLO or HELO, STARTTLS opportunistic or required, pipelined MAIL/RCPT/DATA).
+// message (EHLO or HELO, STARTTLS opportunistic or required, or implicit TLS; the
+// certificate verified when asked; AUTH PLAIN or LOGIN, only over TLS; pipelined
+// MAIL/RCPT/DATA).
 // One coroutine at a time, on the executor it was made with (a strand); abort() may be
 // called on that executor while deliver() waits. Replies are untrusted; every verdict
 // comes from delivery_trouble.
@@ -13,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/config.hpp"
 #include "policy/host_port.hpp"
 #include "policy/time.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
@@ -26,6 +29,12 @@ struct smtp_client_settings {
   policy::host_port server{"127.0.0.1", 25};
   std::string helo_name = "localhost";  // EHLO/HELO argument
   bool require_tls = false;             // no STARTTLS, or it fails: defer
+  // starttls: when offered (required with require_tls or credentials); implicit: TLS
+  // from the first byte (port 465); none: never, not even when offered.
+  policy::tls_mode tls = policy::tls_mode::starttls;
+  bool verify_certificate = false;  // the chain (the context's trust store) and server.host, or defer
+  std::string username;             // AUTH when not empty; refused, unless TLS is up
+  std::string password;             // never logged, never in a verdict
   policy::duration connect_timeout = std::chrono::seconds(30);
   policy::duration command_timeout = std::chrono::minutes(5);  // each command's write and reply
   policy::duration data_timeout = std::chrono::minutes(10);    // sending the content, and the reply to "."
@@ -74,6 +83,8 @@ class smtp_client {
 
   boost::asio::awaitable<void> open_session();
   boost::asio::awaitable<void> hello();
+  boost::asio::awaitable<void> handshake();
+  boost::asio::awaitable<void> authenticate();
   boost::asio::awaitable<void> reset();
   boost::asio::awaitable<void> transact(const outgoing_message& message, transaction_result& result);
   boost::asio::awaitable<void> goodbye();

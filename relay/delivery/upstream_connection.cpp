@@ -1,6 +1,7 @@
 #include "relay/delivery/upstream_connection.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
@@ -132,7 +133,7 @@ asio::awaitable<upstream_connection::read_result> upstream_connection::read_repl
 }
 
 asio::awaitable<error_code> upstream_connection::start_tls(asio::ssl::context& ctx, std::string server_name,
-                                                           policy::duration timeout) {
+                                                           policy::duration timeout, bool verify) {
   if (!streams_->plain) co_return error_code(asio::error::not_connected);
   in_.clear();
   streams_->tls.emplace(std::move(*streams_->plain), ctx);
@@ -144,9 +145,24 @@ asio::awaitable<error_code> upstream_connection::start_tls(asio::ssl::context& c
     SSL_ctrl(streams_->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              server_name.data());
   }
+  if (verify) {
+    SSL* ssl = streams_->tls->native_handle();
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+    // The name we were configured with, not one the server or DNS told us.
+    int named = not_ip ? SSL_set1_host(ssl, server_name.c_str())
+                       : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_name.c_str());
+    if (named != 1) co_return error_code(asio::error::invalid_argument);
+  }
   streams_->tls->next_layer().expires_after(timeout);
   auto [ec] = co_await streams_->tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
   co_return ec;
+}
+
+std::string upstream_connection::verify_error() const {
+  if (!streams_->tls) return {};
+  long result = SSL_get_verify_result(streams_->tls->native_handle());
+  if (result == X509_V_OK) return {};
+  return X509_verify_cert_error_string(result);
 }
 
 }  // namespace mfrelay::relay

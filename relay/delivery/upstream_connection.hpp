@@ -41,9 +41,16 @@ class upstream_connection {
 
   // Throws away whatever the server sent after its 220 (RFC 3207 5: nothing may
   // follow it; a man in the middle could have), then the client handshake.
-  // `server_name` goes into SNI unless it is an IP address or empty.
+  // `server_name` goes into SNI unless it is an IP address or empty. With
+  // `verify`, the handshake fails unless the certificate chains to the context's
+  // trust store and names `server_name` (a DNS name, or an IP address).
+  // Also for implicit TLS, right after connect().
   boost::asio::awaitable<boost::system::error_code> start_tls(boost::asio::ssl::context& ctx, std::string server_name,
-                                                              policy::duration timeout);
+                                                              policy::duration timeout, bool verify = false);
+
+  // After a failed verifying handshake: OpenSSL's reason ("hostname mismatch",
+  // "unable to get local issuer certificate"); empty when the certificate was not why.
+  std::string verify_error() const;
 
   // Closes the socket at once; a pending operation completes with operation_aborted.
   void close() noexcept;

@@ -107,6 +107,26 @@ class fake_backend final : public admin_backend {
     co_return verify_result;
   }
 
+  std::vector<queued_message> queued;            // what queue_list() returns
+  std::vector<std::string> queue_removed;        // every queue_remove() call
+  std::size_t queue_flushes = 0;
+
+  boost::asio::awaitable<std::vector<queued_message>> queue_list() override { co_return queued; }
+  boost::asio::awaitable<std::size_t> queue_flush() override {
+    ++queue_flushes;
+    co_return queued.size();
+  }
+  boost::asio::awaitable<queue_removal> queue_remove(std::string id) override {
+    queue_removed.push_back(id);
+    for (auto it = queued.begin(); it != queued.end(); ++it) {
+      if (it->id != id) continue;
+      if (it->in_flight) co_return queue_removal::in_flight;
+      queued.erase(it);
+      co_return queue_removal::removed;
+    }
+    co_return queue_removal::not_found;
+  }
+
   std::string metrics_text() const override { return "# metrics\n"; }
   bool ready() const override { return true; }
 

@@ -789,5 +789,77 @@ TEST_CASE("toml_section's minimum is the caller's") {
   CHECK(to_string(errors[0]) == "t.toml:2:1: [t] five: must be at least 6, not 5");
 }
 
+TEST_CASE("[[smarthost]]: TLS mode, credentials, verification, ca_file; [delivery] smarthost names one") {
+  config_dir dir;
+  dir.write("ca.pem", "not checked here\n");
+  auto [result, errors] = load_main(dir, std::string(minimal) + R"(
+[delivery]
+smarthost = "ses"
+
+[[smarthost]]
+name = "ses"
+address = "email-smtp.example.net:465"
+tls = "implicit"
+username = "AKIAEXAMPLE"
+password = "secret"
+ca_file = "ca.pem"
+
+[[smarthost]]
+name = "partner"
+address = "127.0.0.1:2526"
+tls = "none"
+verify_certificate = false
+)");
+  REQUIRE(errors == "");
+  const auto& d = result.config.delivery;
+  REQUIRE(d.smarthosts.size() == 2);
+  policy::smarthost_settings ses = d.default_smarthost();
+  CHECK(ses.name == "ses");
+  CHECK(ses.address.str() == "email-smtp.example.net:465");
+  CHECK(ses.tls == policy::tls_mode::implicit);
+  CHECK(ses.username == "AKIAEXAMPLE");
+  CHECK(ses.password == "secret");
+  CHECK(ses.verify_certificate);  // the default for a [[smarthost]]
+  CHECK(ses.ca_file == (dir.path() / "ca.pem").string());
+  CHECK(d.smarthosts[1].tls == policy::tls_mode::none);
+  CHECK_FALSE(d.smarthosts[1].verify_certificate);
+
+  // host:port keeps today's meaning: opportunistic STARTTLS, nothing verified, no AUTH.
+  auto [plain, plain_errors] = load_main(dir, std::string(minimal) + "[delivery]\nsmarthost = \"127.0.0.1:2525\"\n");
+  REQUIRE(plain_errors == "");
+  policy::smarthost_settings h = plain.config.delivery.default_smarthost();
+  CHECK(h.address.str() == "127.0.0.1:2525");
+  CHECK(h.tls == policy::tls_mode::starttls);
+  CHECK_FALSE(h.verify_certificate);
+  CHECK(h.username.empty());
+}
+
+TEST_CASE("[[smarthost]] mistakes are reported at the entry, with the file and line") {
+  struct row {
+    std::string extra, expected;
+  };
+  const row rows[] = {
+      {"[delivery]\nsmarthost = \"nowhere\"\n",
+       "mfrelay.toml:13:1: [delivery] smarthost: 'nowhere' is neither host:port nor the name of a [[smarthost]]\n"},
+      {"[[smarthost]]\nname = \"a\"\naddress = \"127.0.0.1:25\"\ntls = \"none\"\nusername = \"u\"\npassword = \"p\"\n",
+       "mfrelay.toml:12:1: smarthost 'a': credentials need tls = \"starttls\" or \"implicit\" (they are never sent in "
+       "clear)\n"},
+      {"[[smarthost]]\nname = \"a\"\naddress = \"127.0.0.1:25\"\nusername = \"u\"\n",
+       "mfrelay.toml:12:1: smarthost 'a': username without password\n"},
+      {"[[smarthost]]\nname = \"a\"\naddress = \"127.0.0.1:25\"\n\n[[smarthost]]\nname = \"a\"\naddress = "
+       "\"127.0.0.1:26\"\n",
+       "mfrelay.toml:16:1: smarthost name 'a' is already used at mfrelay.toml:12:1\n"},
+      {"[[smarthost]]\nname = \"a\"\naddress = \"127.0.0.1:25\"\nca_file = \"missing.pem\"\n",
+       "mfrelay.toml:12:1: smarthost 'a': ca_file 'missing.pem' is not a readable file\n"},
+      {"[[smarthost]]\nname = \"a\"\naddress = \"127.0.0.1:25\"\ntls = \"sometimes\"\n",
+       "mfrelay.toml:15:1: [[smarthost]] tls: must be one of \"starttls\", \"implicit\", \"none\", not \"sometimes\"\n"},
+  };
+  for (const auto& r : rows) {
+    config_dir dir;
+    CAPTURE(r.extra);
+    CHECK(load_main(dir, std::string(minimal) + "\n" + r.extra).errors == r.expected);
+  }
+}
+
 }  // namespace
 }  // namespace mfrelay::relay

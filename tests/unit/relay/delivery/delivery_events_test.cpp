@@ -99,8 +99,13 @@ TEST_CASE("bounce_event: SES shape") {
     "bouncedRecipients":[{"emailAddress":"a@example.net","action":"failed","status":"5.1.1",
                           "diagnosticCode":"smtp; 550 5.1.1 unknown user"}],
     "timestamp":"2025-11-24T16:00:01.234Z","feedbackId":"fb-1","reportingMTA":"dsn; relay.example.com",
-    "remoteMtaIp":"127.0.0.1"})");
+    "remoteMtaIp":"127.0.0.1","dsnMessageId":null})");
   CHECK(json::serialize(e.at("bounce")) == json::serialize(expected));
+
+  // The DSN mailed to the original sender for these recipients, by its message id.
+  delivery_attempt with_dsn = sample_attempt();
+  with_dsn.dsn_message_id = "0100019abc-dsn";
+  CHECK(bounce_event(env, with_dsn, bounced, "fb-1").at("bounce").at("dsnMessageId") == "0100019abc-dsn");
 }
 
 TEST_CASE("events without usable metadata: mail rebuilt from the envelope, policy and session null") {

@@ -26,7 +26,13 @@ TEST_CASE("parse_ehlo: keywords, case-insensitive, SIZE with and without a value
                                      .size_limit = 10240000});
 
   auto sink = caps("250-smtp-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250 \r\n");
-  CHECK(sink == ehlo_capabilities{.pipelining = true, .eight_bit_mime = true});
+  CHECK(sink == ehlo_capabilities{.pipelining = true, .eight_bit_mime = true, .auth_plain = true, .auth_login = true});
+
+  // RFC 4954 AUTH, and the pre-standard "AUTH=" spelling; unknown mechanisms ignored.
+  auto exchange = caps("250-x\r\n250-AUTH=LOGIN\r\n250 auth GSSAPI NTLM\r\n");
+  CHECK(exchange == ehlo_capabilities{.auth_login = true});
+  auto only_plain = caps("250-x\r\n250 AUTH CRAM-MD5 PLAIN\r\n");
+  CHECK(only_plain == ehlo_capabilities{.auth_plain = true});
 
   auto lower = caps("250-x\r\n250-pipelining\r\n250-starttls\r\n250 size\r\n");
   CHECK(lower == ehlo_capabilities{.pipelining = true, .starttls = true, .size = true, .size_limit = 0});

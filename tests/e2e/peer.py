@@ -1,0 +1,35 @@
+"""The aiosmtpd_peer.py server as the tests start it: a process on a loopback
+address and a free port, whose accepted transactions are read back as dicts."""
+import glob
+import json
+import os
+
+from harness import free_port, wait_for_port
+
+PYTHON = "/usr/bin/python3"
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aiosmtpd_peer.py")
+
+
+class Peer:
+    def __init__(self, test, host="127.0.0.1", port=None, tls="none", cert=None, key=None, user=None,
+                 password=None, replies=()):
+        self.host = host
+        self.port = port or free_port(host)
+        self.dir = test.path(f"peer-{host}-{self.port}")
+        os.makedirs(self.dir, exist_ok=True)
+        argv = [PYTHON, SCRIPT, "--host", host, "--port", str(self.port), "--dump", self.dir, "--tls", tls]
+        if cert:
+            argv += ["--cert", cert, "--key", key]
+        if user:
+            argv += ["--user", user, "--password", password]
+        for r in replies:
+            argv += ["--reply", r]
+        self.proc = test.start(argv)
+        wait_for_port(self.port, host=host, proc=self.proc)
+
+    def messages(self):
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.dir, "*.json"))):
+            with open(path) as f:
+                out.append(json.load(f))
+        return out
