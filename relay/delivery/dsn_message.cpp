@@ -1,16 +1,11 @@
 #include "relay/delivery/dsn_message.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
 #include "policy/ascii.hpp"
 #include "relay/common/clock.hpp"
+#include "relay/spool/null_sender_envelope.hpp"
 
 namespace mfrelay::relay {
 namespace {
-
-namespace json = boost::json;
 
 constexpr std::size_t max_field = 900;  // RFC 5322 2.1.1: a line is at most 998 octets
 
@@ -187,36 +182,15 @@ std::optional<dsn_message> make_dsn(const envelope& original, std::string_view o
 
   dsn_message dsn;
   dsn.content = std::move(m);
-  envelope& env = dsn.env;
-  env.id = message_id;
-  env.original_sender = "";
-  env.return_path = "";
-  env.recipients = {original.original_sender};
-  env.received_at = now;
-  // What delivery events repeat about the DSN itself: mfrelay sent it from the null
-  // sender; no identity's policy applies and no SMTP session brought it.
-  env.metadata = json::serialize(json::object{
-      {"mail",
-       {{"timestamp", iso8601(now)},
-        {"messageId", message_id},
-        {"source", ""},
-        {"destination", json::array{json::string(original.original_sender)}},
-        {"commonHeaders",
-         {{"from", json::array{json::string(from)}},
-          {"to", json::array{json::string(original.original_sender)}},
-          {"messageId", header_message_id},
-          {"subject", subject}}},
-        {"bounceOf", original.id}}},
-      {"policy",
-       {{"identity", nullptr},
-        {"mailFromDomain", nullptr},
-        {"status", nullptr},
-        {"behaviorOnMxFailure", nullptr},
-        {"decision", "bounce"},
-        {"returnPath", ""}}},
-      {"session",
-       {{"id", nullptr}, {"clientIp", nullptr}, {"listener", "bounces"}, {"authUser", nullptr}, {"tls", nullptr}}},
-  });
+  dsn.env = null_sender_envelope({.id = message_id,
+                                  .to = original.original_sender,
+                                  .from = from,
+                                  .header_message_id = header_message_id,
+                                  .subject = subject,
+                                  .decision = "bounce",
+                                  .listener = "bounces",
+                                  .more_mail = {{"bounceOf", original.id}}},
+                                 now);
   return dsn;
 }
 

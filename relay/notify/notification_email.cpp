@@ -1,11 +1,11 @@
 #include "relay/notify/notification_email.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <string_view>
 
 #include "policy/dns_records.hpp"
 #include "policy/duration_text.hpp"
 #include "relay/common/clock.hpp"
+#include "relay/spool/null_sender_envelope.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -187,39 +187,15 @@ std::optional<notification_email> status_change_email(const json::object& event,
   add_line(m, "mfrelay on " + header_value(s.hostname) + ". Each time the state changes, mfrelay sends a notification");
   add_line(m, "to the address in [notifications] email.");
 
-  envelope& env = mail.env;
-  env.id = message_id;
-  env.original_sender = "";
-  env.return_path = "";
-  env.recipients = {s.to};
-  env.received_at = now;
-  // What delivery events repeat: the mail as Send events show it; no identity's
-  // policy applied (mfrelay sent it itself, from the null sender); no SMTP session.
-  env.metadata = json::serialize(json::object{
-      {"mail",
-       {{"timestamp", iso8601(now)},
-        {"messageId", message_id},
-        {"source", ""},
-        {"destination", json::array{json::string(s.to)}},
-        {"commonHeaders",
-         {{"from", json::array{json::string(s.from)}},
-          {"to", json::array{json::string(s.to)}},
-          {"messageId", header_message_id},
-          {"subject", mail.subject}}}}},
-      {"policy",
-       {{"identity", nullptr},
-        {"mailFromDomain", nullptr},
-        {"status", nullptr},
-        {"behaviorOnMxFailure", nullptr},
-        {"decision", "notification"},
-        {"returnPath", ""}}},
-      {"session",
-       {{"id", nullptr},
-        {"clientIp", nullptr},
-        {"listener", "notifications"},
-        {"authUser", nullptr},
-        {"tls", nullptr}}},
-  });
+  mail.env = null_sender_envelope({.id = message_id,
+                                   .to = s.to,
+                                   .from = s.from,
+                                   .header_message_id = header_message_id,
+                                   .subject = mail.subject,
+                                   .decision = "notification",
+                                   .listener = "notifications",
+                                   .more_mail = {}},
+                                  now);
   return mail;
 }
 
