@@ -11,12 +11,6 @@
 namespace mfrelay::relay {
 namespace {
 
-std::string text_of(const boost::json::value& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return std::string(v.as_string());
-  return boost::json::serialize(v);
-}
-
 std::string age_text(std::int64_t seconds) {
   if (seconds < 120) return std::to_string(seconds) + "s";
   if (seconds < 7200) return std::to_string(seconds / 60) + "m";
@@ -37,19 +31,19 @@ int list(const policy::config& cfg, const std::string& format) {
   }
   // By destination, then as the daemon ordered them (oldest first).
   std::map<std::string, std::vector<const boost::json::object*>> by_destination;
-  for (const auto& r : rows) by_destination[text_of(r.as_object().at("destination"))].push_back(&r.as_object());
+  for (const auto& r : rows) by_destination[table_cell(r.as_object().at("destination"))].push_back(&r.as_object());
   for (const auto& [destination, messages] : by_destination) {
     std::cout << destination << ": " << messages.size() << (messages.size() == 1 ? " message\n" : " messages\n");
     for (const auto* m : messages) {
       std::string recipients;
-      for (const auto& r : m->at("recipients").as_array()) recipients += (recipients.empty() ? "" : ",") + text_of(r);
-      std::cout << "  " << text_of(m->at("id")) << "  age " << age_text(m->at("ageSeconds").to_number<std::int64_t>())
-                << "  attempts " << text_of(m->at("attempts")) << "  from <" << text_of(m->at("sender")) << "> to "
+      for (const auto& r : m->at("recipients").as_array()) recipients += (recipients.empty() ? "" : ",") + table_cell(r);
+      std::cout << "  " << table_cell(m->at("id")) << "  age " << age_text(m->at("ageSeconds").to_number<std::int64_t>())
+                << "  attempts " << table_cell(m->at("attempts")) << "  from <" << table_cell(m->at("sender")) << "> to "
                 << recipients;
       if (m->at("inFlight").as_bool()) std::cout << "  (being delivered)";
       std::cout << '\n';
-      if (!m->at("lastError").is_null()) std::cout << "    last error: " << text_of(m->at("lastError")) << '\n';
-      if (!m->at("nextAttempt").is_null()) std::cout << "    next attempt: " << text_of(m->at("nextAttempt")) << '\n';
+      if (!m->at("lastError").is_null()) std::cout << "    last error: " << table_cell(m->at("lastError")) << '\n';
+      if (!m->at("nextAttempt").is_null()) std::cout << "    next attempt: " << table_cell(m->at("nextAttempt")) << '\n';
     }
   }
   if (rows.empty()) std::cout << "the queue is empty\n";
@@ -86,7 +80,7 @@ int run(const cli_args& args) {
   if (format == "json") {
     std::cout << boost::json::serialize(*answer.json) << '\n';
   } else if (action == "flush") {
-    std::cout << text_of(answer.json->as_object().at("flushed")) << " messages are being retried now\n";
+    std::cout << table_cell(answer.json->as_object().at("flushed")) << " messages are being retried now\n";
   } else {
     std::cout << "deleted " << p[1] << " (not delivered, no bounce sent)\n";
   }

@@ -10,12 +10,6 @@
 namespace mfrelay::relay {
 namespace {
 
-std::string text_of(const boost::json::value& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return std::string(v.as_string());
-  return boost::json::serialize(v);
-}
-
 int run(const cli_args& args) {
   std::string format = args.value("format", "table");
   if (format != "table" && format != "json") {
@@ -47,7 +41,7 @@ int run(const cli_args& args) {
   for (const char* c : columns) widths.push_back(std::string_view(c).size());
   for (const auto& r : rows) {
     for (std::size_t i = 0; i < widths.size(); ++i)
-      widths[i] = std::max(widths[i], text_of(r.as_object().at(columns[i])).size());
+      widths[i] = std::max(widths[i], table_cell(r.as_object().at(columns[i])).size());
   }
   auto print = [&](auto cell) {
     for (std::size_t i = 0; i < widths.size(); ++i) {
@@ -58,7 +52,7 @@ int run(const cli_args& args) {
     std::cout << '\n';
   };
   print([&](std::size_t i) { return std::string(columns[i]); });
-  for (const auto& r : rows) print([&](std::size_t i) { return text_of(r.as_object().at(columns[i])); });
+  for (const auto& r : rows) print([&](std::size_t i) { return table_cell(r.as_object().at(columns[i])); });
   return exit_ok;
 }
 

@@ -1,6 +1,7 @@
 #include "relay/cli/daemon_client.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "relay/admin/sigv4.hpp"
 #include "relay/common/clock.hpp"
@@ -24,6 +25,12 @@ http_client_request admin_api_request(const policy::config& cfg, std::string met
     };
   }
   return request;
+}
+
+std::string table_cell(const boost::json::value& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return std::string(v.as_string());
+  return boost::json::serialize(v);
 }
 
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target) {

@@ -24,6 +24,10 @@ struct daemon_answer {
 http_client_request admin_api_request(const policy::config& cfg, std::string method, std::string target,
                                       std::string body = {}, std::string content_type = {});
 
+// One value of a daemon answer as a table cell: "-" for null, a string as it
+// is, anything else as JSON.
+std::string table_cell(const boost::json::value& v);
+
 daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target);
 
 }  // namespace mfrelay::relay
