@@ -6,6 +6,7 @@ cleans up what it started.
 """
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -18,12 +19,37 @@ SOURCE_DIR = os.environ.get("MFRELAY_SOURCE_DIR", os.path.abspath(os.path.join(o
 MFRELAY = os.environ.get("MFRELAY_BIN", os.path.join(SOURCE_DIR, "build", "relay", "mfrelay"))
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# Ports below the kernel's ephemeral range: an outgoing connection (of this test or of one running
+# beside it) never takes one of these as its source port between our check and the daemon's bind.
+_PORT_LOW = 10000
+_PORT_HIGH = max(_PORT_LOW + 1000, _ephemeral_low())
+_handed_out = set()
+
+
 def free_port(host="127.0.0.1"):
-    """A port the kernel just handed out on loopback (closed again for the caller to bind)."""
+    """A loopback port below the ephemeral range that was free just now (closed again for the caller
+    to bind); never the same one twice in one test process."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    for _ in range(1000):
+        port = random.randrange(_PORT_LOW, _PORT_HIGH)
+        if port in _handed_out:
+            continue
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port")
 
 
 def free_udp_tcp_port(host="127.0.0.1"):
@@ -39,11 +65,23 @@ def free_udp_tcp_port(host="127.0.0.1"):
     raise RuntimeError("no free UDP+TCP port")
 
 
+class ExitedBeforeListening(RuntimeError):
+    """The process ended before its port answered; the message carries the end of its log."""
+
+    def __init__(self, proc, host, port):
+        tail = ""
+        if getattr(proc, "log_path", None):
+            with open(proc.log_path, errors="replace") as f:
+                tail = f.read()[-4000:]
+        self.port_in_use = "Address already in use" in tail
+        super().__init__(f"process exited with {proc.returncode} before listening on {host}:{port}; its log ends:\n{tail}")
+
+
 def wait_for_port(port, host="127.0.0.1", timeout=20.0, proc=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {host}:{port}")
+            raise ExitedBeforeListening(proc, host, port)
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return

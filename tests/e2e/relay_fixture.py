@@ -8,7 +8,7 @@ import smtplib
 import ssl
 import subprocess
 
-from harness import (MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay, stop_process,
+from harness import (MFRELAY, ExitedBeforeListening, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay, stop_process,
                      wait_for_port, wait_until)
 from knot import Knot
 from sink import Sink
@@ -34,6 +34,17 @@ class RelayTest(TempDirTest):
         super().setUp()
         self.knot = Knot(self, {"example.com": list(self.zone_records)})
         self.sink = Sink(self, self.sink_options)
+        # Another program may still take a port between our pick and the daemon's bind: pick again.
+        for attempt in range(3):
+            self.configure_relay()
+            try:
+                self.start_relay()
+                return
+            except ExitedBeforeListening as e:
+                if not e.port_in_use or attempt == 2:
+                    raise
+
+    def configure_relay(self):
         self.ports = {"submission": free_port(), "submissions": free_port(), "local": free_port()}
         self.config = relay_config(
             self, dns_server=self.knot.server(), identities=self.identities,
@@ -50,7 +61,6 @@ class RelayTest(TempDirTest):
             ],
             extra=f'[delivery]\nsmarthost = "{self.sink.address()}"\nretry_schedule = ["1s"]\n' + self.extra_config,
             events_extra=self.events_config, verification=self.verification)
-        self.start_relay()
 
     def start_relay(self):
         self.relay = self.start([MFRELAY, "serve", "-c", self.config])
