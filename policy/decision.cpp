@@ -54,12 +54,16 @@ decision decide(const decision_request& request, const policy_context& context) 
     sender_identity = context.identities.match(*request.sender);
     if (!sender_identity) unverified.push_back(request.sender->str());
   }
-  const identity* from_identity = from ? context.identities.match(*from) : nullptr;
+  // Usually From and the envelope sender are one address: match it once.
+  const identity* from_identity = !from                                      ? nullptr
+                                  : request.sender && *from == *request.sender ? sender_identity
+                                                                             : context.identities.match(*from);
   if (!from) {
     return reject(reject_reason::identity_not_verified,
                   "Message rejected: Email address is not verified. The following identities failed the check in region " +
                       upper(context.region) + ": <>",
-                  "the message names no sender: the envelope sender is <> and there is no From address");
+                  request.explain ? "the message names no sender: the envelope sender is <> and there is no From address"
+                                  : std::string());
   }
   if (!from_identity && (unverified.empty() || unverified.back() != from->str())) unverified.push_back(from->str());
   if (!unverified.empty()) {
@@ -71,8 +75,8 @@ decision decide(const decision_request& request, const policy_context& context) 
     auto d = reject(reject_reason::identity_not_verified,
                     "Message rejected: Email address is not verified. The following identities failed the check in region " +
                         upper(context.region) + ": " + list,
-                    "no declared identity covers " + list);
-    if (from_identity) d.matched = *from_identity;  // events still name the From identity
+                    request.explain ? "no declared identity covers " + list : std::string());
+    if (from_identity) d.matched = from_identity;  // events still name the From identity
     return d;
   }
 
@@ -83,8 +87,9 @@ decision decide(const decision_request& request, const policy_context& context) 
         auto d = reject(reject_reason::not_authorized,
                         "Access denied: User " + request.sender_user->name +
                             " is not authorized to perform ses:SendRawEmail on resource identity/" + id->name,
-                        "user " + request.sender_user->name + " may not send as identity " + id->name);
-        d.matched = *from_identity;
+                        request.explain ? "user " + request.sender_user->name + " may not send as identity " + id->name
+                                        : std::string());
+        d.matched = from_identity;
         return d;
       }
     }
@@ -92,38 +97,49 @@ decision decide(const decision_request& request, const policy_context& context) 
 
   // 3. The From identity's MAIL FROM setting applies whole.
   decision d;
-  d.matched = *from_identity;
+  d.matched = from_identity;
   const identity& id = *from_identity;
   if (!id.has_mail_from()) {
     d.kind = decision_kind::default_domain;
     d.mail_from_domain = std::string(context.default_mail_from_domain);
-    d.explanation = "identity " + id.name + " has no custom MAIL FROM domain; the regional default " +
-                    d.mail_from_domain + " is used";
+    if (request.explain)
+      d.explanation = "identity " + id.name + " has no custom MAIL FROM domain; the regional default " +
+                      d.mail_from_domain + " is used";
     return d;
   }
+  // Both strings are read below (the state lookup hashes the name and compares
+  // the domain); with 10^6 identities neither is in cache. Asking for both now
+  // overlaps the two misses. (A compiler hint: no library, no I/O.)
+  __builtin_prefetch(id.mail_from_domain.data());
+  __builtin_prefetch(id.name.data());
   mail_from_status status = context.states.status_of(id.name, id.mail_from_domain);
   d.status = status;
   if (status == mail_from_status::success) {
     d.kind = decision_kind::custom;
     d.mail_from_domain = id.mail_from_domain;
-    d.explanation = "identity " + id.name + " has MAIL FROM domain " + id.mail_from_domain + " in state Success";
+    if (request.explain)
+      d.explanation = "identity " + id.name + " has MAIL FROM domain " + id.mail_from_domain + " in state Success";
     return d;
   }
-  std::string state_text = "MAIL FROM domain " + id.mail_from_domain + " of identity " + id.name + " is in state " +
-                           std::string(to_string(status));
+  std::string state_text;
+  if (request.explain) {
+    state_text = "MAIL FROM domain " + id.mail_from_domain + " of identity " + id.name + " is in state " +
+                 std::string(to_string(status));
+  }
   if (id.behavior == mx_failure_behavior::reject_message) {
     auto r = reject(reject_reason::mail_from_domain_not_verified,
                     "Message rejected: MailFromDomainNotVerified. The message could not be sent because the MX record "
                     "required to use the MAIL FROM domain " + id.mail_from_domain + " could not be read (status " +
                         std::string(to_string(status)) + ")",
-                    state_text + " and its behavior on MX failure is RejectMessage");
-    r.matched = id;
+                    request.explain ? state_text + " and its behavior on MX failure is RejectMessage" : std::string());
+    r.matched = &id;
     r.status = status;
     return r;
   }
   d.kind = decision_kind::default_domain;
   d.mail_from_domain = std::string(context.default_mail_from_domain);
-  d.explanation = state_text + "; with UseDefaultValue the regional default " + d.mail_from_domain + " is used";
+  if (request.explain)
+    d.explanation = state_text + "; with UseDefaultValue the regional default " + d.mail_from_domain + " is used";
   return d;
 }
 

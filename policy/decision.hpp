@@ -39,6 +39,9 @@ struct decision_request {
   std::optional<email_address> sender;
   // The authenticated user; nullptr skips the authorisation check (explain).
   const user* sender_user = nullptr;
+  // Fill decision::explanation. The SMTP path, which never shows it, passes
+  // false: composing it costs more than the rest of the decision.
+  bool explain = true;
 };
 
 struct policy_context {
@@ -52,8 +55,10 @@ struct decision {
   decision_kind kind = decision_kind::reject;
   reject_reason reason = reject_reason::none;
   smtp_reply reply;            // the rejection; empty code for acceptance
-  std::string explanation;     // why, for operators and `mfrelay explain`
-  std::optional<identity> matched;            // the identity governing From
+  std::string explanation;     // why, for operators and `mfrelay explain`; empty unless request.explain
+  // The identity governing From: it points into policy_context::identities,
+  // so a decision is used while that table lives (the transaction's config).
+  const identity* matched = nullptr;
   std::optional<mail_from_status> status;     // of its custom MAIL FROM domain, when it has one
   std::string mail_from_domain;               // the domain of the new envelope sender (empty on reject)
 

@@ -5,23 +5,51 @@
 namespace mfrelay::policy {
 
 const identity* identity_table::add(identity id) {
-  if (auto found = by_name_.find(id.name); found != by_name_.end()) return &identities_[found->second];
-  by_name_.emplace(id.name, identities_.size());
+  if (const identity* earlier = find(id.name)) return earlier;
+  by_name_.insert(id.name, identities_.size());
   identities_.push_back(std::move(id));
   return nullptr;
 }
 
 const identity* identity_table::find(std::string_view name) const {
-  auto found = by_name_.find(name);
-  return found == by_name_.end() ? nullptr : &identities_[found->second];
+  std::size_t at = by_name_.find(name);
+  return at == name_index::npos ? nullptr : &identities_[at];
 }
 
 const identity* identity_table::match(const email_address& address) const {
   // Both sides in one canonical form: "billing"@example.com is billing@example.com,
   // and a U-label domain is its A-label (identity names are stored that way).
-  if (const identity* exact = find(address.canonical()); exact && exact->kind == identity_kind::email_address)
-    return exact;
-  return match_domain(address.ascii_domain.empty() ? address.domain : address.ascii_domain);
+  const std::string& domain = address.ascii_domain.empty() ? address.domain : address.ascii_domain;
+  // The candidates, most specific first: the address, then the domain and
+  // each parent (suffixes of `domain`, no copies). A dot-atom local part is its
+  // own canonical form, composed on the stack (at most 64 + 1 + 255 octets);
+  // a quoted one goes through canonical_local_part (rare).
+  char buffer[64 + 1 + 255];
+  std::string quoted;
+  std::string_view exact;
+  if (!address.local.starts_with('"') && address.local.size() + 1 + domain.size() <= sizeof buffer) {
+    std::size_t length = address.local.copy(buffer, address.local.size());
+    buffer[length++] = '@';
+    length += domain.copy(buffer + length, domain.size());
+    exact = std::string_view(buffer, length);
+  } else {
+    quoted = address.canonical();
+    exact = quoted;
+  }
+  std::string_view names[max_batched];
+  std::size_t positions[max_batched];
+  std::size_t count = 0;
+  names[count++] = exact;
+  std::string_view rest = domain;
+  for (; !rest.empty() && count < max_batched; rest = parent_domain(rest)) names[count++] = rest;
+  by_name_.find_each({names, count}, {positions, count}, [this](std::size_t at) { __builtin_prefetch(&identities_[at]); });
+  if (positions[0] != name_index::npos && identities_[positions[0]].kind == identity_kind::email_address)
+    return &identities_[positions[0]];
+  for (std::size_t i = 1; i < count; ++i) {
+    if (positions[i] != name_index::npos && identities_[positions[i]].kind == identity_kind::domain)
+      return &identities_[positions[i]];
+  }
+  return match_domain(rest);  // past max_batched labels: one lookup at a time
 }
 
 const identity* identity_table::match_domain(std::string_view domain) const {

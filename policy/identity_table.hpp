@@ -1,15 +1,16 @@
 // The set of declared identities and the precedence rule that picks one for an
 // address: the exact address, else the longest matching domain (a subdomain
 // inherits its parent's identity). The winner applies whole.
-// Immutable once built; share it across threads as const.
+// Immutable once built; share it across threads as const. Lookups are hashed
+// on string_views and allocate nothing: match() runs for every message.
 #pragma once
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "policy/email_address.hpp"
 #include "policy/identity.hpp"
+#include "policy/name_index.hpp"
 
 namespace mfrelay::policy {
 
@@ -26,14 +27,17 @@ class identity_table {
   const identity* match(const email_address& address) const;
 
   // The identity that governs `domain` itself (longest matching domain identity).
+  // Walks the parents as suffixes of `domain`, no copies.
   const identity* match_domain(std::string_view domain) const;
 
   const std::vector<identity>& all() const { return identities_; }
   bool empty() const { return identities_.empty(); }
 
  private:
+  static constexpr std::size_t max_batched = 12;  // names looked up together by match()
+
   std::vector<identity> identities_;
-  std::map<std::string, std::size_t, std::less<>> by_name_;
+  name_index by_name_;  // name -> position in identities_
 };
 
 }  // namespace mfrelay::policy

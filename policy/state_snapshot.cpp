@@ -1,17 +1,72 @@
 #include "policy/state_snapshot.hpp"
 
+#include <functional>
+
 namespace mfrelay::policy {
+namespace {
+
+// The key of one setting: identity names hold no line feed (parse_identity_name
+// refuses control characters), so "identity\ndomain" is unambiguous.
+std::string_view setting_key(std::string_view identity, std::string_view mail_from_domain, char (&buffer)[640],
+                             std::string& spill) {
+  const std::size_t length = identity.size() + 1 + mail_from_domain.size();
+  char* out = buffer;
+  if (length > sizeof buffer) {
+    spill.resize(length);
+    out = spill.data();
+  }
+  std::size_t at = identity.copy(out, identity.size());
+  out[at++] = '\n';
+  mail_from_domain.copy(out + at, mail_from_domain.size());
+  return {out, length};
+}
+
+}  // namespace
+
+state_snapshot::state_snapshot() : shards_(shard_count) {}
+
+std::size_t state_snapshot::shard_of(std::string_view identity) {
+  // The top bits: name_index places names by the low bits of the same hash,
+  // which would all be alike inside a shard chosen by them.
+  return static_cast<std::size_t>(std::hash<std::string_view>{}(identity) >> 54) % shard_count;
+}
 
 void state_snapshot::set(const std::string& identity, const std::string& mail_from_domain,
                          verification_state state) {
-  states_.insert_or_assign(identity, entry{mail_from_domain, state});
+  std::shared_ptr<shard>& s = shards_[shard_of(identity)];
+  if (!s)
+    s = std::make_shared<shard>();
+  else if (s.use_count() > 1)
+    s = std::make_shared<shard>(*s);  // copy on write: other snapshots keep theirs
+  char buffer[640];
+  std::string spill;
+  if (std::size_t at = s->by_identity.find(identity); at != name_index::npos) {
+    entry& e = s->states[at];
+    e.state = state;
+    if (e.mail_from_domain == mail_from_domain) return;
+    e.mail_from_domain = mail_from_domain;
+    // The old setting's key must stop matching: index this shard's settings afresh.
+    s->by_setting = name_index();
+    for (std::size_t i = 0; i < s->states.size(); ++i)
+      s->by_setting.insert(setting_key(s->states[i].identity, s->states[i].mail_from_domain, buffer, spill), i);
+    return;
+  }
+  s->by_identity.insert(identity, s->states.size());
+  s->by_setting.insert(setting_key(identity, mail_from_domain, buffer, spill), s->states.size());
+  s->states.push_back({identity, mail_from_domain, state});
+  ++size_;
 }
 
 std::optional<verification_state> state_snapshot::find(std::string_view identity,
                                                        std::string_view mail_from_domain) const {
-  auto found = states_.find(identity);
-  if (found == states_.end() || found->second.mail_from_domain != mail_from_domain) return std::nullopt;
-  return found->second.state;
+  const shard* s = shards_[shard_of(identity)].get();
+  if (!s) return std::nullopt;
+  char buffer[640];
+  std::string spill;
+  std::size_t at = s->by_setting.find(setting_key(identity, mail_from_domain, buffer, spill),
+                                      [s](std::size_t i) { __builtin_prefetch(&s->states[i].state); });
+  if (at == name_index::npos) return std::nullopt;
+  return s->states[at].state;
 }
 
 }  // namespace mfrelay::policy

@@ -1,19 +1,31 @@
 // An immutable view of the live verification states, keyed by identity and
 // MAIL FROM domain. The relay builds a new snapshot on every transition and
 // swaps it in atomically; decisions read one snapshot for a whole transaction.
-// Any thread once built.
+// Any thread once built. find() is hashed and allocates nothing.
+//
+// Copies are cheap and share storage: the states live in 1024 shards (by a
+// hash of the identity) held by shared_ptr, and set() on a copy clones only
+// the shard it changes. So the next snapshot after a batch of k checks costs
+// O(k * n / 1024), not O(n): with 10^5 identities checked 64 at a time, a
+// full rebuild per batch would be quadratic.
 #pragma once
-#include <map>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "policy/name_index.hpp"
 #include "policy/verification.hpp"
 
 namespace mfrelay::policy {
 
 class state_snapshot {
  public:
+  state_snapshot();
+
+  // Only on a snapshot no other thread reads yet (a new one, or a copy).
   void set(const std::string& identity, const std::string& mail_from_domain, verification_state state);
 
   // The state of `identity`'s MAIL FROM domain, or nullopt when it was never
@@ -26,14 +38,29 @@ class state_snapshot {
     return s ? s->status : mail_from_status::pending;
   }
 
-  std::size_t size() const { return states_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
   struct entry {
+    std::string identity;
     std::string mail_from_domain;
     verification_state state;
   };
-  std::map<std::string, entry, std::less<>> states_;
+  struct shard {
+    std::vector<entry> states;  // one per identity
+    name_index by_identity;     // identity -> position in states (for set)
+    // "identity\nmail_from_domain" -> position: find() is one lookup whose
+    // stored key already holds the domain to compare. Rebuilt when set()
+    // moves an identity to another MAIL FROM domain (rare).
+    name_index by_setting;
+  };
+  static constexpr std::size_t shard_count = 1024;
+  static std::size_t shard_of(std::string_view identity);
+
+  // Null = empty. A shard shared with another snapshot (use_count > 1) is
+  // never changed in place: set() clones it first.
+  std::vector<std::shared_ptr<shard>> shards_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace mfrelay::policy

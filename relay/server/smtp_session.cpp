@@ -171,7 +171,7 @@ class session final : public smtp::session_hooks {
     }
     std::string default_domain = cfg->default_mail_from_domain();
     policy::decision d =
-        policy::decide({std::nullopt, sender, user}, {cfg->identities, *states, cfg->relay.region, default_domain});
+        policy::decide({std::nullopt, sender, user, false}, {cfg->identities, *states, cfg->relay.region, default_domain});
     svc_.metrics.decisions.add({std::string(to_string(d.kind)), "mail"});
     if (d.accepted()) return std::nullopt;
     rejected(reject_event(mail, &d, d.reply, to_string(d.reason), info_), to_string(d.reason));
@@ -371,7 +371,7 @@ class session final : public smtp::session_hooks {
       co_return user_gone();
     }
     std::string default_domain = cfg->default_mail_from_domain();
-    policy::decision d = policy::decide({envelope.from, envelope.sender, user},
+    policy::decision d = policy::decide({envelope.from, envelope.sender, user, false},
                                         {cfg->identities, *states, cfg->relay.region, default_domain});
     svc_.metrics.decisions.add({std::string(to_string(d.kind)), "data"});
     if (!d.accepted()) {

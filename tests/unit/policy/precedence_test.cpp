@@ -112,6 +112,35 @@ TEST_CASE("match: U-label and A-label spellings of a domain are one identity") {
   CHECK(table.match(utf8("\"billing\"@d\xc3\xa9st.test"))->name == "billing@xn--dst-bma.test");
 }
 
+TEST_CASE("match: a domain with more labels than match() looks up at once still finds its identity") {
+  // match() looks the address and the first 11 names of its domain (the domain
+  // and 10 parents) up together, the rest one at a time: both must keep the rule.
+  const identity_table table = make_table({
+      make_identity("example.com", "", use_default, 1),
+      make_identity("k.l.m.n.example.com", "", use_default, 5),
+      make_identity("ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "", use_default, 9),
+  });
+  struct row {
+    std::string address, identity;
+  };
+  const row rows[] = {
+      {"ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com"},
+      {"dev@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "k.l.m.n.example.com"},
+      {"dev@a.b.c.d.e.f.g.h.i.j.x.y.z.example.com", "example.com"},
+      {"dev@a.b.c.d.e.f.g.h.i.j.x.y.z.example.org", ""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.address);
+    const identity* found = table.match(address(r.address));
+    if (r.identity.empty()) {
+      CHECK(found == nullptr);
+    } else {
+      REQUIRE(found != nullptr);
+      CHECK(found->name == r.identity);
+    }
+  }
+}
+
 TEST_CASE("match_domain and find") {
   const identity_table table = sample_table();
   CHECK(table.match_domain("example.com")->name == "example.com");
