@@ -44,7 +44,7 @@ std::string_view to_string(reject_reason reason) {
 }
 
 decision decide(const decision_request& request, const policy_context& context) {
-  const std::optional<email_address>& from = request.from ? request.from : request.sender;
+  const address_ref from = request.from ? request.from : request.sender;
 
   // 1. Every address the message claims must belong to a declared identity.
   //    SES lists the sender, then the From address.

@@ -31,12 +31,29 @@ enum class reject_reason {
 // "IdentityNotVerified", "NotAuthorized", "MailFromDomainNotVerified", ""
 std::string_view to_string(reject_reason reason);
 
+// An address a request refers to, or none. It never owns the address: the
+// caller's (a named variable, or a temporary of the full expression that calls
+// decide()) lives through the decision, and a decision costs no copies of it.
+class address_ref {
+ public:
+  address_ref() = default;
+  address_ref(std::nullopt_t) {}
+  address_ref(const email_address& address) : address_(&address) {}  // also a temporary of the call's expression
+  address_ref(const std::optional<email_address>& address) : address_(address ? &*address : nullptr) {}
+  explicit operator bool() const { return address_ != nullptr; }
+  const email_address& operator*() const { return *address_; }
+  const email_address* operator->() const { return address_; }
+
+ private:
+  const email_address* address_ = nullptr;
+};
+
 struct decision_request {
   // The RFC 5322 From address. Absent for the early check at MAIL, when the
   // envelope sender stands in for it.
-  std::optional<email_address> from;
+  address_ref from;
   // The envelope sender the client gave; absent for the null reverse-path <>.
-  std::optional<email_address> sender;
+  address_ref sender;
   // The authenticated user; nullptr skips the authorisation check (explain).
   const user* sender_user = nullptr;
   // Fill decision::explanation. The SMTP path, which never shows it, passes

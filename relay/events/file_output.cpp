@@ -36,7 +36,9 @@ int file_output::open_locked() noexcept {
     return error;
   }
   struct stat st{};
-  size_ = ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const bool known = ::fstat(fd, &st) == 0;
+  size_ = known ? static_cast<std::uint64_t>(st.st_size) : 0;
+  regular_ = known && S_ISREG(st.st_mode);
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   reopen_pending_ = false;
@@ -94,7 +96,7 @@ void file_output::write(std::string_view json, std::string_view) noexcept {
   }
   const std::uint64_t line = json.size() + 1;
   if (settings_.max_bytes > 0 && size_ > 0 && size_ + line > settings_.max_bytes) rotate_locked();
-  auto r = writer_.write(fd_, json);
+  auto r = writer_.write(fd_, json, !regular_);
   size_ += r.bytes;
   if (r.error == 0) {
     trouble_.recovered();

@@ -43,6 +43,7 @@ class file_output final : public event_output {
   std::mutex mutex_;
   int fd_ = -1;
   std::uint64_t size_ = 0;  // of the open file, as far as this process knows
+  bool regular_ = false;    // a regular file (no SIGPIPE possible), not a FIFO someone pointed us at
   bool reopen_pending_ = false;  // the last open failed: retry from write() after retry_open_at_
   clock::time_point retry_open_at_{};
   clock::time_point retry_rotation_at_{};

@@ -16,7 +16,8 @@ namespace {
 // must cost events, not the process. (The usual trick, as in libcurl or git.)
 class sigpipe_guard {
  public:
-  sigpipe_guard() {
+  explicit sigpipe_guard(bool active) : active_(active) {
+    if (!active_) return;
     sigemptyset(&pipe_);
     sigaddset(&pipe_, SIGPIPE);
     sigset_t pending;
@@ -26,6 +27,7 @@ class sigpipe_guard {
     pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
   }
   ~sigpipe_guard() {
+    if (!active_) return;
     if (raised_ && !was_pending_) {
       timespec zero{};
       while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
@@ -40,20 +42,21 @@ class sigpipe_guard {
 
  private:
   sigset_t pipe_{}, old_{};
+  bool active_;
   bool was_pending_ = false;
   bool raised_ = false;
 };
 
 }  // namespace
 
-line_writer::result line_writer::write(int fd, std::string_view json) {
+line_writer::result line_writer::write(int fd, std::string_view json, bool may_raise_sigpipe) {
   static const char newline = '\n';
   iovec parts[3] = {{const_cast<char*>(&newline), broken_ ? 1u : 0u},
                     {const_cast<char*>(json.data()), json.size()},
                     {const_cast<char*>(&newline), 1}};
   const std::size_t total = parts[0].iov_len + parts[1].iov_len + 1;
   result r;
-  sigpipe_guard guard;
+  sigpipe_guard guard(may_raise_sigpipe);
   iovec* next = parts;
   int count = 3;
   while (r.bytes < total) {

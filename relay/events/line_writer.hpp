@@ -14,7 +14,10 @@ class line_writer {
     std::size_t bytes = 0;  // written, even when it failed midway
   };
 
-  result write(int fd, std::string_view json);
+  // `may_raise_sigpipe`: the descriptor may be a pipe or socket, whose reader can go
+  // away; SIGPIPE is then blocked around the write (four system calls). A regular
+  // file cannot raise it: its owner passes false.
+  result write(int fd, std::string_view json, bool may_raise_sigpipe = true);
 
  private:
   // The last line stopped midway (disk full): the next starts on a fresh line,

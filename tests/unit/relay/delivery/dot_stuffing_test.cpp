@@ -51,6 +51,24 @@ TEST_CASE("has_8bit") {
   CHECK_FALSE(has_8bit("plain ASCII\r\n\x7f"));
   CHECK(has_8bit("caf\xc3\xa9"));
   CHECK(has_8bit("\x80"));
+  // Every position of a longer text, the word-at-a-time part and the tail alike.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    CHECK_FALSE(has_8bit(text));
+    text[at] = '\xe9';
+    CAPTURE(at);
+    CHECK(has_8bit(text));
+  }
+}
+
+TEST_CASE("dot_stuff: long lines and many lines keep every octet") {
+  std::string content, wire;
+  for (int i = 0; i < 300; ++i) {
+    std::string line = (i % 7 == 0 ? "." : "") + std::string(static_cast<std::size_t>(i % 120), 'x');
+    content += line + "\r\n";
+    wire += (i % 7 == 0 ? "." : "") + line + "\r\n";
+  }
+  CHECK(dot_stuff(content) == wire + ".\r\n");
 }
 
 }  // namespace
