@@ -172,6 +172,9 @@ retry_interval = "1s"
 
 [events]
 file = "../var/events.jsonl"
+
+[admin]
+address = "127.0.0.1:{free_port()}"
 """)
     ws.write("mfrelay/conf/policy.d/bench.toml",
              '[[identity]]\nname = "bench.test"\nmail_from_domain = "mail.bench.test"\n')

@@ -95,6 +95,8 @@ retry_interval = "1s"
 concurrency = 64
 [events]
 file = "../var/events.jsonl"
+[admin]
+address = "127.0.0.1:{free_port()}"
 """)
         started = time.monotonic()
         relay = subprocess.Popen([MFRELAY, "serve", "-c", os.path.join(conf, "mfrelay.toml")],
