@@ -1,14 +1,12 @@
 #include "relay/server/smtp_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
 #include <tuple>
-#include <variant>
 
 namespace mfrelay::relay {
 namespace asio = boost::asio;
@@ -17,33 +15,50 @@ namespace {
 constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-smtp_connection::smtp_connection(socket_type socket) { plain_.emplace(std::move(socket)); }
+smtp_connection::smtp_connection(socket_type socket)
+    : read_timer_(socket.get_executor()), deadline_(std::make_shared<read_deadline>()) {
+  deadline_->owner = this;
+  plain_.emplace(std::move(socket));
+}
+
+smtp_connection::~smtp_connection() { deadline_->owner = nullptr; }
 
 beast::tcp_stream& smtp_connection::tcp() { return tls_ ? tls_->next_layer() : *plain_; }
 
 asio::awaitable<std::size_t> smtp_connection::read_some(std::string& buffer, std::size_t max_bytes,
                                                         std::chrono::milliseconds timeout, bool& timed_out) {
-  using namespace asio::experimental::awaitable_operators;
   std::size_t old = buffer.size();
   buffer.resize(old + max_bytes);
   // Not tcp_stream's own deadline: when it expires it closes the socket, and the
-  // session could no longer say "421 4.4.2 timeout exceeded". A timer racing the
-  // read cancels only the read.
+  // session could no longer say "421 4.4.2 timeout exceeded". Our timer cancels
+  // only the read.
   tcp().expires_never();
-  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+  const std::uint64_t generation = ++deadline_->generation;
+  deadline_->armed = true;
+  deadline_->fired = false;
+  read_timer_.expires_after(timeout);
+  read_timer_.async_wait([deadline = deadline_, generation](boost::system::error_code ec) {
+    if (ec || !deadline->owner || !deadline->armed || deadline->generation != generation) return;
+    deadline->owner->expire_read();
+  });
   auto target = asio::buffer(buffer.data() + old, max_bytes);
-  auto read = tls_ ? tls_->async_read_some(target, tuple) : plain_->async_read_some(target, tuple);
-  read_timer_ = &timer;
-  auto first = co_await (std::move(read) || timer.async_wait(tuple));
-  read_timer_ = nullptr;
-  timed_out = first.index() == 1;
-  auto [ec, n] = timed_out ? std::tuple<boost::system::error_code, std::size_t>{} : std::get<0>(first);
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(target, tuple) : co_await plain_->async_read_some(target, tuple);
+  deadline_->armed = false;
+  read_timer_.cancel();
+  timed_out = deadline_->fired;
+  if (timed_out || ec) n = 0;
   buffer.resize(old + n);
-  co_return timed_out || ec ? 0 : n;
+  co_return n;
+}
+
+void smtp_connection::expire_read() {
+  deadline_->fired = true;
+  boost::system::error_code ignored;
+  tcp().socket().cancel(ignored);
 }
 
 void smtp_connection::interrupt_read() {
-  if (read_timer_) read_timer_->cancel();  // the timer "fires": the race cancels the read
+  if (deadline_->armed) expire_read();  // as if the deadline had passed
 }
 
 void smtp_connection::cut() {

@@ -10,6 +10,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +21,11 @@ namespace mfrelay::relay {
 class smtp_connection {
  public:
   using socket_type = boost::asio::ip::tcp::socket;
+  // The socket's executor must be the session's strand: the read deadline's timer runs there.
   explicit smtp_connection(socket_type socket);
+  ~smtp_connection();
+  smtp_connection(const smtp_connection&) = delete;  // the deadline's handler knows it by address
+  smtp_connection& operator=(const smtp_connection&) = delete;
 
   // Up to `max_bytes` read (appended to `buffer`), or 0 on end of stream, a
   // timeout, interrupt_read(), a reset or a TLS error: all of them end the
@@ -45,9 +51,26 @@ class smtp_connection {
  private:
   boost::beast::tcp_stream& tcp();
 
+  // Ends the read under way: the socket's pending operations are cancelled.
+  void expire_read();
+
+  // The deadline of the read under way, shared with the timer's handler, which
+  // may run after this connection is gone (a timer's completion can be queued
+  // already when it is cancelled or destroyed): `owner` is cleared then.
+  struct read_deadline {
+    smtp_connection* owner = nullptr;
+    std::uint64_t generation = 0;  // of the read it belongs to
+    bool armed = false;            // a read is under way
+    bool fired = false;            // the deadline (or interrupt_read) ended it
+  };
+
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
-  boost::asio::steady_timer* read_timer_ = nullptr;  // of the read_some() under way
+  // One timer for every read of the connection, not one per read racing the
+  // read through a parallel group: that cost two coroutine frames and a group
+  // per command, a fifth of the relay's CPU under load.
+  boost::asio::steady_timer read_timer_;
+  std::shared_ptr<read_deadline> deadline_;
 };
 
 }  // namespace mfrelay::relay
