@@ -29,6 +29,7 @@ struct relay_settings {
   std::string state_dir = "var";         // absolute after loading
   std::string policy_dir = "policy.d";   // absolute after loading
   duration drain_timeout = 30s;          // at SIGTERM/SIGINT: time for sessions and delivery to finish
+  std::uint32_t threads = 0;             // threads running SMTP, delivery and the admin API; 0 = half the cores
 };
 
 struct listener_settings {

@@ -60,6 +60,8 @@ void read_relay(toml_section& s, config& cfg, policy::origin& policy_dir_where) 
   s.read("policy_dir", cfg.relay.policy_dir, check_path);
   policy_dir_where = s.where("policy_dir");
   s.read("drain_timeout", cfg.relay.drain_timeout);
+  s.read("threads", cfg.relay.threads, 0);
+  if (cfg.relay.threads > 256) s.error("threads", "must be at most 256");
 }
 
 void read_listener(toml_section& s, config& cfg) {

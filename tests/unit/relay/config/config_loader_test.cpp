@@ -278,6 +278,17 @@ TEST_CASE("[relay] drain_timeout is a positive duration") {
         "\"250ms\")\n");
 }
 
+TEST_CASE("[relay] threads: 0 (half the cores) by default, a count, and a clear error past 256") {
+  config_dir dir;
+  CHECK(load_main(dir, std::string(minimal)).result.config.relay.threads == 0);
+  auto [set, errors] = load_main(dir, "[relay]\nthreads = 3\n" + std::string(minimal));
+  REQUIRE(errors == "");
+  CHECK(set.config.relay.threads == 3);
+  CHECK(load_main(dir, "[relay]\nthreads = 1000\n" + std::string(minimal)).errors ==
+        "mfrelay.toml:2:1: [relay] threads: must be at most 256\n");
+  CHECK(load_main(dir, "[relay]\nthreads = -1\n" + std::string(minimal)).errors != "");
+}
+
 TEST_CASE("[admin] connection limits: defaults, values, and a per-client limit above the total refused") {
   config_dir dir;
   auto [defaults, none] = load_main(dir, std::string(minimal));
