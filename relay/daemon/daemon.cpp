@@ -133,13 +133,24 @@ class daemon {
                    {{{"result", "dropped"}}, static_cast<double>(ds.dropped)}});
     render_family(text, "mfrelay_delivery_connections", "Connections to the smarthost.", "gauge",
                   {{{}, static_cast<double>(ds.sessions)}});
-    // Per destination (today one: the smarthost, by its [[smarthost]] name or host:port).
+    // Per destination: a smarthost (its [[smarthost]] name or host:port) or an MX
+    // recipient domain; the default smarthost always, the others while they have work.
     const policy::smarthost_settings hop = view_.config()->delivery.default_smarthost();
-    const std::string destination = hop.name.empty() ? hop.address.str() : hop.name;
+    std::map<std::string, destination_gauge> by_destination;
+    if (view_.config()->delivery.mode == policy::delivery_mode::smarthost) {
+      std::string name = hop.name.empty() ? hop.address.str() : hop.name;
+      by_destination[name] = {name, 0, 0};
+    }
+    for (const auto& g : ds.destinations) by_destination[g.destination] = g;
+    std::vector<sample> queued, connections;
+    for (const auto& [name, g] : by_destination) {
+      queued.push_back({{{"destination", name}}, static_cast<double>(g.queued)});
+      connections.push_back({{{"destination", name}}, static_cast<double>(g.connections)});
+    }
     render_family(text, "mfrelay_destination_queued_messages", "Messages queued for delivery, per destination.",
-                  "gauge", {{{{"destination", destination}}, static_cast<double>(ds.queued)}});
+                  "gauge", queued);
     render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
-                  {{{{"destination", destination}}, static_cast<double>(ds.sessions)}});
+                  connections);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
     auto cfg = view_.config();
     for (const auto& row : join_states(*cfg, verification_.recorder().all())) {

@@ -28,6 +28,7 @@
 #include "relay/delivery/delivery_destination.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
 #include "relay/delivery/destination_client.hpp"
+#include "relay/delivery/destination_gauges.hpp"
 #include "relay/delivery/queue_entry.hpp"
 
 namespace mfrelay::relay {
@@ -40,18 +41,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::chrono::steady_clock::duration until(policy::timestamp when, policy::timestamp now) {
   return std::max(when - now, policy::duration::zero());
-}
-
-const char* postfix_status(recipient_fate fate) {
-  switch (fate) {
-    case recipient_fate::delivered:
-      return "sent";
-    case recipient_fate::deferred:
-      return "deferred";
-    case recipient_fate::bounced:
-      return "bounced";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -145,6 +134,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   asio::steady_timer stopped_signal;  // cancelled once stopped with no task left
 
   std::atomic<std::size_t> queued_count{0}, in_flight_count{0}, session_count{0};
+  destination_gauges gauges;
   std::atomic<std::uint64_t> delivered_count{0}, deferred_count{0}, bounced_count{0}, dropped_count{0};
 
   void spawn(asio::awaitable<void> task, const char* what) {
@@ -186,7 +176,10 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     auto [it, added] = messages.emplace(id, entry(std::move(env), settings.delivery));
     queued_count = messages.size();
     std::vector<std::string> keys;
-    for (const auto& [key, l] : it->second.legs) keys.push_back(key);
+    for (const auto& [key, l] : it->second.legs) {
+      keys.push_back(key);
+      gauges.add_queued(l.destination.label, 1);
+    }
     for (const auto& key : keys) make_ready(id, key);
   }
 
@@ -215,6 +208,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     }
     while (demand > 0 && ln.workers < ln.destination.connections) {
       ++ln.workers;
+      gauges.add_connections(ln.destination.label, 1);
       ++workers;
       ++ln.promised;
       --demand;
@@ -306,6 +300,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     co_await client.quit();
     std::erase(clients, &client);
     --ln.workers;
+    gauges.add_connections(ln.destination.label, -1);
     --workers;
     session_count = workers;
     if (stopping && workers == 0) grace.cancel();
@@ -353,6 +348,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       --in_flight_count;
       ++dropped_count;
       envelope env = std::move(it->second.env);
+      forget(it->second);
       messages.erase(it);
       queued_count = messages.size();
       try {
@@ -439,7 +435,10 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     for (const auto& o : delayed) l.pending.push_back(o.address);
     if (!delayed.empty()) e.last_error = delayed.front().verdict.diagnostic;
     l.retry_at = out.retry_at;
-    if (l.pending.empty()) e.legs.erase(key);
+    if (l.pending.empty()) {
+      gauges.add_queued(l.destination.label, -1);
+      e.legs.erase(key);
+    }
     if (e.legs.empty()) {
       std::string id = e.env.id;
       if (!e.bounces.dsn_id.empty()) {
@@ -471,6 +470,10 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       // The message may come back at the next start and be sent again: at-least-once.
       spdlog::error("delivery {}: cannot remove from the spool: {}", id, ex.what());
     }
+  }
+
+  void forget(const entry& e) {
+    for (const auto& [key, l] : e.legs) gauges.add_queued(l.destination.label, -1);
   }
 
   template <class F>
@@ -517,6 +520,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     if (it == messages.end()) return queue_removal::not_found;
     if (it->second.in_flight()) return queue_removal::in_flight;
     // Its entries in `ready` and `waiting` find nothing any more and are skipped.
+    forget(it->second);
     messages.erase(it);
     queued_count = messages.size();
     remove_from_spool(id);
@@ -599,6 +603,7 @@ delivery_queue_stats delivery_queue::stats() const {
   s.deferred = core_->deferred_count;
   s.bounced = core_->bounced_count;
   s.dropped = core_->dropped_count;
+  s.destinations = core_->gauges.snapshot();
   return s;
 }
 

@@ -23,6 +23,7 @@
 #include "dns/resolver.hpp"
 #include "relay/delivery/mx_plan.hpp"
 #include "relay/delivery/delivery_observer.hpp"
+#include "relay/delivery/destination_gauges.hpp"
 #include "relay/delivery/queued_message.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
@@ -49,6 +50,7 @@ struct delivery_queue_stats {
   std::size_t sessions = 0;                                // worker connections (open or about to be), all destinations
   std::uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
   std::uint64_t dropped = 0;                               // messages the spool could not read (damaged or gone)
+  std::vector<destination_gauge> destinations;             // per destination with messages or sessions
 };
 
 // Lifecycle: construct, start() once, enqueue() after each commit, stop(), then

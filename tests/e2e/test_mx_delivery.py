@@ -10,6 +10,7 @@ domain through a smarthost while the rest go by MX."""
 import socket
 import time
 import unittest
+import urllib.request
 
 from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until
 from knot import Knot
@@ -148,6 +149,11 @@ class MxDeliveryTest(TempDirTest):
         took = time.monotonic() - started
         self.assertLess(took, 5, f"mail for other domains took {took:.1f}s while hang.test hung")
         self.assertEqual(len(self.events("Delivery")), 2)  # nothing was delivered to hang.test
+        # /metrics shows the stuck destination on its own: its messages and its connections.
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
+            metrics = r.read().decode()
+        self.assertIn('mfrelay_destination_queued_messages{destination="hang.test"} 6', metrics)
+        self.assertIn('mfrelay_destination_connections{destination="hang.test"} 2', metrics)
 
     def connections_waiting(self, listener):
         """Connections the kernel accepted on `listener` that nobody took yet (ss's Recv-Q of a listener)."""
