@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "policy/ascii.hpp"
+#include "policy/domain_name.hpp"
 #include "relay/common/idna.hpp"
 
 namespace mfrelay::relay {
@@ -14,6 +15,8 @@ std::string recipient_domain(const std::string& address) {
   domain.remove_prefix(at + 1);
   if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
   auto ascii = idna_to_ascii(domain);
+  // An address literal ("[192.0.2.1]") or anything else that is no host name has no MX to look up.
+  if (!policy::hostname_error(ascii.ascii, true).empty()) return "";
   return policy::ascii_lowered(ascii.ascii);
 }
 
@@ -21,11 +24,11 @@ delivery_destination destination_for(const std::string& domain, const policy::de
   policy::delivery_route route = delivery.route_for(domain);
   delivery_destination d;
   d.require_tls = route.require_tls;
-  if (route.mx && !domain.empty()) {
+  if (route.mx) {  // "" (no domain, or one IDNA refuses): destination_client bounces it
     d.mx = true;
     d.domain = domain;
     d.key = "mx:" + domain;
-    d.label = domain;
+    d.label = domain.empty() ? "(no domain)" : domain;
     d.connections = std::max<std::size_t>(1, delivery.connections_per_destination);
     return d;
   }

@@ -28,8 +28,8 @@ struct destination_group {
 };
 
 // The domain part of `address`, lower case and in A-label form ("" when there is
-// none or IDNA refuses it: such a recipient goes to [delivery]'s destination and
-// fails there).
+// none or IDNA refuses it, an address literal too: such a recipient goes to the
+// "*" route or [delivery] mode; direct delivery bounces it with 5.1.2).
 std::string recipient_domain(const std::string& address);
 
 // The destination for a recipient domain under `delivery`'s routes.

@@ -75,6 +75,7 @@ asio::awaitable<transaction_result> destination_client::deliver(outgoing_message
 
 asio::awaitable<transaction_result> destination_client::deliver_mx(outgoing_message message) {
   const std::string& domain = destination_.domain;
+  if (domain.empty()) co_return settle(message, judge_no_such_domain("the recipient's domain (not a domain name)"));
   policy::mx_answer answer = co_await resolver_->mx(domain);
   mx_plan plan = plan_mx(domain, answer, random_);
   if (plan.verdict) {

@@ -6,7 +6,9 @@ preferred host; a backup MX takes over when the primary refuses connections; a
 null MX (RFC 7505) bounces with 5.1.10 and a DSN reaches the original sender; a
 host answering 4xx defers, then delivers once it accepts; a destination that
 hangs (accepts, never greets) does not slow the others; a [[route]] sends one
-domain through a smarthost while the rest go by MX."""
+domain through a smarthost while the rest go by MX; STARTTLS is used when
+offered whatever the certificate, and a route's require_tls defers instead of
+sending in clear."""
 import socket
 import time
 import unittest
@@ -15,6 +17,7 @@ import urllib.request
 from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until
 from knot import Knot
 from peer import Peer
+from pki import issue, make_ca
 from relay_fixture import smtplib_send
 from sink import Sink
 from test_bounce_messages import check_dsn
@@ -26,6 +29,8 @@ HOSTS = {  # loopback address of each MX host
     "sender": "127.0.0.8",                          # example.com: where DSNs to the application go
     "slow": "127.0.0.9",                            # slow.test: 451 to every recipient at first
     "hang": "127.0.0.10",                           # hang.test: accepts, never greets
+    "tls": "127.0.0.11",                            # tls.test: STARTTLS with a certificate nobody trusts
+    "strict": "127.0.0.12",                         # strict.test: no STARTTLS, and a route requiring TLS
 }
 
 
@@ -58,6 +63,8 @@ class MxDeliveryTest(TempDirTest):
             # Has MX records, but a [[route]] sends it to the partner smarthost.
             "routed.test": ["@ MX 10 mx", f"mx A {h['alpha-1']}"],
             "example.com": ["@ MX 10 mx", f"mx A {h['sender']}"],
+            "tls.test": ["@ MX 10 mx", f"mx A {h['tls']}"],
+            "strict.test": ["@ MX 10 mx", f"mx A {h['strict']}"],
         })
         port = self.mx_port
         self.alpha1 = Peer(self, host=h["alpha-1"], port=port)
@@ -67,12 +74,16 @@ class MxDeliveryTest(TempDirTest):
         self.gamma2 = Peer(self, host=h["gamma-2"], port=port)
         self.sender = Peer(self, host=h["sender"], port=port)
         self.slow = Peer(self, host=h["slow"], port=port, replies=["*=451 4.3.0 try again later"])
+        cert, key = issue(self, make_ca(self), "unrelated.example")  # neither trusted nor naming the MX host
+        self.tls = Peer(self, host=h["tls"], port=port, tls="starttls", cert=cert, key=key)
+        self.strict = Peer(self, host=h["strict"], port=port)
         self.partner = Sink(self)  # the [[route]]'s smarthost, on 127.0.0.1
         self.local = free_port()
         delivery = (f'[delivery]\nmode = "mx"\nmx_port = {port}\nretry_schedule = ["1s"]\nmax_age = "1h"\n'
                     f'connections_per_destination = 2\n\n'
                     f'[[smarthost]]\nname = "partner"\naddress = "{self.partner.address()}"\ntls = "none"\n\n'
-                    f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n')
+                    f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n\n'
+                    f'[[route]]\ndomain = "strict.test"\nvia = "mx"\nrequire_tls = true\n')
         self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
                                    extra=delivery, listeners=[
                                        {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
@@ -169,6 +180,18 @@ class MxDeliveryTest(TempDirTest):
         self.assertEqual(self.partner.messages()[0]["rcpt"], ["<r@routed.test>"])
         # routed.test's own MX host (alpha-1's address) got only alpha.test's recipient.
         self.assertEqual([m["rcpt_tos"] for m in self.alpha1.messages()], [["a@alpha.test"]])
+
+    def test_opportunistic_starttls_and_require_tls_per_route(self):
+        # STARTTLS when offered, whatever the certificate (MX hosts seldom have one for their name).
+        self.send(["t@tls.test"], "tls")
+        wait_until(lambda: self.tls.messages(), timeout=30, what="the message at tls.test")
+        self.assertTrue(self.tls.messages()[0]["tls"])
+        # strict.test's route requires TLS; its MX host offers none: deferred, never sent in clear.
+        self.send(["s@strict.test"], "strict")
+        delay = wait_until(lambda: self.events("DeliveryDelay"), timeout=30, what="a DeliveryDelay event")[0]
+        self.assertEqual(delay["deliveryDelay"]["delayedRecipients"][0]["emailAddress"], "s@strict.test")
+        self.assertIn("TLS", delay["deliveryDelay"]["delayedRecipients"][0]["diagnosticCode"])
+        self.assertEqual(self.strict.messages(), [])
 
 
 if __name__ == "__main__":

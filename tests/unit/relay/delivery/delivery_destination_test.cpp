@@ -45,6 +45,12 @@ TEST_CASE("group_by_destination: one group per MX domain, routed domains to thei
   CHECK(groups[2].destination.label == "partner");
   CHECK(groups[2].destination.require_tls);  // the route's override
   CHECK(groups[2].recipients == std::vector<std::string>{"p@partner.example", "p2@partner.example"});
+
+  // An address literal has no domain to look up: an MX destination of its own (bounced there), never a smarthost.
+  auto literal = group_by_destination({"x@[192.0.2.1]"}, d);
+  REQUIRE(literal.size() == 1);
+  CHECK(literal[0].destination.mx);
+  CHECK(literal[0].destination.domain == "");
 }
 
 TEST_CASE("group_by_destination: smarthost mode sends every domain in one transaction, as before routes") {
