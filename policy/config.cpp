@@ -49,6 +49,27 @@ const smarthost_settings* delivery_settings::find_smarthost(std::string_view nam
   return nullptr;
 }
 
+delivery_route delivery_settings::route_for(std::string_view domain) const {
+  const route_settings* chosen = nullptr;
+  for (const auto& r : routes) {
+    if (r.domain == domain) {
+      chosen = &r;
+      break;
+    }
+    if (r.domain == "*" && !chosen) chosen = &r;
+  }
+  delivery_route out;
+  out.require_tls = require_tls;
+  if (!chosen) {
+    out.mx = mode == delivery_mode::mx;
+    return out;
+  }
+  out.mx = chosen->via == "mx";
+  if (!out.mx) out.smarthost = chosen->via;
+  if (chosen->require_tls) out.require_tls = *chosen->require_tls;
+  return out;
+}
+
 smarthost_settings delivery_settings::default_smarthost() const {
   if (!smarthost_name.empty()) {
     if (const auto* named = find_smarthost(smarthost_name)) return *named;
@@ -109,6 +130,15 @@ std::vector<config_error> validate_config(const config& cfg) {
   if (!cfg.delivery.smarthost_name.empty() && !cfg.delivery.find_smarthost(cfg.delivery.smarthost_name))
     error(cfg.delivery.smarthost_where, "[delivery] smarthost: '" + cfg.delivery.smarthost_name +
                                             "' is neither host:port nor the name of a [[smarthost]]");
+
+  std::map<std::string, const route_settings*> route_domains;
+  for (const auto& r : cfg.delivery.routes) {
+    if (auto [it, added] = route_domains.emplace(r.domain, &r); !added)
+      error(r.where, "route for '" + r.domain + "' is already declared at " + to_string(it->second->where));
+    if (r.via != "mx" && !cfg.delivery.find_smarthost(r.via))
+      error(r.where, "route for '" + r.domain + "': via = '" + r.via +
+                         "' is neither \"mx\" nor the name of a [[smarthost]]");
+  }
 
   std::map<std::string, const admin_key*> key_ids;
   for (const auto& k : cfg.admin.keys) {

@@ -3,6 +3,7 @@
 // fills it from TOML and validate_config() checks the rules. Any thread.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,21 @@ struct smarthost_settings {
   origin where;
 };
 
+// [[route]]: where mail for one recipient domain (or "*", every other) goes.
+struct route_settings {
+  std::string domain;                // lower case, A-label form; "*" = any domain without a route of its own
+  std::string via;                   // "mx" or the name of a [[smarthost]]
+  std::optional<bool> require_tls;   // overrides [delivery] require_tls for this route
+  origin where;
+};
+
+// Where a recipient domain's mail goes: direct (its MX hosts) or a smarthost.
+struct delivery_route {
+  bool mx = false;
+  std::string smarthost;  // via = "<name>"; "" with mx = false: [delivery] smarthost
+  bool require_tls = false;
+};
+
 struct delivery_settings {
   delivery_mode mode = delivery_mode::smarthost;
   host_port smarthost{"127.0.0.1", 10026};
@@ -81,6 +97,13 @@ struct delivery_settings {
   duration max_age = 120h;  // give up (bounce) after this long
   std::uint32_t connections = 8;
   bool bounce_messages = true;  // RFC 3464 DSN to the original envelope sender for failed recipients
+  std::uint16_t mx_port = 25;                    // the port MX hosts are contacted on (tests: another)
+  std::uint32_t connections_per_destination = 4;  // direct delivery: sessions per recipient domain
+  std::vector<route_settings> routes;            // [[route]], in file order
+
+  // The route of a recipient domain (lower case): the [[route]] naming it, else
+  // the "*" route, else [delivery] mode.
+  delivery_route route_for(std::string_view domain) const;
 
   const smarthost_settings* find_smarthost(std::string_view name) const;
   // The smarthost [delivery] smarthost designates: the named [[smarthost]], or

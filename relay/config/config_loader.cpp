@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "policy/ascii.hpp"
 #include "policy/domain_name.hpp"
 #include "policy/email_address.hpp"
 #include "policy/identity.hpp"
@@ -140,8 +141,43 @@ void read_delivery(toml_section& s, config& cfg) {
   s.read("max_age", d.max_age);
   s.read("connections", d.connections);
   s.read("bounce_messages", d.bounce_messages);
-  if (d.mode == policy::delivery_mode::mx)
-    s.error("mode", "\"mx\" (direct delivery) is not supported yet; use \"smarthost\"");
+  std::uint32_t mx_port = d.mx_port;
+  s.read("mx_port", mx_port);
+  if (mx_port > 65535) s.error("mx_port", "must be a port number, 1 to 65535");
+  d.mx_port = static_cast<std::uint16_t>(std::min<std::uint32_t>(mx_port, 65535));
+  s.read("connections_per_destination", d.connections_per_destination);
+}
+
+// [[route]]: domain = "example.org" | "*", via = "mx" | "<smarthost name>" (the
+// name is checked once every [[smarthost]] is read), require_tls optional.
+void read_route(toml_section& s, config& cfg) {
+  policy::route_settings r;
+  r.where = s.where();
+  std::string domain;
+  s.read("domain", domain, [](std::string_view text) -> std::string {
+    if (text == "*") return "";
+    auto ascii = idna_to_ascii(text);
+    if (ascii.ascii.empty()) return "'" + std::string(text) + "' is not a domain name: " + ascii.error;
+    return policy::hostname_error(ascii.ascii);
+  }, true);
+  s.read("via", r.via, [](std::string_view text) -> std::string {
+    return text.empty() ? "must be \"mx\" or the name of a [[smarthost]]" : "";
+  }, true);
+  if (s.has("require_tls")) {
+    bool require = false;
+    s.read("require_tls", require);
+    r.require_tls = require;
+  }
+  if (domain.empty() || r.via.empty()) return;
+  if (domain == "*") {
+    r.domain = domain;
+  } else {
+    auto ascii = idna_to_ascii(domain);
+    if (ascii.ascii.empty()) return;
+    r.domain = policy::ascii_lowered(ascii.ascii);
+    if (!r.domain.empty() && r.domain.back() == '.') r.domain.pop_back();
+  }
+  cfg.delivery.routes.push_back(std::move(r));
 }
 
 void read_smarthost(toml_section& s, config& cfg) {
@@ -309,6 +345,7 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "limits", file, errors, cfg, read_limits);
   section(top, "delivery", file, errors, cfg, read_delivery);
   sections(top, "smarthost", file, errors, cfg, read_smarthost);
+  sections(top, "route", file, errors, cfg, read_route);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
   section(top, "events", file, errors, cfg, read_events);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "dns/resolver.hpp"
 #include "relay/admin/admin_router.hpp"
 #include "relay/admin/http_server.hpp"
 #include "relay/auth/password_verifier.hpp"
@@ -60,7 +61,11 @@ class daemon {
         passwords_(auth_pool_.get_executor()),
         services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
-        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg)),
+        delivery_resolver_(needs_resolver(cfg) ? std::make_unique<dns::resolver>(
+                                                     io_.get_executor(),
+                                                     dns::resolver_options{cfg.dns.servers, cfg.dns.timeout, cfg.dns.tries})
+                                               : nullptr),
+        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg, delivery_resolver_.get())),
         notifier_(io_.get_executor(), spool_, [this](const envelope& env) { delivery_.enqueue(env); },
                   notifier_settings_of(cfg)),
         admin_(io_.get_executor(), admin_pool_.get_executor(), view_, verification_, metrics_,
@@ -137,13 +142,24 @@ class daemon {
                    {{{"result", "dropped"}}, static_cast<double>(ds.dropped)}});
     render_family(text, "mfrelay_delivery_connections", "Connections to the smarthost.", "gauge",
                   {{{}, static_cast<double>(ds.sessions)}});
-    // Per destination (today one: the smarthost, by its [[smarthost]] name or host:port).
+    // Per destination: a smarthost (its [[smarthost]] name or host:port) or an MX
+    // recipient domain; the default smarthost always, the others while they have work.
     const policy::smarthost_settings hop = view_.config()->delivery.default_smarthost();
-    const std::string destination = hop.name.empty() ? hop.address.str() : hop.name;
+    std::map<std::string, destination_gauge> by_destination;
+    if (view_.config()->delivery.mode == policy::delivery_mode::smarthost) {
+      std::string name = hop.name.empty() ? hop.address.str() : hop.name;
+      by_destination[name] = {name, 0, 0};
+    }
+    for (const auto& g : ds.destinations) by_destination[g.destination] = g;
+    std::vector<sample> queued, connections;
+    for (const auto& [name, g] : by_destination) {
+      queued.push_back({{{"destination", name}}, static_cast<double>(g.queued)});
+      connections.push_back({{{"destination", name}}, static_cast<double>(g.connections)});
+    }
     render_family(text, "mfrelay_destination_queued_messages", "Messages queued for delivery, per destination.",
-                  "gauge", {{{{"destination", destination}}, static_cast<double>(ds.queued)}});
+                  "gauge", queued);
     render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
-                  {{{{"destination", destination}}, static_cast<double>(ds.sessions)}});
+                  connections);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
     auto cfg = view_.config();
     for (const auto& row : join_states(*cfg, verification_.recorder().all())) {
@@ -156,9 +172,18 @@ class daemon {
     return out;
   }
 
-  static delivery_queue_settings delivery_settings(const policy::config& cfg) {
+  // Direct delivery looks up MX hosts with a c-ares channel of its own.
+  static bool needs_resolver(const policy::config& cfg) {
+    if (cfg.delivery.mode == policy::delivery_mode::mx) return true;
+    for (const auto& r : cfg.delivery.routes)
+      if (r.via == "mx") return true;
+    return false;
+  }
+
+  static delivery_queue_settings delivery_settings(const policy::config& cfg, dns::resolver* resolver) {
     delivery_queue_settings s;
     s.delivery = cfg.delivery;
+    s.resolver = resolver;
     s.hostname = cfg.relay.hostname;
     s.stop_grace = cfg.relay.drain_timeout;  // a transaction in flight at stop has what sessions have
     return s;
@@ -244,7 +269,16 @@ class daemon {
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
     co_await delivery_.wait_stopped();
+    if (delivery_resolver_) {
+      co_await asio::co_spawn(delivery_resolver_->get_executor(), shutdown_resolver(delivery_resolver_.get()),
+                              asio::use_awaitable);
+    }
     io_.stop();
+  }
+
+  static asio::awaitable<void> shutdown_resolver(dns::resolver* r) {
+    r->shutdown();
+    co_return;
   }
 
   // Loads the configuration from disk and applies it; the errors that refused it.
@@ -289,6 +323,7 @@ class daemon {
   password_verifier passwords_;
   session_services services_;
   event_log_observer delivery_observer_;
+  std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
   delivery_queue delivery_;
   notifier notifier_;
   session_group sessions_{io_.get_executor()};  // every SMTP session, for stop()

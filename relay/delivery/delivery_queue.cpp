@@ -17,6 +17,7 @@
 #include <exception>
 #include <map>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -24,8 +25,11 @@
 #include "relay/delivery/attempt_outcome.hpp"
 #include "relay/delivery/bounce_reporter.hpp"
 #include "relay/delivery/client_tls_context.hpp"
+#include "relay/delivery/delivery_destination.hpp"
 #include "relay/delivery/delivery_trouble.hpp"
-#include "relay/delivery/smtp_client.hpp"
+#include "relay/delivery/destination_client.hpp"
+#include "relay/delivery/destination_gauges.hpp"
+#include "relay/delivery/queue_entry.hpp"
 
 namespace mfrelay::relay {
 
@@ -39,36 +43,30 @@ std::chrono::steady_clock::duration until(policy::timestamp when, policy::timest
   return std::max(when - now, policy::duration::zero());
 }
 
-const char* postfix_status(recipient_fate fate) {
-  switch (fate) {
-    case recipient_fate::delivered:
-      return "sent";
-    case recipient_fate::deferred:
-      return "deferred";
-    case recipient_fate::bounced:
-      return "bounced";
-  }
-  return "?";
-}
-
 }  // namespace
 
 struct delivery_queue::core : std::enable_shared_from_this<core> {
-  struct entry {
-    envelope env;                      // as spooled; env.recipients is the whole list
-    std::vector<std::string> pending;  // not yet delivered or bounced
-    unsigned attempts = 0;
-    unsigned bounce_events = 0;
-    bool in_flight = false;
-    bounce_report bounces;  // failed recipients, for the one DSN sent when the message is done
-    std::string last_error;  // the last deferral's diagnostic, for `mfrelay queue`
-    std::optional<policy::timestamp> retry_at;
-  };
+  using leg = queue_leg;
+  using entry = queue_entry;
 
   // A worker waiting for work; dispatch() wakes it by cancelling its timer.
   struct idle_worker {
     asio::steady_timer* timer = nullptr;
     bool woken = false;
+  };
+
+  // One destination's own workers and ready list: a destination that hangs
+  // holds up only its own.
+  struct lane {
+    delivery_destination destination;
+    std::deque<std::string> ready;  // message ids
+    std::vector<idle_worker*> idle;
+    std::size_t workers = 0;
+    std::size_t promised = 0;  // workers woken or spawned that have not looked at `ready` yet
+  };
+
+  struct job {
+    std::string id, destination;  // message id, destination key
   };
 
   // Completion of every spawned coroutine: logs what escaped, counts it out.
@@ -94,22 +92,21 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
         observer(o),
         settings(std::move(st)),
         clock(c ? std::move(c) : std::function<policy::timestamp()>(&relay::now)),
-        tls(make_client_tls_context(settings.delivery.default_smarthost().ca_file)),
         bounces(s, settings.hostname, settings.delivery.bounce_messages),
         wake(strand),
         grace(strand),
         stopped_signal(strand) {
-    const policy::smarthost_settings smarthost = settings.delivery.default_smarthost();
-    client_settings.server = smarthost.address;
-    client_settings.tls = smarthost.tls;
-    client_settings.verify_certificate = smarthost.verify_certificate;
-    client_settings.username = smarthost.username;
-    client_settings.password = smarthost.password;
     client_settings.helo_name = settings.hostname;
-    client_settings.require_tls = settings.delivery.require_tls;
     client_settings.connect_timeout = settings.connect_timeout;
     client_settings.command_timeout = settings.command_timeout;
     client_settings.data_timeout = settings.data_timeout;
+    if (!settings.random) {
+      auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+      settings.random = [engine](std::uint64_t bound) { return (*engine)() % bound; };
+    }
+    tls_for(settings.delivery.default_smarthost().ca_file);
+    for (const auto& h : settings.delivery.smarthosts) tls_for(h.ca_file);
+    if (settings.resolver) tls_for("");  // MX hosts: no certificate check, any trust store will do
     stopped_signal.expires_at(asio::steady_timer::time_point::max());
   }
 
@@ -118,18 +115,16 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   delivery_observer& observer;
   delivery_queue_settings settings;
   std::function<policy::timestamp()> clock;
-  asio::ssl::context tls;
-  smtp_client_settings client_settings;
+  smtp_client_settings client_settings;  // helo name and timeouts; the rest per destination
   bounce_reporter bounces;
 
   // Everything below: on the strand only (the atomics excepted).
+  std::map<std::string, std::unique_ptr<asio::ssl::context>> tls;  // per ca_file ("" = the system's)
   std::map<std::string, entry> messages;
-  std::deque<std::string> ready;
-  std::multimap<policy::timestamp, std::string> waiting;  // retry time -> id
-  std::vector<idle_worker*> idle;
-  std::vector<smtp_client*> clients;
-  std::size_t workers = 0;
-  std::size_t promised = 0;  // workers woken or spawned that have not looked at `ready` yet
+  std::map<std::string, lane> lanes;                   // destination key -> lane; kept while it has work
+  std::multimap<policy::timestamp, job> waiting;       // retry time -> job
+  std::vector<destination_client*> clients;
+  std::size_t workers = 0;   // across every lane
   std::size_t tasks = 0;     // coroutines running: scheduler, workers, grace period
   bool started = false;
   bool stopping = false;
@@ -139,9 +134,8 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   asio::steady_timer stopped_signal;  // cancelled once stopped with no task left
 
   std::atomic<std::size_t> queued_count{0}, in_flight_count{0}, session_count{0};
+  destination_gauges gauges;
   std::atomic<std::uint64_t> delivered_count{0}, deferred_count{0}, bounced_count{0}, dropped_count{0};
-
-  std::size_t max_workers() const { return std::max<std::size_t>(1, settings.delivery.connections); }
 
   void spawn(asio::awaitable<void> task, const char* what) {
     ++tasks;
@@ -151,6 +145,14 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   void task_finished() {
     --tasks;
     if (stopping && tasks == 0) stopped_signal.cancel();
+  }
+
+  // Made up front (in the constructor, for every smarthost and MX hosts), so that a
+  // bad trust store fails at start, not inside a worker.
+  asio::ssl::context& tls_for(const std::string& ca_file) {
+    auto& slot = tls[ca_file];
+    if (!slot) slot = std::make_unique<asio::ssl::context>(make_client_tls_context(ca_file));
+    return *slot;
   }
 
   // ---- arrivals -------------------------------------------------------------
@@ -171,44 +173,53 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       return;
     }
     std::string id = env.id;
-    entry e;
-    e.pending = env.recipients;
-    e.env = std::move(env);
-    messages.emplace(id, std::move(e));
+    auto [it, added] = messages.emplace(id, entry(std::move(env), settings.delivery));
     queued_count = messages.size();
-    make_ready(std::move(id));
+    std::vector<std::string> keys;
+    for (const auto& [key, l] : it->second.legs) {
+      keys.push_back(key);
+      gauges.add_queued(l.destination.label, 1);
+    }
+    for (const auto& key : keys) make_ready(id, key);
   }
 
-  void make_ready(std::string id) {
-    ready.push_back(std::move(id));
-    dispatch();
+  void make_ready(const std::string& id, const std::string& key) {
+    auto it = messages.find(id);
+    if (it == messages.end()) return;
+    auto l = it->second.legs.find(key);
+    if (l == it->second.legs.end()) return;
+    lane& ln = lanes.try_emplace(key, lane{l->second.destination, {}, {}, 0, 0}).first->second;
+    ln.ready.push_back(id);
+    dispatch(ln);
   }
 
   // Enough workers for what is ready: idle ones first (their sessions are open),
-  // then new ones up to `connections`.
-  void dispatch() {
+  // then new ones up to the destination's connection limit.
+  void dispatch(lane& ln) {
     if (stopping) return;
-    std::size_t demand = ready.size() > promised ? ready.size() - promised : 0;
-    while (demand > 0 && !idle.empty()) {
-      idle_worker* w = idle.back();
-      idle.pop_back();
+    std::size_t demand = ln.ready.size() > ln.promised ? ln.ready.size() - ln.promised : 0;
+    while (demand > 0 && !ln.idle.empty()) {
+      idle_worker* w = ln.idle.back();
+      ln.idle.pop_back();
       w->woken = true;
       w->timer->cancel();
-      ++promised;
+      ++ln.promised;
       --demand;
     }
-    while (demand > 0 && workers < max_workers()) {
+    while (demand > 0 && ln.workers < ln.destination.connections) {
+      ++ln.workers;
+      gauges.add_connections(ln.destination.label, 1);
       ++workers;
-      ++promised;
+      ++ln.promised;
       --demand;
       session_count = workers;
-      spawn(worker(shared_from_this()), "worker");
+      spawn(worker(shared_from_this(), ln.destination.key), "worker");
     }
   }
 
-  void schedule_retry(const std::string& id, policy::timestamp when) {
+  void schedule_retry(job j, policy::timestamp when) {
     bool earliest = waiting.empty() || when < waiting.begin()->first;
-    waiting.emplace(when, id);
+    waiting.emplace(when, std::move(j));
     if (earliest) wake.cancel();
   }
 
@@ -221,12 +232,12 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       policy::timestamp now = clock();
       while (!waiting.empty() && waiting.begin()->first <= now) {
         const policy::timestamp slot = waiting.begin()->first;
-        std::string id = std::move(waiting.begin()->second);
+        job j = std::move(waiting.begin()->second);
         waiting.erase(waiting.begin());
         // A slot left behind by flush() or remove() finds its message gone or due at another time.
-        if (auto it = messages.find(id); it != messages.end() && it->second.retry_at == slot) {
-          it->second.retry_at.reset();
-          make_ready(std::move(id));
+        if (leg* l = find_leg(j.id, j.destination); l && l->retry_at == slot) {
+          l->retry_at.reset();
+          make_ready(j.id, j.destination);
         }
       }
       if (waiting.empty()) {
@@ -238,10 +249,23 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     }
   }
 
-  static asio::awaitable<void> worker(std::shared_ptr<core> self) { co_await self->run_worker(); }
+  leg* find_leg(const std::string& id, const std::string& key) {
+    auto it = messages.find(id);
+    if (it == messages.end()) return nullptr;
+    auto l = it->second.legs.find(key);
+    return l == it->second.legs.end() ? nullptr : &l->second;
+  }
 
-  asio::awaitable<void> run_worker() {
-    smtp_client client(strand, tls, client_settings);
+  static asio::awaitable<void> worker(std::shared_ptr<core> self, std::string key) {
+    co_await self->run_worker(std::move(key));
+  }
+
+  // `lanes[key]` stays while this worker runs (a lane is dropped only with no worker).
+  asio::awaitable<void> run_worker(std::string key) {
+    lane& ln = lanes.at(key);
+    asio::ssl::context& context = tls_for(ln.destination.mx ? "" : ln.destination.smarthost.ca_file);
+    destination_client client(strand, context, ln.destination, client_settings, settings.delivery.mx_port,
+                              settings.resolver, settings.random);
     clients.push_back(&client);
     asio::steady_timer timer(strand);
     idle_worker me;
@@ -250,35 +274,38 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     try {
       for (;;) {
         if (counted_as_promised) {
-          --promised;
+          --ln.promised;
           counted_as_promised = false;
         }
         if (stopping) break;
-        if (!ready.empty()) {
-          std::string id = std::move(ready.front());
-          ready.pop_front();
-          co_await deliver_one(&client, std::move(id));
+        if (!ln.ready.empty()) {
+          std::string id = std::move(ln.ready.front());
+          ln.ready.pop_front();
+          co_await deliver_one(&client, std::move(id), key);
           continue;
         }
         me.woken = false;
-        idle.push_back(&me);
+        ln.idle.push_back(&me);
         timer.expires_after(settings.idle_timeout);
         co_await timer.async_wait(use_tuple);
-        std::erase(idle, &me);
+        std::erase(ln.idle, &me);
         counted_as_promised = me.woken;
-        if (!me.woken && !stopping && ready.empty()) break;  // idle too long: QUIT
+        if (!me.woken && !stopping && ln.ready.empty()) break;  // idle too long: QUIT
       }
     } catch (const std::exception& ex) {
       spdlog::error("delivery: worker: {}", ex.what());
     }
-    std::erase(idle, &me);
-    if (counted_as_promised) --promised;
+    std::erase(ln.idle, &me);
+    if (counted_as_promised) --ln.promised;
     co_await client.quit();
     std::erase(clients, &client);
+    --ln.workers;
+    gauges.add_connections(ln.destination.label, -1);
     --workers;
     session_count = workers;
     if (stopping && workers == 0) grace.cancel();
-    if (!stopping) dispatch();  // a message may have become ready while this one was leaving
+    if (!stopping) dispatch(ln);  // a message may have become ready while this one was leaving
+    if (ln.workers == 0 && ln.ready.empty()) lanes.erase(key);
   }
 
   static asio::awaitable<void> grace_period(std::shared_ptr<core> self) { co_await self->run_grace_period(); }
@@ -295,10 +322,11 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
   // ---- one attempt ----------------------------------------------------------------
 
-  asio::awaitable<void> deliver_one(smtp_client* client, std::string id) {
+  asio::awaitable<void> deliver_one(destination_client* client, std::string id, std::string key) {
+    leg* l = find_leg(id, key);
+    if (!l || l->in_flight) co_return;
     auto it = messages.find(id);
-    if (it == messages.end()) co_return;
-    it->second.in_flight = true;
+    l->in_flight = true;
     ++in_flight_count;
 
     std::optional<std::string> data;
@@ -311,7 +339,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     transaction_result result;
     if (read_error) {
       spdlog::error("delivery {}: cannot read the message from the spool: {}", id, *read_error);
-      result = settle_all(it->second, judge_local_error("cannot read the message from the spool: " + *read_error));
+      result = settle_all(*l, judge_local_error("cannot read the message from the spool: " + *read_error));
     } else if (!data) {
       // Gone, or damaged and quarantined by the spool: nothing to send, ever. Dropping
       // it here (rather than retrying) keeps one bad file from looping forever.
@@ -320,6 +348,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       --in_flight_count;
       ++dropped_count;
       envelope env = std::move(it->second.env);
+      forget(it->second);
       messages.erase(it);
       queued_count = messages.size();
       try {
@@ -332,7 +361,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       it->second.bounces.headers = header_section(*data);
       outgoing_message message;
       message.return_path = it->second.env.return_path;
-      message.recipients = it->second.pending;
+      message.recipients = l->pending;
       message.content = std::move(*data);
       std::optional<std::string> error;
       try {
@@ -343,22 +372,21 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       if (error) {
         spdlog::error("delivery {}: {}", id, *error);
         client->abort();
-        auto again = messages.find(id);
-        if (again != messages.end()) result = settle_all(again->second, judge_local_error("internal error: " + *error));
+        if (leg* again = find_leg(id, key)) result = settle_all(*again, judge_local_error("internal error: " + *error));
       }
     }
 
     --in_flight_count;
-    it = messages.find(id);
-    if (it == messages.end()) co_return;
-    it->second.in_flight = false;
+    l = find_leg(id, key);
+    if (!l) co_return;
+    l->in_flight = false;
     if (abandon) co_return;  // stop_grace ran out; the spool keeps the message as it was
-    finish(it, result, client->peer());
+    finish(messages.find(id), key, result, client->peer());
   }
 
-  static transaction_result settle_all(const entry& e, const delivery_verdict& verdict) {
+  static transaction_result settle_all(const leg& l, const delivery_verdict& verdict) {
     transaction_result result;
-    for (const auto& address : e.pending) {
+    for (const auto& address : l.pending) {
       recipient_outcome o;
       o.address = address;
       o.verdict = verdict;
@@ -367,10 +395,12 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     return result;
   }
 
-  void finish(std::map<std::string, entry>::iterator it, const transaction_result& result, const std::string& peer) {
+  void finish(std::map<std::string, entry>::iterator it, const std::string& key, const transaction_result& result,
+              const std::string& peer) {
     entry& e = it->second;
+    leg& l = e.legs.at(key);
     const policy::timestamp now = clock();
-    attempt_outcome out = judge_attempt(++e.attempts, e.env.received_at, result.recipients, result.remote_address, now,
+    attempt_outcome out = judge_attempt(++l.attempts, e.env.received_at, result.recipients, result.remote_address, now,
                                         settings.delivery, settings.hostname);
     const delivery_attempt& attempt = out.attempt;
     const auto& delivered = out.delivered;
@@ -401,11 +431,15 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     }
     if (!delayed.empty()) notify([&] { observer.on_delay(e.env, attempt, delayed); });
 
-    e.pending.clear();
-    for (const auto& o : delayed) e.pending.push_back(o.address);
+    l.pending.clear();
+    for (const auto& o : delayed) l.pending.push_back(o.address);
     if (!delayed.empty()) e.last_error = delayed.front().verdict.diagnostic;
-    e.retry_at = out.retry_at;
-    if (e.pending.empty()) {
+    l.retry_at = out.retry_at;
+    if (l.pending.empty()) {
+      gauges.add_queued(l.destination.label, -1);
+      e.legs.erase(key);
+    }
+    if (e.legs.empty()) {
       std::string id = e.env.id;
       if (!e.bounces.dsn_id.empty()) {
         // The DSN is durable before the original leaves the spool: a crash in
@@ -420,7 +454,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       remove_from_spool(id);
       return;
     }
-    schedule_retry(e.env.id, *out.retry_at);
+    if (out.retry_at) schedule_retry({e.env.id, key}, *out.retry_at);
   }
 
   static asio::awaitable<void> send_dsn(std::shared_ptr<core> self, envelope original, bounce_report report) {
@@ -438,6 +472,10 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     }
   }
 
+  void forget(const entry& e) {
+    for (const auto& [key, l] : e.legs) gauges.add_queued(l.destination.label, -1);
+  }
+
   template <class F>
   void notify(F&& f) {
     try {
@@ -451,46 +489,38 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
   std::vector<queued_message> list_here() const {
     std::vector<queued_message> out;
-    const policy::smarthost_settings hop = settings.delivery.default_smarthost();
-    const std::string destination = hop.name.empty() ? hop.address.str() : hop.name;
-    for (const auto& [id, e] : messages) {
-      queued_message q;
-      q.id = id;
-      q.sender = e.env.original_sender;
-      q.recipients = e.pending;
-      q.destination = destination;
-      q.received_at = e.env.received_at;
-      q.attempts = e.attempts;
-      q.last_error = e.last_error;
-      q.next_attempt = e.retry_at;
-      q.in_flight = e.in_flight;
-      out.push_back(std::move(q));
-    }
+    for (const auto& [id, e] : messages) out.push_back(e.describe());
     std::stable_sort(out.begin(), out.end(),
                      [](const queued_message& a, const queued_message& b) { return a.received_at < b.received_at; });
     return out;
   }
 
-  // Waiting messages become ready now; their old slots in `waiting` are skipped
+  // Waiting legs become ready now; their old slots in `waiting` are skipped
   // by the scheduler (retry_at is cleared here).
   std::size_t flush_here() {
     std::size_t n = 0;
+    std::vector<job> due;
     for (auto& [id, e] : messages) {
-      if (!e.retry_at || e.in_flight) continue;
-      e.retry_at.reset();
-      ready.push_back(id);
-      ++n;
+      bool any = false;
+      for (auto& [key, l] : e.legs) {
+        if (!l.retry_at || l.in_flight) continue;
+        l.retry_at.reset();
+        due.push_back({id, key});
+        any = true;
+      }
+      n += any ? 1 : 0;
     }
     if (n > 0) spdlog::info("delivery: queue flushed: {} messages retried now", n);
-    dispatch();
+    for (const auto& j : due) make_ready(j.id, j.destination);
     return n;
   }
 
   queue_removal remove_here(const std::string& id) {
     auto it = messages.find(id);
     if (it == messages.end()) return queue_removal::not_found;
-    if (it->second.in_flight) return queue_removal::in_flight;
+    if (it->second.in_flight()) return queue_removal::in_flight;
     // Its entries in `ready` and `waiting` find nothing any more and are skipped.
+    forget(it->second);
     messages.erase(it);
     queued_count = messages.size();
     remove_from_spool(id);
@@ -512,7 +542,8 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     if (stopping) return;
     stopping = true;
     wake.cancel();
-    for (auto* w : idle) w->timer->cancel();
+    for (auto& [key, ln] : lanes)
+      for (auto* w : ln.idle) w->timer->cancel();
     if (workers > 0) spawn(grace_period(shared_from_this()), "stop grace period");
     if (tasks == 0) stopped_signal.cancel();
   }
@@ -524,8 +555,9 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
 delivery_queue::delivery_queue(asio::any_io_executor ex, message_store& spool, delivery_observer& observer,
                                delivery_queue_settings settings, std::function<policy::timestamp()> clock) {
-  if (settings.delivery.mode != policy::delivery_mode::smarthost)
-    throw std::invalid_argument("delivery mode \"mx\" is not implemented; use \"smarthost\"");
+  bool mx = settings.delivery.mode == policy::delivery_mode::mx;
+  for (const auto& r : settings.delivery.routes) mx = mx || r.via == "mx";
+  if (mx && !settings.resolver) throw std::invalid_argument("direct (MX) delivery needs a DNS resolver");
   core_ = std::make_shared<core>(std::move(ex), spool, observer, std::move(settings), std::move(clock));
 }
 
@@ -571,6 +603,7 @@ delivery_queue_stats delivery_queue::stats() const {
   s.deferred = core_->deferred_count;
   s.bounced = core_->bounced_count;
   s.dropped = core_->dropped_count;
+  s.destinations = core_->gauges.snapshot();
   return s;
 }
 

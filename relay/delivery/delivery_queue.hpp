@@ -1,5 +1,8 @@
-// Delivers spooled messages to the smarthost: up to `connections` SMTP sessions at
-// once, each reused message after message; deferred recipients retried on
+// Delivers spooled messages: each recipient's domain picks a destination (a
+// smarthost, or the domain's MX hosts: delivery_destination), and each
+// destination has its own sessions (up to `connections` for a smarthost,
+// `connections_per_destination` for an MX domain), each reused message after
+// message, so a slow destination holds up only itself; deferred recipients retried on
 // retry_schedule until received_at + max_age, then bounced; spool.remove() once
 // every recipient is delivered or bounced; every outcome told to a delivery_observer.
 // Public members: any thread. The work runs on one strand of the executor given;
@@ -17,7 +20,10 @@
 
 #include "policy/config.hpp"
 #include "policy/time.hpp"
+#include "dns/resolver.hpp"
+#include "relay/delivery/mx_plan.hpp"
 #include "relay/delivery/delivery_observer.hpp"
+#include "relay/delivery/destination_gauges.hpp"
 #include "relay/delivery/queued_message.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
@@ -25,7 +31,11 @@
 namespace mfrelay::relay {
 
 struct delivery_queue_settings {
-  policy::delivery_settings delivery;  // smarthost, require_tls, retry_schedule, max_age, connections
+  policy::delivery_settings delivery;  // smarthost, routes, require_tls, retry_schedule, max_age, connections
+  // For MX destinations ([delivery] mode = "mx" or a [[route]] via "mx"): must
+  // outlive the queue's work (shut it down after wait_stopped()).
+  dns::resolver* resolver = nullptr;
+  mx_random random;  // equal-preference MX order; empty: a seeded std::mt19937_64
   std::string hostname = "localhost";  // EHLO name and reportingMTA
   policy::duration connect_timeout = std::chrono::seconds(30);
   policy::duration command_timeout = std::chrono::minutes(5);
@@ -37,9 +47,10 @@ struct delivery_queue_settings {
 struct delivery_queue_stats {
   std::size_t queued = 0;                                  // messages known to the queue (waiting, ready or in flight)
   std::size_t in_flight = 0;                               // messages in a transaction now
-  std::size_t sessions = 0;                                // worker connections (open or about to be)
+  std::size_t sessions = 0;                                // worker connections (open or about to be), all destinations
   std::uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
   std::uint64_t dropped = 0;                               // messages the spool could not read (damaged or gone)
+  std::vector<destination_gauge> destinations;             // per destination with messages or sessions
 };
 
 // Lifecycle: construct, start() once, enqueue() after each commit, stop(), then
@@ -53,7 +64,7 @@ struct delivery_queue_stats {
 class delivery_queue {
  public:
   // `clock` (default relay::now) gives event timestamps and drives retries and expiry.
-  // Throws std::invalid_argument for delivery mode "mx" (not implemented yet).
+  // Throws std::invalid_argument when a destination is "mx" and settings.resolver is null.
   delivery_queue(boost::asio::any_io_executor ex, message_store& spool, delivery_observer& observer,
                  delivery_queue_settings settings, std::function<policy::timestamp()> clock = {});
   ~delivery_queue();  // stop()

@@ -202,6 +202,24 @@ delivery_verdict judge_bad_address(bool sender) {
                 : bounced("5.1.3", "bad recipient address syntax", "Permanent");
 }
 
+delivery_verdict judge_null_mx(std::string_view domain) {
+  return bounced("5.1.10", "Recipient address has null MX (" + str(domain) + " accepts no mail)", "Permanent");
+}
+
+delivery_verdict judge_no_such_domain(std::string_view domain) {
+  return bounced("5.1.2", "Host or domain name not found: " + str(domain) + " does not exist (NXDOMAIN)", "Permanent");
+}
+
+delivery_verdict judge_dns_trouble(std::string_view domain, std::string_view outcome) {
+  return deferred("4.4.3", "Host or domain name lookup failed for " + str(domain) + " (" + str(outcome) + ")",
+                  "TransientCommunicationFailure", false);
+}
+
+delivery_verdict judge_no_mx_address(std::string_view domain) {
+  return deferred("4.4.4", "No address found for any mail exchanger of " + str(domain), "TransientCommunicationFailure",
+                  false);
+}
+
 delivery_verdict judge_expired(const delivery_verdict& last) {
   delivery_verdict v = bounced("4.4.7", last.diagnostic, "Transient");
   v.reply = last.reply;

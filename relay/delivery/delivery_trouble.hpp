@@ -80,6 +80,15 @@ delivery_verdict judge_local_error(std::string_view what);
 // for the sender (then the whole message), 5.1.3 for a recipient.
 delivery_verdict judge_bad_address(bool sender);
 
+// Direct delivery (mx_plan): what the recipient domain's DNS says. A null MX
+// (RFC 7505): bounced, 5.1.10. A domain that does not exist: bounced, 5.1.2.
+// Resolver trouble (SERVFAIL, timeout, ...): deferred, 4.4.3. No MX host with an
+// address: deferred, 4.4.4 (DNS may be fixed; max_age is the safety net).
+delivery_verdict judge_null_mx(std::string_view domain);
+delivery_verdict judge_no_such_domain(std::string_view domain);
+delivery_verdict judge_dns_trouble(std::string_view domain, std::string_view outcome);
+delivery_verdict judge_no_mx_address(std::string_view domain);
+
 // A recipient still deferred at max_age: bounced, quoting why it was last deferred.
 delivery_verdict judge_expired(const delivery_verdict& last);
 

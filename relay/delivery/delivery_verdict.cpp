@@ -14,4 +14,8 @@ const char* to_string(recipient_fate fate) {
   return "?";
 }
 
+const char* postfix_status(recipient_fate fate) {
+  return fate == recipient_fate::delivered ? "sent" : to_string(fate);
+}
+
 }  // namespace mfrelay::relay

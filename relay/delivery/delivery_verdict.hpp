@@ -9,6 +9,8 @@ namespace mfrelay::relay {
 enum class recipient_fate { delivered, deferred, bounced };
 
 const char* to_string(recipient_fate fate);
+// As Postfix logs it: "sent", "deferred", "bounced".
+const char* postfix_status(recipient_fate fate);
 
 struct delivery_verdict {
   recipient_fate fate = recipient_fate::deferred;

@@ -47,7 +47,7 @@ void smtp_client::abort() noexcept {
 }
 
 void smtp_client::set_peer() {
-  peer_ = settings_.server.host;
+  peer_ = settings_.server_name.empty() ? settings_.server.host : settings_.server_name;
   if (!connection_.remote_ip().empty()) peer_ += "[" + connection_.remote_ip() + "]";
   peer_ += ":" + std::to_string(settings_.server.port);
 }
@@ -62,11 +62,14 @@ asio::awaitable<transaction_result> smtp_client::deliver(outgoing_message messag
   aborted_ = false;
   for (int round = 0;; ++round) {
     bool reused = session_;
+    bool opening = false;
     progress_ = 0;
     std::optional<delivery_verdict> trouble;
     try {
       if (!session_) {
+        opening = true;
         co_await open_session();
+        opening = false;
       } else if (need_rset_) {
         co_await reset();
       }
@@ -81,6 +84,7 @@ asio::awaitable<transaction_result> smtp_client::deliver(outgoing_message messag
     // abort() is why the session died).
     if (round == 0 && reused && progress_ == 0 && !aborted_) continue;
     settle_undecided(result, *trouble);
+    result.session_failed = opening;
     break;
   }
   result.remote_address = connection_.remote_ip();
@@ -165,7 +169,8 @@ asio::awaitable<void> smtp_client::open_session() {
 }
 
 asio::awaitable<void> smtp_client::handshake() {
-  auto tls_ec = co_await connection_.start_tls(tls_, settings_.server.host, settings_.command_timeout,
+  const std::string& name = settings_.server_name.empty() ? settings_.server.host : settings_.server_name;
+  auto tls_ec = co_await connection_.start_tls(tls_, name, settings_.command_timeout,
                                                settings_.verify_certificate);
   if (!tls_ec) co_return;
   std::string why = settings_.verify_certificate ? connection_.verify_error() : std::string();

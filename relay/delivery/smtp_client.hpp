@@ -27,6 +27,9 @@ namespace mfrelay::relay {
 
 struct smtp_client_settings {
   policy::host_port server{"127.0.0.1", 25};
+  // The server's name when `server` holds an address found for it (an MX host):
+  // for SNI, the certificate check and the logs. Empty: server.host.
+  std::string server_name;
   std::string helo_name = "localhost";  // EHLO/HELO argument
   bool require_tls = false;             // no STARTTLS, or it fails: defer
   // starttls: when offered (required with require_tls or credentials); implicit: TLS
@@ -49,6 +52,9 @@ struct outgoing_message {
 struct transaction_result {
   std::vector<recipient_outcome> recipients;  // one per outgoing_message::recipients, same order
   std::string remote_address;                 // the server's IP address; empty when none was reached
+  // No session came about (connect, greeting, EHLO, STARTTLS, TLS or AUTH failed):
+  // the server saw no transaction, so another MX host may be tried at once.
+  bool session_failed = false;
 };
 
 class smtp_client {

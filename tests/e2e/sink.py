@@ -11,23 +11,25 @@ SMTP_SINK = "/usr/sbin/smtp-sink"
 
 
 class Sink:
-    def __init__(self, test, options=(), backlog=100):
-        """options: extra smtp-sink flags, e.g. ("-Q", "rcpt") ... see smtp-sink(1)."""
+    def __init__(self, test, options=(), backlog=100, host="127.0.0.1", port=None):
+        """options: extra smtp-sink flags, e.g. ("-Q", "rcpt") ... see smtp-sink(1). host/port: where it
+        listens (another loopback address stands for another MX host); default a free port on 127.0.0.1."""
         self.test = test
-        self.port = free_port()
-        self.dir = test.path("sink")
+        self.host = host
+        self.port = port or free_port(host)
+        self.dir = test.path("sink" if host == "127.0.0.1" and port is None else f"sink-{host}-{self.port}")
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o777)  # smtp-sink drops to nobody, who must reach and write it
         os.chmod(test.dir, 0o755)
         self.backlog = backlog
         self.proc = test.start(self.argv(options))
-        wait_for_port(self.port, proc=self.proc)
+        wait_for_port(self.port, host=host, proc=self.proc)
 
     def argv(self, options=()):
         argv = [SMTP_SINK, "-d", os.path.join(self.dir, "%Y%m%d%H%M%S."), *options]
         if os.geteuid() == 0:
             argv[1:1] = ["-u", "nobody"]
-        return argv + [f"127.0.0.1:{self.port}", str(self.backlog)]
+        return argv + [f"{self.host}:{self.port}", str(self.backlog)]
 
     def stop(self):
         stop_process(self.proc)
@@ -40,14 +42,14 @@ class Sink:
         for _ in range(20):
             self.proc = self.test.start(argv)
             try:
-                wait_for_port(self.port, proc=self.proc, timeout=10)
+                wait_for_port(self.port, host=self.host, proc=self.proc, timeout=10)
                 return
             except RuntimeError:  # exited: the port may still be held for a moment
                 time.sleep(0.25)
         self.test.fail(f"smtp-sink could not listen on {self.port} again")
 
     def address(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def messages(self):
         """Every dumped transaction: {"mail": "<...>", "rcpt": ["<...>"], "text": whole dump}."""

@@ -110,6 +110,16 @@ class BrokenConfig(TempDirTest):
         self.assertRegex(r.stderr, re.escape(self.main) + r":6:1: \[relay\] region: region 'US West' must be")
         self.assertRegex(r.stderr, re.escape(self.main) + r":7:1: \[relay\]: unknown key 'colour'")
 
+    def test_route_to_an_unknown_smarthost_is_reported_with_position(self):
+        with open(self.main) as f:
+            lines = f.read().count("\n")
+        with open(self.main, "a") as f:
+            f.write('\n[[route]]\ndomain = "partner.example"\nvia = "partnr"\n')
+        r = run_mfrelay("check", "-c", self.main)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, re.escape(self.main) + f":{lines + 2}:1: route for 'partner.example': "
+                         "via = 'partnr' is neither \"mx\" nor the name of a \\[\\[smarthost\\]\\]")
+
 
 class HashPassword(unittest.TestCase):
     def test_hash_is_salted_and_self_describing(self):

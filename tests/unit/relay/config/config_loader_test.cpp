@@ -429,8 +429,6 @@ TEST_CASE("a value outside its set of choices lists the choices") {
        "mfrelay.toml:13:1: [limits] bare_newline: must be one of \"reject\", \"normalize\", not \"accept\"\n"},
       {"[delivery]\nmode = \"direct\"\n",
        "mfrelay.toml:13:1: [delivery] mode: must be one of \"smarthost\", \"mx\", not \"direct\"\n"},
-      {"[delivery]\nmode = \"mx\"\n",
-       "mfrelay.toml:13:1: [delivery] mode: \"mx\" (direct delivery) is not supported yet; use \"smarthost\"\n"},
   };
   for (const auto& r : rows) {
     config_dir dir;
@@ -869,6 +867,80 @@ TEST_CASE("[[smarthost]] mistakes are reported at the entry, with the file and l
     config_dir dir;
     CAPTURE(r.extra);
     CHECK(load_main(dir, std::string(minimal) + "\n" + r.extra).errors == r.expected);
+  }
+}
+
+TEST_CASE("[delivery] mode = \"mx\" with mx_port and connections_per_destination; [[route]] picks per domain") {
+  config_dir dir;
+  auto [result, errors] = load_main(dir, std::string(minimal) + R"(
+[delivery]
+mode = "mx"
+mx_port = 2525
+connections_per_destination = 3
+
+[[smarthost]]
+name = "partner"
+address = "127.0.0.1:2526"
+
+[[route]]
+domain = "Partner.Example"
+via = "partner"
+require_tls = true
+
+[[route]]
+domain = "*"
+via = "mx"
+
+[[route]]
+domain = "direct.example"
+via = "mx"
+)");
+  REQUIRE(errors == "");
+  const auto& d = result.config.delivery;
+  CHECK(d.mode == policy::delivery_mode::mx);
+  CHECK(d.mx_port == 2525);
+  CHECK(d.connections_per_destination == 3);
+  REQUIRE(d.routes.size() == 3);
+  CHECK(d.routes[0].domain == "partner.example");  // lower case
+  auto partner = d.route_for("partner.example");
+  CHECK_FALSE(partner.mx);
+  CHECK(partner.smarthost == "partner");
+  CHECK(partner.require_tls);  // the route's override
+  auto direct = d.route_for("direct.example");  // an exact match beats "*", whatever the order
+  CHECK(direct.mx);
+  CHECK_FALSE(direct.require_tls);
+  CHECK(d.route_for("other.example").mx);  // "*"
+
+  // Without routes: [delivery] mode decides; the defaults.
+  auto [plain, plain_errors] = load_main(dir, std::string(minimal));
+  REQUIRE(plain_errors == "");
+  CHECK(plain.config.delivery.mx_port == 25);
+  CHECK(plain.config.delivery.connections_per_destination == 4);
+  CHECK_FALSE(plain.config.delivery.route_for("example.org").mx);
+  CHECK(plain.config.delivery.route_for("example.org").smarthost.empty());
+}
+
+TEST_CASE("[[route]] mistakes are reported at the entry, with the file and line") {
+  struct row {
+    std::string extra, expected;
+  };
+  const row rows[] = {
+      {"[[route]]\ndomain = \"example.org\"\nvia = \"nobody\"\n",
+       "mfrelay.toml:12:1: route for 'example.org': via = 'nobody' is neither \"mx\" nor the name of a "
+       "[[smarthost]]\n"},
+      {"[[route]]\ndomain = \"*\"\nvia = \"mx\"\n\n[[route]]\ndomain = \"*\"\nvia = \"mx\"\n",
+       "mfrelay.toml:16:1: route for '*' is already declared at mfrelay.toml:12:1\n"},
+      {"[[route]]\ndomain = \"bad_domain..example\"\nvia = \"mx\"\n",
+       "mfrelay.toml:13:1: [[route]] domain: "},
+      {"[[route]]\nvia = \"mx\"\n", "mfrelay.toml:12:1: [[route]]: 'domain'"},
+      {"[delivery]\nmx_port = 70000\n", "mfrelay.toml:13:1: [delivery] mx_port: must be a port number, 1 to 65535\n"},
+  };
+  for (const auto& r : rows) {
+    config_dir dir;
+    CAPTURE(r.extra);
+    std::string got = load_main(dir, std::string(minimal) + "\n" + r.extra).errors;
+    CHECK(got.substr(0, r.expected.size()) == r.expected);
+    CHECK_FALSE(got.empty());
   }
 }
 
