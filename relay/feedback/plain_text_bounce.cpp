@@ -175,7 +175,7 @@ plain_bounce_text read_plain_bounce(std::string_view text, const feedback_limits
           continue;
         }
         bounced_recipient r;
-        r.email_address = std::string(address);
+        r.email_address = std::string(address.substr(0, limits.max_value_bytes));
         r.action = "failed";
         out.recipients.push_back(std::move(r));
         found = out.recipients.size() - 1;
