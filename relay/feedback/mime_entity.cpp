@@ -132,7 +132,7 @@ header_block parse_header_block(std::string_view text, std::string_view* rest, c
   bool in_field = false;  // the last line started a field we keep: folds go to it
   if (rest) *rest = {};
   while (next_line(text, pos, line)) {
-    if (line.empty()) {
+    if (trim(line).empty()) {  // a line of only spaces ends the block too (some MTAs write them in DSNs)
       if (rest) *rest = text.substr(pos);
       break;
     }

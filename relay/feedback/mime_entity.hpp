@@ -33,8 +33,8 @@ struct header_block {
   std::vector<std::string_view> all(std::string_view name) const;
 };
 
-// Reads a header block from the start of `text` up to the first empty line (or
-// the end). Lines end in LF or CRLF; a line starting with SP/HT continues the
+// Reads a header block from the start of `text` up to the first empty (or
+// all-whitespace) line, or the end. Lines end in LF or CRLF; a line starting with SP/HT continues the
 // previous field; a line without a colon is skipped. `rest` gets the body after
 // the empty line (empty when there is none).
 header_block parse_header_block(std::string_view text, std::string_view* rest = nullptr,

@@ -208,6 +208,15 @@ TEST_CASE("a DSN with several recipients: the failed ones, the most severe decid
   CHECK(r.bounce.classification == bounce_class{bounce_type::permanent, bounce_subtype::no_email});
 }
 
+TEST_CASE("recipient groups separated by a line of spaces are still two recipients") {
+  feedback_report r = parse_feedback_report(dsn("delivery-status",
+      "Final-Recipient: rfc822; one@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n  \r\n"
+      "Final-Recipient: rfc822; two@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"));
+  REQUIRE(r.kind == feedback_kind::bounce);
+  REQUIRE(r.bounce.recipients.size() == 2);
+  CHECK(r.bounce.recipients[1].email_address == "two@example.net");
+}
+
 TEST_CASE("a success-only DSN and a read receipt are not bounces; another report type is Undetermined") {
   feedback_report r = parse_feedback_report(
       dsn("delivery-status", "Final-Recipient: rfc822; ok@example.net\nAction: delivered\nStatus: 2.0.0\n\n"));
