@@ -93,7 +93,7 @@ std::vector<config_error> validate_config(const config& cfg) {
       error(l.where, "listener name '" + l.name + "' is already used at " + to_string(it->second->where));
     if (auto [it, added] = addresses.emplace(l.address.str(), &l); !added && l.address.port != 0)
       error(l.where, "listener address " + l.address.str() + " is already used at " + to_string(it->second->where));
-    if (l.auth == auth_mode::password && l.tls == tls_mode::none)
+    if (l.role == listener_role::submission && l.auth == auth_mode::password && l.tls == tls_mode::none)
       error(l.where, "listener '" + l.name +
                          "': auth = \"password\" needs tls = \"starttls\" or \"implicit\" (AUTH is only offered under TLS)");
   }
@@ -111,7 +111,7 @@ std::vector<config_error> validate_config(const config& cfg) {
     }
   }
   for (const auto& l : cfg.listeners) {
-    if (l.auth == auth_mode::network && !any_network_user)
+    if (l.role == listener_role::submission && l.auth == auth_mode::network && !any_network_user)
       error(l.where, "listener '" + l.name + "' uses auth = \"network\" but no [[user]] has networks");
   }
 

@@ -22,6 +22,10 @@ enum class tls_mode { starttls, implicit, none };
 enum class auth_mode { password, network };
 enum class bare_newline_mode { reject, normalize };
 enum class delivery_mode { smarthost, mx };
+// submission: applications send through mfrelay (AUTH or trusted networks).
+// feedback: the MX of the MAIL FROM domains: takes bounces and complaints for
+// addresses mfrelay issued, without AUTH, and never relays.
+enum class listener_role { submission, feedback };
 
 struct relay_settings {
   std::string hostname = "localhost";
@@ -37,7 +41,8 @@ struct listener_settings {
   std::string name;
   host_port address;
   tls_mode tls = tls_mode::none;
-  auth_mode auth = auth_mode::password;
+  auth_mode auth = auth_mode::password;  // submission only; a feedback listener never offers AUTH
+  listener_role role = listener_role::submission;
   origin where;
 };
 
@@ -158,6 +163,12 @@ struct notifications_settings {
   std::string webhook;  // "" = none: http://HOST:PORT/PATH receives each event as JSON
 };
 
+// [feedback]: the sent-message index and what the feedback listener accepts.
+struct feedback_settings {
+  duration retention = 14 * 24h;       // how long a message id is remembered (SES: 14 days)
+  bool accept_default_domain = false;  // also take feedback for the default MAIL FROM domain (operator owns it)
+};
+
 struct config {
   std::string main_file;  // the path it was loaded from
   relay_settings relay;
@@ -171,6 +182,7 @@ struct config {
   events_settings events;
   admin_settings admin;
   notifications_settings notifications;
+  feedback_settings feedback;
   identity_table identities;
 
   std::string default_mail_from_domain() const;

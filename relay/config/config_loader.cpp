@@ -74,6 +74,11 @@ void read_listener(toml_section& s, config& cfg) {
                 {{"starttls", policy::tls_mode::starttls}, {"implicit", policy::tls_mode::implicit},
                  {"none", policy::tls_mode::none}});
   s.read_choice("auth", l.auth, {{"password", policy::auth_mode::password}, {"network", policy::auth_mode::network}});
+  s.read_choice("role", l.role,
+                {{"submission", policy::listener_role::submission}, {"feedback", policy::listener_role::feedback}});
+  // Feedback comes from any mail server on the Internet: nobody authenticates.
+  if (l.role == policy::listener_role::feedback && s.has("auth"))
+    s.error("auth", "a listener with role = \"feedback\" takes no auth: it accepts only addresses mfrelay issued");
   // A missing or malformed name or address is already reported.
   if (!l.name.empty() && !l.address.host.empty()) cfg.listeners.push_back(std::move(l));
 }
@@ -277,6 +282,11 @@ void read_admin(toml_section& s, config& cfg, const std::string& file, std::vect
   }
 }
 
+void read_feedback(toml_section& s, config& cfg) {
+  s.read("retention", cfg.feedback.retention);
+  s.read("accept_default_domain", cfg.feedback.accept_default_domain);
+}
+
 void read_notifications(toml_section& s, config& cfg) {
   auto& n = cfg.notifications;
   s.read("email", n.email, [](std::string_view text) -> std::string {
@@ -351,6 +361,7 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
   section(top, "notifications", file, errors, cfg, read_notifications);
+  section(top, "feedback", file, errors, cfg, read_feedback);
   top.finish();
 
   // Absolute, so the paths stay right whatever the working directory later is.

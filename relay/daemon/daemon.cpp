@@ -22,6 +22,7 @@
 #include "relay/delivery/event_log_observer.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
+#include "relay/feedback/feedback_receiver.hpp"
 #include "relay/notify/notifier.hpp"
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/daemon/admin_service.hpp"
@@ -30,6 +31,7 @@
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
+#include "relay/state/sent_message_index.hpp"
 #include "relay/state/sqlite_state_store.hpp"
 #include "relay/state/state_rows.hpp"
 #include "relay/tls/tls_context.hpp"
@@ -54,6 +56,7 @@ class daemon {
       : config_path_(std::move(config_path)),
         io_threads_(io_threads(cfg.relay.threads)),
         store_(prepare_state_dir(cfg)),
+        sent_index_(state_db_path(cfg), index_settings(cfg)),
         events_(cfg.events),
         verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
@@ -68,10 +71,18 @@ class daemon {
         delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg, delivery_resolver_.get())),
         notifier_(io_.get_executor(), spool_, [this](const envelope& env) { delivery_.enqueue(env); },
                   notifier_settings_of(cfg)),
+        feedback_(events_, sent_index_, [this](const boost::json::object& e) { notifier_.notify(e); }),
         admin_(io_.get_executor(), admin_pool_.get_executor(), view_, verification_, metrics_,
                [this](std::string why) { return reload(std::move(why)); }),
         router_(admin_) {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
+    services_.sent_index = &sent_index_;
+    services_.feedback = &feedback_;
+    // The seam for the suppression list (issue 12 item 4): every Bounce and
+    // Complaint the feedback listener produces reaches this handler, with
+    // `suppressible` set for permanent bounces and complaints of recipients
+    // the message was sent to. Nothing is connected yet.
+    feedback_.set_outcome_handler({});
     admin_.set_delivery(&delivery_);
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
@@ -186,6 +197,12 @@ class daemon {
     s.resolver = resolver;
     s.hostname = cfg.relay.hostname;
     s.stop_grace = cfg.relay.drain_timeout;  // a transaction in flight at stop has what sessions have
+    return s;
+  }
+
+  static sent_message_index_settings index_settings(const policy::config& cfg) {
+    sent_message_index_settings s;
+    s.retention = cfg.feedback.retention;
     return s;
   }
 
@@ -316,6 +333,7 @@ class daemon {
   live_view view_;
   relay_metrics metrics_;
   sqlite_state_store store_;
+  sent_message_index sent_index_;  // message id -> identity, sender, recipients: for the feedback listener
   event_log events_;
   verification_service verification_;
   spool spool_;
@@ -326,6 +344,7 @@ class daemon {
   std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
   delivery_queue delivery_;
   notifier notifier_;
+  feedback_receiver feedback_;
   session_group sessions_{io_.get_executor()};  // every SMTP session, for stop()
   policy::duration drain_timeout_{};
   std::vector<std::unique_ptr<smtp_listener>> listeners_;

@@ -58,7 +58,9 @@ struct notifier::core : std::enable_shared_from_this<core> {
       spdlog::warn("notification not sent: stopping");
       return;
     }
-    if (!settings_.email.to.empty()) {
+    // Bounces and complaints go to the webhook only: the email is about MAIL FROM states.
+    const json::value* type = event.if_contains("eventType");
+    if (!settings_.email.to.empty() && type && *type == "MailFromDomainStatusChange") {
       ++emails_in_flight_;
       asio::co_spawn(strand_, spool_email(event), [self = shared_from_this()](std::exception_ptr e) {
         --self->emails_in_flight_;
@@ -170,8 +172,14 @@ notifier::~notifier() { stop(); }
 void notifier::notify(const json::object& event) noexcept {
   try {
     const json::value* type = event.if_contains("eventType");
-    if (!type || *type != "MailFromDomainStatusChange") return;
-    if (core_->settings_.email.to.empty() && !core_->webhook_) return;
+    if (!type) return;
+    if (*type == "MailFromDomainStatusChange") {
+      if (core_->settings_.email.to.empty() && !core_->webhook_) return;
+    } else if (*type == "Bounce" || *type == "Complaint") {
+      if (!core_->webhook_) return;
+    } else {
+      return;
+    }
     json::object copy(event);
     asio::post(core_->strand_, [c = core_, e = std::move(copy)]() mutable { c->on_event(std::move(e)); });
   } catch (const std::exception& e) {

@@ -53,8 +53,9 @@ class notifier {
   notifier(const notifier&) = delete;
   notifier& operator=(const notifier&) = delete;
 
-  // Any thread, never blocks, never throws. Only MailFromDomainStatusChange
-  // events are acted on; the rest are ignored, as are all after stop().
+  // Any thread, never blocks, never throws. MailFromDomainStatusChange events
+  // are mailed and posted; Bounce and Complaint events (the feedback listener's)
+  // are posted to the webhook only; the rest are ignored, as are all after stop().
   void notify(const boost::json::object& event) noexcept;
 
   // Any thread: nothing new starts; queued webhook posts are dropped and one

@@ -1,6 +1,7 @@
 // What every SMTP session shares: the live configuration and states, the
-// spool, the event log, the password verifier, the TLS context, and where an
-// accepted message goes next (delivery). Owned by the daemon; sessions on any
+// spool, the event log, the password verifier, the TLS context, where an
+// accepted message goes next (delivery), the sent-message index and the
+// feedback receiver. Owned by the daemon; sessions on any
 // strand use it concurrently (each member is thread-safe).
 #pragma once
 #include <boost/asio/ssl/context.hpp>
@@ -10,10 +11,12 @@
 
 #include "relay/auth/password_verifier.hpp"
 #include "relay/events/event_log.hpp"
+#include "relay/feedback/feedback_receiver.hpp"
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
+#include "relay/state/sent_message_index.hpp"
 
 namespace mfrelay::relay {
 
@@ -31,6 +34,8 @@ struct session_services {
   std::function<void(const envelope&)> accepted;  // called once the message is durable
   relay_metrics& metrics;
   session_counters counters;
+  sent_message_index* sent_index = nullptr;  // every accepted message is remembered here; null: not kept
+  feedback_receiver* feedback = nullptr;     // role = "feedback" listeners; null: they refuse every RCPT
 };
 
 }  // namespace mfrelay::relay

@@ -178,7 +178,15 @@ class session final : public smtp::session_hooks {
     return d.reply;
   }
 
+  // Feedback listeners only: RCPT <message-id>@<MAIL FROM domain> of a message we remember.
+  std::optional<smtp_reply> check_recipient(const policy::email_address& recipient) override {
+    if (svc_.feedback) return svc_.feedback->check_recipient(recipient, *svc_.view.config());
+    return smtp_reply{550, "5.1.1", "<" + recipient.str() + ">: Recipient address rejected"};
+  }
+
  private:
+  bool feedback() const { return listener_.role == policy::listener_role::feedback; }
+
   // Every refusal of a transaction: one Reject event, one count.
   void rejected(const boost::json::object& event, std::string_view reason) {
     svc_.events.write(event);
@@ -222,6 +230,7 @@ class session final : public smtp::session_hooks {
     c.hostname = cfg.relay.hostname;
     c.tls = listener_.tls;
     c.auth = listener_.auth;
+    c.feedback = feedback();
     c.tls_active = conn_.tls();
     if (listener_.auth == policy::auth_mode::network) {
       if (auto ip = policy::parse_ip_address(client_ip_)) {
@@ -315,6 +324,13 @@ class session final : public smtp::session_hooks {
   }
 
   void begin_message(const smtp::message_envelope& envelope) {
+    if (feedback()) {
+      // A report is small and never delivered anywhere: it stays in memory
+      // (bounded by max_message_bytes, as the decoder is) and is parsed at the end.
+      feedback_body_.clear();
+      feedback_cap_ = svc_.view.config()->limits.max_message_bytes;
+      return;
+    }
     message_id_ = new_message_id();
     store_error_.reset();
     try {
@@ -328,6 +344,11 @@ class session final : public smtp::session_hooks {
   }
 
   void append(std::string_view data) {
+    if (feedback()) {
+      if (feedback_body_.size() < feedback_cap_)
+        feedback_body_.append(data.substr(0, std::min<std::size_t>(data.size(), feedback_cap_ - feedback_body_.size())));
+      return;
+    }
     if (!writer_ || store_error_) return;
     try {
       writer_->append(data);
@@ -350,6 +371,7 @@ class session final : public smtp::session_hooks {
 
   // The final decision (From header now known), then durable storage, then 250.
   awaitable<smtp_reply> complete(smtp::message_envelope envelope) {
+    if (feedback()) co_return complete_feedback(envelope);
     std::optional<message_writer> writer = std::move(writer_);
     writer_.reset();
     mail_info mail = mail_of(envelope);
@@ -390,7 +412,31 @@ class session final : public smtp::session_hooks {
     svc_.metrics.transactions.add({"accepted", ""});
     svc_.events.write(send_event(mail, d, spooled_.return_path, info_));
     if (svc_.accepted) svc_.accepted(spooled_);
+    if (svc_.sent_index) remember(envelope, d);
     co_return smtp::replies::accepted(message_id_);
+  }
+
+  // Queued only (the index writes in batches on its own thread): the 250 waits for nothing.
+  void remember(const smtp::message_envelope& e, const policy::decision& d) {
+    sent_message m;
+    m.message_id = message_id_;
+    if (d.matched) m.identity = d.matched->name;
+    m.mail_from_domain = d.mail_from_domain;
+    m.source = spooled_.original_sender;
+    if (e.headers.from_fields && e.from) m.from = e.from->str();
+    m.recipients = spooled_.recipients;
+    m.sent_at = spooled_.received_at;
+    m.metadata = spooled_.metadata;
+    svc_.sent_index->remember(std::move(m));
+  }
+
+  // A report on the feedback listener: parsed in memory, never spooled.
+  smtp_reply complete_feedback(const smtp::message_envelope& envelope) {
+    std::string body = std::move(feedback_body_);
+    feedback_body_.clear();
+    if (envelope.rejection) return *envelope.rejection;
+    if (svc_.feedback) svc_.feedback->receive(body, envelope.recipients, info_, *svc_.view.config());
+    return {250, "2.0.0", "Ok"};
   }
 
   void envelope_record(const smtp::message_envelope& e, const mail_info& mail, const policy::decision& d) {
@@ -426,6 +472,8 @@ class session final : public smtp::session_hooks {
   std::optional<message_writer> writer_;
   std::optional<smtp_reply> store_error_;
   envelope spooled_;
+  std::string feedback_body_;       // the report in DATA (feedback listeners)
+  std::uint64_t feedback_cap_ = 0;  // max_message_bytes when DATA began
 };
 
 }  // namespace

@@ -15,6 +15,9 @@ struct session_config {
   std::string hostname = "localhost";  // banner, EHLO, 421 texts
   policy::tls_mode tls = policy::tls_mode::starttls;
   policy::auth_mode auth = policy::auth_mode::password;
+  // A feedback listener: no AUTH, any sender (<> included) without check_sender,
+  // and every recipient goes through session_hooks::check_recipient.
+  bool feedback = false;
   bool tls_active = false;  // TLS is on now (always taken as true when tls == implicit)
   // auth = network: the user whose networks hold the client address, or
   // nullopt when none does (then MAIL is refused).

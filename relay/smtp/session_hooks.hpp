@@ -20,6 +20,12 @@ class session_hooks {
   // the authenticated (or network) user.
   virtual std::optional<policy::smtp_reply> check_sender(const std::optional<policy::email_address>& sender,
                                                          std::string_view user) = 0;
+
+  // At RCPT on a feedback listener only (session_config::feedback): nullopt
+  // accepts the recipient, a reply refuses it. Submission never asks.
+  virtual std::optional<policy::smtp_reply> check_recipient(const policy::email_address& /*recipient*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace mfrelay::relay::smtp

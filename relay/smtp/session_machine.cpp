@@ -236,13 +236,16 @@ void session_machine::hello(const command& c, session_output& out) {
                                  "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"};
   if (config_.tls == policy::tls_mode::starttls && !tls_active_) lines.emplace_back("STARTTLS");
   // Passwords travel only under TLS, so AUTH is not even offered before it.
-  if (config_.auth == policy::auth_mode::password && tls_active_) lines.emplace_back("AUTH PLAIN LOGIN");
+  if (config_.auth == policy::auth_mode::password && tls_active_ && !config_.feedback)
+    lines.emplace_back("AUTH PLAIN LOGIN");
   out.replies += render_multiline_reply(250, "", lines, esmtp_);
 }
 
 std::optional<policy::smtp_reply> session_machine::mail_access_refusal() const {
   // Nothing but an authenticated or trusted client gets past MAIL: that is
-  // what keeps this relay closed, since recipients are not restricted.
+  // what keeps this relay closed, since recipients are not restricted. A
+  // feedback listener is closed by its recipients instead (check_recipient).
+  if (config_.feedback) return std::nullopt;
   if (config_.auth == policy::auth_mode::network) {
     if (!config_.network_user) return replies::network_denied();
     return std::nullopt;
@@ -261,8 +264,9 @@ void session_machine::mail(const command& c, session_output& out) {
   if (parsed.value->params.size && *parsed.value->params.size > config_.max_message_bytes) {
     return reply(out, replies::message_too_long());
   }
-  if (std::optional<policy::smtp_reply> refused = hooks_.check_sender(parsed.value->sender, current_user())) {
-    return reply(out, *refused);
+  if (!config_.feedback) {
+    if (std::optional<policy::smtp_reply> refused = hooks_.check_sender(parsed.value->sender, current_user()))
+      return reply(out, *refused);
   }
   tx_ = transaction{std::move(parsed.value->sender), parsed.value->params, {}};
   reply(out, replies::sender_ok());
@@ -273,6 +277,9 @@ void session_machine::rcpt(const command& c, session_output& out) {
   rcpt_to_result parsed = parse_rcpt_to(c.argument, tx_->params.smtputf8);
   if (!parsed.value) return protocol_error(out, parsed.error);
   if (tx_->recipients.size() >= config_.max_recipients) return reply(out, replies::too_many_recipients());
+  if (config_.feedback) {
+    if (std::optional<policy::smtp_reply> refused = hooks_.check_recipient(*parsed.value)) return reply(out, *refused);
+  }
   tx_->recipients.push_back(std::move(*parsed.value));
   reply(out, replies::recipient_ok());
 }
@@ -307,7 +314,8 @@ void session_machine::starttls(const command& c, session_output& out) {
 void session_machine::auth(const command& c, session_output& out) {
   out.flush = true;
   if (!greeted_ || !esmtp_) return protocol_error(out, replies::need_helo());
-  if (config_.auth != policy::auth_mode::password) return protocol_error(out, replies::auth_not_enabled());
+  if (config_.auth != policy::auth_mode::password || config_.feedback)
+    return protocol_error(out, replies::auth_not_enabled());
   if (!tls_active_) return protocol_error(out, replies::must_starttls());
   if (user_) return protocol_error(out, replies::already_authenticated());
   if (tx_) return protocol_error(out, replies::transaction_in_progress());
@@ -382,7 +390,8 @@ void session_machine::data_input(std::string_view bytes, session_output& out) {
   e.size = decoder_->message_bytes();
   from_check from = check_from(e.headers);
   e.from = from.from;
-  e.rejection = decoder_->rejection() ? decoder_->rejection() : from.rejection;
+  // A report's From (often a bare MAILER-DAEMON) is not an identity to check.
+  e.rejection = decoder_->rejection() ? decoder_->rejection() : config_.feedback ? std::nullopt : from.rejection;
   rejection_ = e.rejection;
   phase_ = phase::awaiting_message;
   out.action = session_action::message_complete;

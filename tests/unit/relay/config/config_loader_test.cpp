@@ -278,6 +278,35 @@ TEST_CASE("[relay] drain_timeout is a positive duration") {
         "\"250ms\")\n");
 }
 
+TEST_CASE("[[listener]] role and [feedback]: defaults, values, and a feedback listener with auth refused") {
+  config_dir dir;
+  auto [defaults, none] = load_main(dir, std::string(minimal));
+  REQUIRE(none == "");
+  CHECK(defaults.config.listeners[0].role == policy::listener_role::submission);
+  CHECK(defaults.config.feedback.retention == 14 * 24h);
+  CHECK_FALSE(defaults.config.feedback.accept_default_domain);
+  // No auth key: a feedback listener without TLS is fine (no AUTH is ever offered there).
+  auto [set, errors] = load_main(dir, std::string(minimal) +
+                                          "\n[[listener]]\nname = \"mx\"\naddress = \"127.0.0.1:2526\"\n"
+                                          "role = \"feedback\"\n\n[feedback]\nretention = \"3d\"\n"
+                                          "accept_default_domain = true\n");
+  REQUIRE(errors == "");
+  CHECK(set.config.listeners[1].role == policy::listener_role::feedback);
+  CHECK(set.config.feedback.retention == 72h);
+  CHECK(set.config.feedback.accept_default_domain);
+  CHECK(load_main(dir, std::string(minimal) +
+                           "\n[[listener]]\nname = \"mx\"\naddress = \"127.0.0.1:2526\"\nrole = \"feedback\"\n"
+                           "auth = \"network\"\n")
+            .errors == "mfrelay.toml:19:1: [[listener]] auth: a listener with role = \"feedback\" takes no auth: it "
+                       "accepts only addresses mfrelay issued\n");
+  CHECK(load_main(dir, std::string(minimal) +
+                           "\n[[listener]]\nname = \"mx\"\naddress = \"127.0.0.1:2526\"\nrole = \"mx\"\n")
+            .errors.find("role: must be one of") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + "\n[feedback]\nretention = \"0s\"\n").errors != "");
+  CHECK(load_main(dir, std::string(minimal) + "\n[feedback]\nkeep = \"1d\"\n").errors.find("keep") !=
+        std::string::npos);
+}
+
 TEST_CASE("[relay] threads: 0 (half the cores) by default, a count, and a clear error past 256") {
   config_dir dir;
   CHECK(load_main(dir, std::string(minimal)).result.config.relay.threads == 0);

@@ -33,6 +33,15 @@ struct recording_hooks final : session_hooks {
     calls.push_back({sender, std::string(user)});
     return answer;
   }
+
+  // Feedback listeners: every recipient asked about, and the answer (accept by default).
+  std::vector<std::string> recipients_checked;
+  std::function<std::optional<policy::smtp_reply>(const policy::email_address&)> recipient_answer;
+
+  std::optional<policy::smtp_reply> check_recipient(const policy::email_address& recipient) override {
+    recipients_checked.push_back(recipient.str());
+    return recipient_answer ? recipient_answer(recipient) : std::nullopt;
+  }
 };
 
 struct stored_message {

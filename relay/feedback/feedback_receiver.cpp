@@ -1,0 +1,87 @@
+#include "relay/feedback/feedback_receiver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "policy/ascii.hpp"
+#include "policy/message_id.hpp"
+#include "relay/common/clock.hpp"
+#include "relay/common/message_ids.hpp"
+#include "relay/feedback/feedback_events.hpp"
+#include "relay/feedback/feedback_report.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+// A domain mfrelay gives envelope senders on: some identity's custom MAIL FROM
+// domain, or the default one when the operator owns it.
+bool issued_domain(std::string_view domain, const policy::config& cfg) {
+  if (cfg.feedback.accept_default_domain && policy::ascii_iequals(domain, cfg.default_mail_from_domain())) return true;
+  for (const auto& id : cfg.identities.all()) {
+    if (id.has_mail_from() && policy::ascii_iequals(domain, id.mail_from_domain)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+feedback_receiver::feedback_receiver(event_log& events, sent_message_index& index,
+                                     std::function<void(const boost::json::object&)> publish,
+                                     feedback_outcome_handler on_outcome)
+    : events_(events), index_(index), publish_(std::move(publish)), on_outcome_(std::move(on_outcome)) {}
+
+std::optional<sent_message> feedback_receiver::lookup(const policy::email_address& recipient,
+                                                      const policy::config& cfg) {
+  // Cheapest first: the shape of the local part, the domain, then the index.
+  if (!policy::is_message_id(recipient.local) || !issued_domain(recipient.domain, cfg)) return std::nullopt;
+  std::optional<sent_message> found = index_.find(recipient.local);
+  // The address must be the very one issued: the id on another of our domains is not.
+  if (!found || !policy::ascii_iequals(found->mail_from_domain, recipient.domain)) return std::nullopt;
+  return found;
+}
+
+std::optional<policy::smtp_reply> feedback_receiver::check_recipient(const policy::email_address& recipient,
+                                                                     const policy::config& cfg) {
+  if (lookup(recipient, cfg)) return std::nullopt;
+  // SES's wording; the same for an unknown id, an expired one, a foreign domain
+  // and a relay attempt, so that probing tells nothing.
+  return policy::smtp_reply{550, "5.1.1", "<" + recipient.str() + ">: Recipient address rejected"};
+}
+
+std::size_t feedback_receiver::receive(std::string_view message, const std::vector<policy::email_address>& recipients,
+                                       const session_info& session, const policy::config& cfg) {
+  feedback_limits limits;
+  limits.max_input_bytes = static_cast<std::size_t>(cfg.limits.max_message_bytes);
+  feedback_report report = parse_feedback_report(message, limits);
+  std::size_t written = 0;
+  for (const auto& recipient : recipients) {
+    // Looked up again: the index answers for the whole retention, and a message
+    // that expired between RCPT and the end of DATA is simply not matched.
+    std::optional<sent_message> original = lookup(recipient, cfg);
+    if (!original) {
+      spdlog::warn("feedback session {}: {} is no longer known; report dropped", session.id, recipient.str());
+      continue;
+    }
+    if (report.kind != feedback_kind::bounce && report.kind != feedback_kind::complaint) {
+      // Never a Bounce: a delay is not a failure, an auto-reply is not a bounce.
+      spdlog::info("feedback session {}: {} for message {} from {}: {}{}", session.id, to_string(report.kind),
+                   original->message_id, session.client_ip, report.reason.empty() ? "no event" : report.reason,
+                   report.truncated ? " (truncated)" : "");
+      continue;
+    }
+    feedback_outcome outcome = feedback_outcome_of(report, *original, new_message_id(), now());
+    boost::json::object event = feedback_event(report, outcome, *original, session);
+    events_.write(event);
+    if (publish_) publish_(event);
+    if (on_outcome_) {
+      try {
+        on_outcome_(outcome);
+      } catch (const std::exception& e) {
+        spdlog::error("feedback session {}: outcome handler: {}", session.id, e.what());
+      }
+    }
+    ++written;
+  }
+  return written;
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,266 @@
+#include "relay/state/sent_message_index.hpp"
+
+#include <sqlite3.h>
+
+#include <spdlog/spdlog.h>
+#include <iterator>
+#include <stdexcept>
+
+#include "relay/common/clock.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+// Its own table beside the verification store's (state.db); times are
+// milliseconds since the Unix epoch, recipients one per line (an address never
+// holds a line break).
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS sent_message (
+  message_id       TEXT PRIMARY KEY,
+  identity         TEXT NOT NULL,
+  mail_from_domain TEXT NOT NULL,
+  source           TEXT NOT NULL,
+  from_address     TEXT NOT NULL,
+  recipients       TEXT NOT NULL,
+  sent_ms          INTEGER NOT NULL,
+  metadata         TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sent_message_time ON sent_message (sent_ms);
+)sql";
+
+std::int64_t ms(policy::timestamp t) { return t.time_since_epoch().count(); }
+
+std::string join_lines(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& item : list) {
+    if (!out.empty()) out += '\n';
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+[[noreturn]] void fail(sqlite3* db, const std::string& path, const std::string& what) {
+  throw std::runtime_error("sent-message index " + path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "no handle"));
+}
+
+void exec(sqlite3* db, const std::string& path, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "";
+    sqlite3_free(message);
+    throw std::runtime_error("sent-message index " + path + ": " + text);
+  }
+}
+
+sqlite3* open_db(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    throw std::runtime_error("sent-message index " + path + ": cannot open: " + why);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+// A prepared statement, finalized on every path.
+struct prepared {
+  prepared(sqlite3* db, const std::string& path, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) fail(db, path, "prepare");
+  }
+  ~prepared() { sqlite3_finalize(stmt); }
+  void text(int index, const std::string& value) {
+    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  }
+  std::string column(int index) const {
+    auto* p = sqlite3_column_text(stmt, index);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)))
+             : std::string();
+  }
+  sqlite3_stmt* stmt = nullptr;
+};
+
+}  // namespace
+
+sent_message_index::sent_message_index(const std::string& path, sent_message_index_settings settings)
+    : path_(path), settings_(std::move(settings)) {
+  try {
+    writer_db_ = open_db(path);
+    exec(writer_db_, path, "PRAGMA journal_mode=WAL");
+    // The index is a convenience for matching feedback, not a promise made to a
+    // client: losing the last batch to a power cut only makes a late bounce for
+    // those messages unmatched (550). Still durable across a process crash (WAL).
+    exec(writer_db_, path, "PRAGMA synchronous=NORMAL");
+    exec(writer_db_, path, schema);
+    reader_db_ = open_db(path);
+  } catch (...) {
+    sqlite3_close_v2(writer_db_);
+    sqlite3_close_v2(reader_db_);
+    throw;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+sent_message_index::~sent_message_index() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+  sqlite3_close_v2(writer_db_);
+  sqlite3_close_v2(reader_db_);
+}
+
+policy::timestamp sent_message_index::clock_now() const { return settings_.clock ? settings_.clock() : now(); }
+
+void sent_message_index::remember(sent_message message) noexcept {
+  bool full = false;
+  try {
+    std::lock_guard lock(queue_mutex_);
+    queued_.push_back(std::move(message));
+    full = queued_.size() >= settings_.max_batch;
+  } catch (...) {
+    return;  // out of memory: this message's feedback will be unmatched
+  }
+  if (full) wake_.notify_one();
+}
+
+void sent_message_index::run() {
+  auto next_prune = std::chrono::steady_clock::now();
+  std::unique_lock lock(queue_mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, settings_.flush_interval,
+                   [this] { return stopping_ || queued_.size() >= settings_.max_batch; });
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      flush();
+      if (std::chrono::steady_clock::now() >= next_prune) {
+        next_prune = std::chrono::steady_clock::now() + settings_.prune_interval;
+        if (std::size_t gone = prune(); gone > 0) spdlog::info("sent-message index: {} expired messages forgotten", gone);
+      }
+    } catch (const std::exception& e) {
+      // The batch stays queued (write_batch puts it back) and is tried again.
+      spdlog::error("{}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+void sent_message_index::flush() {
+  std::lock_guard write_lock(write_mutex_);
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queued_.empty()) return;
+    writing_.swap(queued_);
+  }
+  write_batch(writing_);
+}
+
+void sent_message_index::write_batch(std::vector<sent_message>& batch) {
+  auto put_back = [&] {
+    std::lock_guard lock(queue_mutex_);
+    queued_.insert(queued_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    batch.clear();
+  };
+  try {
+    exec(writer_db_, path_, "BEGIN IMMEDIATE");
+    try {
+      prepared insert(writer_db_, path_,
+                      "INSERT OR REPLACE INTO sent_message (message_id, identity, mail_from_domain, source, "
+                      "from_address, recipients, sent_ms, metadata) VALUES (?,?,?,?,?,?,?,?)");
+      for (const auto& m : batch) {
+        insert.text(1, m.message_id);
+        insert.text(2, m.identity);
+        insert.text(3, m.mail_from_domain);
+        insert.text(4, m.source);
+        insert.text(5, m.from);
+        insert.text(6, join_lines(m.recipients));
+        sqlite3_bind_int64(insert.stmt, 7, ms(m.sent_at));
+        insert.text(8, m.metadata);
+        if (sqlite3_step(insert.stmt) != SQLITE_DONE) fail(writer_db_, path_, "insert");
+        sqlite3_reset(insert.stmt);
+      }
+      exec(writer_db_, path_, "COMMIT");
+    } catch (...) {
+      sqlite3_exec(writer_db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  } catch (...) {
+    put_back();
+    throw;
+  }
+  std::lock_guard lock(queue_mutex_);
+  written_ += batch.size();
+  batch.clear();
+}
+
+std::size_t sent_message_index::prune() {
+  std::lock_guard write_lock(write_mutex_);
+  prepared del(writer_db_, path_, "DELETE FROM sent_message WHERE sent_ms < ?");
+  sqlite3_bind_int64(del.stmt, 1, ms(clock_now() - settings_.retention));
+  if (sqlite3_step(del.stmt) != SQLITE_DONE) fail(writer_db_, path_, "prune");
+  return static_cast<std::size_t>(sqlite3_changes(writer_db_));
+}
+
+std::optional<sent_message> sent_message_index::find(const std::string& message_id) {
+  const auto oldest = clock_now() - settings_.retention;
+  {
+    std::lock_guard lock(queue_mutex_);
+    for (const auto* list : {&queued_, &writing_}) {
+      for (const auto& m : *list) {
+        if (m.message_id == message_id) return m.sent_at >= oldest ? std::optional(m) : std::nullopt;
+      }
+    }
+  }
+  try {
+    std::lock_guard lock(read_mutex_);
+    prepared select(reader_db_, path_,
+                    "SELECT identity, mail_from_domain, source, from_address, recipients, sent_ms, metadata "
+                    "FROM sent_message WHERE message_id = ? AND sent_ms >= ?");
+    select.text(1, message_id);
+    sqlite3_bind_int64(select.stmt, 2, ms(oldest));
+    int rc = sqlite3_step(select.stmt);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail(reader_db_, path_, "select");
+    sent_message m;
+    m.message_id = message_id;
+    m.identity = select.column(0);
+    m.mail_from_domain = select.column(1);
+    m.source = select.column(2);
+    m.from = select.column(3);
+    m.recipients = split_lines(select.column(4));
+    m.sent_at = policy::timestamp{policy::duration{sqlite3_column_int64(select.stmt, 5)}};
+    m.metadata = select.column(6);
+    return m;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return std::nullopt;
+  }
+}
+
+std::uint64_t sent_message_index::written() const {
+  std::lock_guard lock(queue_mutex_);
+  return written_;
+}
+
+}  // namespace mfrelay::relay

@@ -1,0 +1,152 @@
+// The feedback receiver: which recipients the feedback listener takes, and
+// what a report becomes (a Bounce or Complaint event with the original
+// message's objects, and the outcome the suppression list will get, with
+// `suppressible` only for permanent bounces and complaints of recipients the
+// message was sent to).
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "relay/feedback/feedback_receiver.hpp"
+#include "sample_file.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+namespace json = boost::json;
+
+const std::string id = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000001-000000";
+
+struct memory_output final : event_output {
+  std::vector<std::string>& lines;
+  explicit memory_output(std::vector<std::string>& l) : lines(l) {}
+  void write(std::string_view text, std::string_view) noexcept override { lines.emplace_back(text); }
+};
+
+policy::config config_with_identity() {
+  policy::config cfg;
+  policy::identity i;
+  i.name = "example.com";
+  i.mail_from_domain = "mail.example.com";
+  cfg.identities.add(i);
+  return cfg;
+}
+
+struct fixture {
+  test::temp_dir dir;
+  sent_message_index index{(dir.path() / "state.db").string(), {}};
+  std::vector<std::string> lines;
+  event_log events{[this] {
+    std::vector<std::unique_ptr<event_output>> outputs;
+    outputs.push_back(std::make_unique<memory_output>(lines));
+    return outputs;
+  }()};
+  std::vector<json::object> published;
+  std::vector<feedback_outcome> outcomes;
+  feedback_receiver receiver{events, index, [this](const json::object& e) { published.push_back(e); },
+                             [this](const feedback_outcome& o) { outcomes.push_back(o); }};
+  policy::config cfg = config_with_identity();
+  session_info session{"s1", "192.0.2.7", "mx", "", ""};
+
+  fixture() {
+    sent_message m;
+    m.message_id = id;
+    m.identity = "example.com";
+    m.mail_from_domain = "mail.example.com";
+    m.source = "app@example.com";
+    m.from = "app@example.com";
+    m.recipients = {"nobody@example.net", "complainer@yahoo.com"};
+    m.sent_at = policy::timestamp{std::chrono::milliseconds(1'700'000'000'000)};
+    m.metadata = R"({"mail":{"messageId":")" + id + R"(","source":"app@example.com"},"policy":{"identity":"example.com"},"session":{"listener":"submission"}})";
+    index.remember(m);
+  }
+
+  static policy::email_address address(const std::string& text) {
+    auto at = text.find('@');
+    return {text.substr(0, at), text.substr(at + 1)};
+  }
+};
+
+TEST_CASE("only <issued id>@<its MAIL FROM domain> is taken") {
+  fixture f;
+  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@mail.example.com"), f.cfg));
+  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@MAIL.example.com"), f.cfg));
+  auto refused = f.receiver.check_recipient(fixture::address("victim@dest.example"), f.cfg);
+  REQUIRE(refused);
+  CHECK(refused->code == 550);
+  CHECK(refused->enhanced == "5.1.1");
+  CHECK(refused->text == "<victim@dest.example>: Recipient address rejected");
+  std::string unknown = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000002-000000";
+  CHECK(f.receiver.check_recipient(fixture::address(unknown + "@mail.example.com"), f.cfg));
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@other.example"), f.cfg));
+  // The default domain: only when the operator says it owns it, and only for ids issued on it.
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), f.cfg));
+  f.cfg.feedback.accept_default_domain = true;
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), f.cfg));  // issued on mail.
+}
+
+TEST_CASE("a Postfix DSN becomes a Permanent NoEmail Bounce, suppressible for the recipient it was sent to") {
+  fixture f;
+  std::string report = test::with_crlf(test::sample("postfix-error-5.1.1.eml"));
+  CHECK(f.receiver.receive(report, {fixture::address(id + "@mail.example.com")}, f.session, f.cfg) == 1);
+  REQUIRE(f.lines.size() == 1);
+  json::object e = json::parse(f.lines[0]).as_object();
+  CHECK(e["eventType"] == "Bounce");
+  CHECK(e["mail"].as_object()["messageId"] == id);
+  CHECK(e["policy"].as_object()["identity"] == "example.com");
+  CHECK(e["session"].as_object()["listener"] == "submission");
+  CHECK(e["feedbackSession"].as_object()["listener"] == "mx");
+  auto& bounce = e["bounce"].as_object();
+  CHECK(bounce["bounceType"] == "Permanent");
+  CHECK(bounce["bounceSubType"] == "NoEmail");
+  CHECK(bounce["remoteMtaIp"] == "192.0.2.7");
+  CHECK(bounce["bouncedRecipients"].as_array()[0].as_object()["emailAddress"] == "nobody@example.net");
+  CHECK(f.published.size() == 1);
+  REQUIRE(f.outcomes.size() == 1);
+  CHECK(f.outcomes[0].kind == feedback_outcome_kind::bounce);
+  CHECK(f.outcomes[0].source == "app@example.com");
+  REQUIRE(f.outcomes[0].recipients.size() == 1);
+  CHECK(f.outcomes[0].recipients[0].suppressible);
+}
+
+TEST_CASE("a complaint is suppressible; a transient bounce, a delay and an auto-reply are not") {
+  fixture f;
+  const auto rcpt = fixture::address(id + "@mail.example.com");
+  CHECK(f.receiver.receive(test::with_crlf(test::sample("arf-yahoo.eml")), {rcpt}, f.session, f.cfg) == 1);
+  REQUIRE(f.outcomes.size() == 1);
+  CHECK(f.outcomes[0].kind == feedback_outcome_kind::complaint);
+  REQUIRE(f.outcomes[0].recipients.size() == 1);
+  CHECK(f.outcomes[0].recipients[0].email_address == "complainer@yahoo.com");
+  CHECK(f.outcomes[0].recipients[0].suppressible);
+  json::object e = json::parse(f.lines[0]).as_object();
+  CHECK(e["eventType"] == "Complaint");
+  CHECK(e["complaint"].as_object()["complaintFeedbackType"] == "abuse");
+
+  CHECK(f.receiver.receive(test::with_crlf(test::sample("exchange-ndr-mailbox-full.eml")), {rcpt}, f.session, f.cfg) == 1);
+  REQUIRE(f.outcomes.size() == 2);
+  for (const auto& r : f.outcomes[1].recipients) CHECK_FALSE(r.suppressible);
+
+  CHECK(f.receiver.receive(test::with_crlf(test::sample("postfix-delayed.eml")), {rcpt}, f.session, f.cfg) == 0);
+  CHECK(f.receiver.receive(test::with_crlf(test::sample("vacation-auto-reply.eml")), {rcpt}, f.session, f.cfg) == 0);
+  CHECK(f.lines.size() == 2);
+  CHECK(f.outcomes.size() == 2);
+}
+
+TEST_CASE("a permanent bounce naming someone the message never went to suppresses nobody") {
+  fixture f;
+  std::string report = test::with_crlf(test::sample("postfix-error-5.1.1.eml"));
+  for (std::string from = "nobody@example.net"; auto pos = report.find(from);) {
+    if (pos == std::string::npos) break;
+    report.replace(pos, from.size(), "ceo@third.example");
+  }
+  CHECK(f.receiver.receive(report, {fixture::address(id + "@mail.example.com")}, f.session, f.cfg) == 1);
+  REQUIRE(f.outcomes.size() == 1);
+  REQUIRE(f.outcomes[0].recipients.size() == 1);
+  CHECK(f.outcomes[0].recipients[0].email_address == "ceo@third.example");
+  CHECK_FALSE(f.outcomes[0].recipients[0].suppressible);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay

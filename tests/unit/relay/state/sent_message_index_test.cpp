@@ -1,0 +1,109 @@
+// The sent-message index: what the feedback listener matches bounces against.
+// Remembered messages are found at once (before the batch is written), still
+// found after a reopen (a restart), and forgotten after the retention.
+#include <doctest/doctest.h>
+
+#include <atomic>
+
+#include "relay/state/sent_message_index.hpp"
+#include "relay/state/sqlite_state_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+using namespace std::chrono_literals;
+const policy::timestamp t0{1'700'000'000'000ms};
+
+sent_message message(std::string id, policy::timestamp at) {
+  sent_message m;
+  m.message_id = std::move(id);
+  m.identity = "example.com";
+  m.mail_from_domain = "mail.example.com";
+  m.source = "app@example.com";
+  m.from = "news@example.com";
+  m.recipients = {"a@example.net", "b@example.org"};
+  m.sent_at = at;
+  m.metadata = R"({"mail":{"messageId":"x"}})";
+  return m;
+}
+
+struct fake_clock {
+  std::shared_ptr<std::atomic<std::int64_t>> ms = std::make_shared<std::atomic<std::int64_t>>(t0.time_since_epoch().count());
+  std::function<policy::timestamp()> fn() const {
+    return [c = ms] { return policy::timestamp{policy::duration{c->load()}}; };
+  }
+  void advance(policy::duration d) { ms->fetch_add(d.count()); }
+};
+
+sent_message_index_settings settings_with(const fake_clock& clock) {
+  sent_message_index_settings s;
+  s.retention = 14 * 24h;
+  s.flush_interval = 3600s;  // only explicit flushes in these tests
+  s.prune_interval = 3600s;
+  s.clock = clock.fn();
+  return s;
+}
+
+TEST_CASE("a remembered message is found before and after its batch is written, and after a reopen") {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  fake_clock clock;
+  {
+    sqlite_state_store store(path);  // the verification store shares the file
+    sent_message_index index(path, settings_with(clock));
+    index.remember(message("id-1", t0));
+    auto queued = index.find("id-1");
+    REQUIRE(queued);
+    CHECK(queued->source == "app@example.com");
+    CHECK(index.written() == 0);
+    index.flush();
+    CHECK(index.written() == 1);
+    auto stored = index.find("id-1");
+    REQUIRE(stored);
+    CHECK(stored->recipients == std::vector<std::string>{"a@example.net", "b@example.org"});
+    CHECK_FALSE(index.find("id-2"));
+    index.remember(message("id-2", t0));
+  }  // the destructor writes what is still queued
+  sent_message_index index(path, settings_with(clock));
+  auto found = index.find("id-2");
+  REQUIRE(found);
+  CHECK(found->identity == "example.com");
+  CHECK(found->mail_from_domain == "mail.example.com");
+  CHECK(found->from == "news@example.com");
+  CHECK(found->sent_at == t0);
+  CHECK(found->metadata == R"({"mail":{"messageId":"x"}})");
+  CHECK(index.find("id-1"));
+}
+
+TEST_CASE("a message older than the retention is not found, and pruning deletes it") {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  fake_clock clock;
+  sent_message_index index(path, settings_with(clock));
+  index.remember(message("old", t0));
+  index.remember(message("new", t0 + 10 * 24h));
+  index.flush();
+  clock.advance(14 * 24h + 1s);
+  CHECK_FALSE(index.find("old"));
+  CHECK(index.find("new"));
+  CHECK(index.prune() == 1);
+  clock.advance(-(14 * 24h + 1s));
+  CHECK_FALSE(index.find("old"));  // gone for good, not just out of the window
+  CHECK(index.find("new"));
+}
+
+TEST_CASE("the writer thread writes a batch on its own within the flush interval") {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  fake_clock clock;
+  auto s = settings_with(clock);
+  s.flush_interval = 10ms;
+  sent_message_index index(path, s);
+  index.remember(message("id-1", t0));
+  for (int i = 0; i < 500 && index.written() == 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(index.written() == 1);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay
