@@ -297,7 +297,7 @@ TEST_CASE("[[listener]] role and [feedback]: defaults, values, and a feedback li
   CHECK(load_main(dir, std::string(minimal) +
                            "\n[[listener]]\nname = \"mx\"\naddress = \"127.0.0.1:2526\"\nrole = \"feedback\"\n"
                            "auth = \"network\"\n")
-            .errors == "mfrelay.toml:19:1: [[listener]] auth: a listener with role = \"feedback\" takes no auth: it "
+            .errors == "mfrelay.toml:16:1: [[listener]] auth: a listener with role = \"feedback\" takes no auth: it "
                        "accepts only addresses mfrelay issued\n");
   CHECK(load_main(dir, std::string(minimal) +
                            "\n[[listener]]\nname = \"mx\"\naddress = \"127.0.0.1:2526\"\nrole = \"mx\"\n")
