@@ -83,6 +83,21 @@ TEST_CASE("notifier: other events, and everything after stop(), are ignored") {
   CHECK(f.server.requests.empty());
 }
 
+TEST_CASE("notifier: Bounce and Complaint events (the feedback listener's) go to the webhook, never by email") {
+  notifier_fixture f;
+  auto n = f.make(f.settings(true, true));
+  boost::json::object bounce{{"eventType", "Bounce"}, {"bounce", {{"bounceType", "Permanent"}}}};
+  boost::json::object complaint{{"eventType", "Complaint"}, {"complaint", {{"complaintFeedbackType", "abuse"}}}};
+  n->notify(bounce);
+  n->notify(complaint);
+  REQUIRE(test::run_until(f.io, [&] { return n->stats().posts_sent == 2; }));
+  CHECK(boost::json::parse(f.server.requests[0].body) == bounce);
+  CHECK(boost::json::parse(f.server.requests[1].body) == complaint);
+  CHECK(f.accepted.empty());
+  CHECK(n->stats().emails_spooled == 0);
+  f.stop(*n);
+}
+
 TEST_CASE("notifier: a spool that refuses the email is logged, not thrown") {
   test::log_capture log;
   notifier_fixture f;
