@@ -26,6 +26,7 @@ struct identity {
   std::string mail_from_domain;  // normalized; empty = no custom MAIL FROM
   std::string mail_from_spelling;  // as the operator or client wrote it (case kept); "" = mail_from_domain
   mx_failure_behavior behavior = mx_failure_behavior::use_default_value;
+  bool forward_feedback = true;  // bounces and complaints forwarded to the original sender (SES's default)
   origin where;                  // the [[identity]] table
   origin mail_from_where;        // the mail_from_domain key (or the table)
   // SES resource tags, Key -> Value; kept for API clients (Terraform reads

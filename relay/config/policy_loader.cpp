@@ -33,6 +33,7 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   s.read_choice("behavior_on_mx_failure", id.behavior,
                 {{"UseDefaultValue", policy::mx_failure_behavior::use_default_value},
                  {"RejectMessage", policy::mx_failure_behavior::reject_message}});
+  s.read("forward_feedback", id.forward_feedback);
   s.finish();
   if (name.empty()) return;
   // Names and domains are kept in the form they are matched on: U-labels

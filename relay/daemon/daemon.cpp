@@ -83,6 +83,7 @@ class daemon {
     // `suppressible` set for permanent bounces and complaints of recipients
     // the message was sent to. Nothing is connected yet.
     feedback_.set_outcome_handler({});
+    feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape

@@ -7,6 +7,7 @@
 #include "relay/common/clock.hpp"
 #include "relay/common/message_ids.hpp"
 #include "relay/feedback/feedback_events.hpp"
+#include "relay/feedback/feedback_forward.hpp"
 #include "relay/feedback/feedback_report.hpp"
 
 namespace mfrelay::relay {
@@ -47,8 +48,11 @@ std::optional<policy::smtp_reply> feedback_receiver::check_recipient(const polic
   return policy::smtp_reply{550, "5.1.1", "<" + recipient.str() + ">: Recipient address rejected"};
 }
 
-std::size_t feedback_receiver::receive(std::string_view message, const std::vector<policy::email_address>& recipients,
-                                       const session_info& session, const policy::config& cfg) {
+boost::asio::awaitable<std::size_t> feedback_receiver::receive(std::string message,
+                                                              std::vector<policy::email_address> recipients,
+                                                              session_info session,
+                                                              std::shared_ptr<const policy::config> config) {
+  const policy::config& cfg = *config;
   feedback_limits limits;
   limits.max_input_bytes = static_cast<std::size_t>(cfg.limits.max_message_bytes);
   feedback_report report = parse_feedback_report(message, limits);
@@ -80,8 +84,31 @@ std::size_t feedback_receiver::receive(std::string_view message, const std::vect
       }
     }
     ++written;
+    co_await forward(message, outcome, cfg);
   }
-  return written;
+  co_return written;
+}
+
+boost::asio::awaitable<void> feedback_receiver::forward(std::string_view message, const feedback_outcome& outcome,
+                                                        const policy::config& cfg) {
+  if (!spool_) co_return;
+  // SES's default is on; an identity removed since the message was sent keeps it.
+  const policy::identity* id = outcome.identity.empty() ? nullptr : cfg.identities.find(outcome.identity);
+  if (id && !id->forward_feedback) co_return;
+  auto mail = forward_feedback_message(message, outcome, cfg.relay.hostname, new_message_id(), now());
+  if (!mail) co_return;
+  try {
+    message_writer writer = spool_->begin(mail->env.id);
+    writer.append(mail->content);
+    co_await spool_->commit(std::move(writer), mail->env);
+  } catch (const std::exception& e) {
+    spdlog::error("feedback {}: forward to <{}> not queued: {}", outcome.feedback_id, outcome.source, e.what());
+    co_return;
+  }
+  spdlog::info("feedback {}: {} for message {} forwarded to <{}> as {}", outcome.feedback_id,
+               outcome.kind == feedback_outcome_kind::complaint ? "complaint" : "bounce", outcome.message_id,
+               outcome.source, mail->env.id);
+  if (accepted_) accepted_(mail->env);
 }
 
 }  // namespace mfrelay::relay

@@ -371,7 +371,7 @@ class session final : public smtp::session_hooks {
 
   // The final decision (From header now known), then durable storage, then 250.
   awaitable<smtp_reply> complete(smtp::message_envelope envelope) {
-    if (feedback()) co_return complete_feedback(envelope);
+    if (feedback()) co_return co_await complete_feedback(envelope);
     std::optional<message_writer> writer = std::move(writer_);
     writer_.reset();
     mail_info mail = mail_of(envelope);
@@ -431,12 +431,13 @@ class session final : public smtp::session_hooks {
   }
 
   // A report on the feedback listener: parsed in memory, never spooled.
-  smtp_reply complete_feedback(const smtp::message_envelope& envelope) {
+  // The 250 comes once the events are written and any forward is on disk.
+  awaitable<smtp_reply> complete_feedback(const smtp::message_envelope& envelope) {
     std::string body = std::move(feedback_body_);
     feedback_body_.clear();
-    if (envelope.rejection) return *envelope.rejection;
-    if (svc_.feedback) svc_.feedback->receive(body, envelope.recipients, info_, *svc_.view.config());
-    return {250, "2.0.0", "Ok"};
+    if (envelope.rejection) co_return *envelope.rejection;
+    if (svc_.feedback) co_await svc_.feedback->receive(std::move(body), envelope.recipients, info_, svc_.view.config());
+    co_return smtp_reply{250, "2.0.0", "Ok"};
   }
 
   void envelope_record(const smtp::message_envelope& e, const mail_info& mail, const policy::decision& d) {

@@ -2,9 +2,9 @@
 domains. A message goes out through the submission side to smtp-sink; its
 envelope sender <message-id>@mail.example.com is taken from the sink; an RFC
 3464 DSN and an RFC 5965 complaint addressed to it become Bounce and Complaint
-events tied to the original message, identity and application sender. Unknown
-ids, other domains and relay attempts get 550 and leave no event; the index
-still answers after a restart."""
+events tied to the original message, identity and application sender, and the
+bounce is forwarded to that sender from <>. Unknown ids, other domains and relay
+attempts get 550 and leave no event; the index still answers after a restart."""
 import smtplib
 import time
 import unittest
@@ -87,7 +87,7 @@ class FeedbackListener(RelayTest):
         message_id = accepted_id(r.stdout)
         self.assertIsNotNone(message_id, r.stdout)
         sink = self.sink_messages(before + 1)
-        mail_from = [m["mail"].split()[0] for m in sink if message_id in m["mail"]][0]
+        mail_from = [m["mail"].split()[0] for m in sink if message_id in m["mail"]][0]  # sink dumps: X-Mail-Args
         return_path = mail_from.strip("<>")
         self.assertEqual(return_path, f"{message_id}@mail.example.com")
         return message_id, return_path
@@ -128,6 +128,15 @@ class FeedbackListener(RelayTest):
         self.assertEqual(bounce["bounce"]["remoteMtaIp"], "127.0.0.1")
         self.assertTrue(bounce["bounce"]["feedbackId"].endswith("-000000"))
         self.assertEqual(bounce["feedbackSession"]["listener"], "mx")
+
+        # Forwarded (SES's default) to the application's own sender, from <>, through the spool to the sink.
+        forwards = wait_until(lambda: [m for m in self.sink.messages() if (m["mail"].split() or [""])[0] in ("", "<>")] or None,
+                              what="the forwarded bounce at the sink")
+        self.assertEqual(len(forwards), 1)
+        self.assertEqual(forwards[0]["rcpt"], ["<app@example.com>"])
+        self.assertIn(f"X-Mfrelay-Original-Message-Id: {message_id}", forwards[0]["text"])
+        self.assertIn("report-type=delivery-status", forwards[0]["text"])
+        self.assertIn("Final-Recipient: rfc822; gone@dest.example", forwards[0]["text"])
 
         # A mailbox full is Transient; the same address, in the same report shape.
         self.feedback("", [return_path], dsn(return_path, "reader@dest.example", "4.2.2",
@@ -194,7 +203,7 @@ class FeedbackListener(RelayTest):
             self.assertEqual(client.mail("")[0], 250)
         time.sleep(0.5)
         self.assertEqual(self.events("Bounce") + self.events("Complaint"), [])
-        # Only the one message was relayed to the sink.
+        # Only the one message was relayed to the sink: nothing was forwarded.
         self.assertEqual(len(self.sink.messages()), 1)
 
 

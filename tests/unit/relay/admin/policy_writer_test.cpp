@@ -75,6 +75,7 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
 
   ids[0].mail_from_spelling = "Mail.Example.com";
   ids[3].tags = {{"env", "prod"}, {"a \"quoted\" key", "välue"}};
+  ids[3].forward_feedback = false;
 
   std::string text = render_policy_file(ids);
   CHECK(parse_back({"/p/admin-api.toml", text}) == declarations(ids));
@@ -86,6 +87,9 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   CHECK(table.find("example.com")->mail_from_domain == "mail.example.com");
   CHECK(table.find("example.com")->mail_from_as_given() == "Mail.Example.com");
   CHECK(table.find("x.example.com")->tags == ids[3].tags);
+  // Feedback forwarding turned off stays off; the others keep SES's default (on).
+  CHECK_FALSE(table.find("x.example.com")->forward_feedback);
+  CHECK(table.find("example.com")->forward_feedback);
   CHECK(render_policy_file({}) ==
         "# Identity policy written by mfrelay's admin API (SES SetIdentityMailFromDomain,\n"
         "# VerifyDomainIdentity, PutEmailIdentityMailFromAttributes, ...).\n"

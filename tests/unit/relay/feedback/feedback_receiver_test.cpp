@@ -5,13 +5,16 @@
 // message was sent to).
 #include <doctest/doctest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "relay/common/clock.hpp"
 #include "relay/feedback/feedback_receiver.hpp"
+#include "relay/spool/ram_spool.hpp"
 #include "sample_file.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_io.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -48,10 +51,18 @@ struct fixture {
   std::vector<feedback_outcome> outcomes;
   feedback_receiver receiver{events, index, [this](const json::object& e) { published.push_back(e); },
                              [this](const feedback_outcome& o) { outcomes.push_back(o); }};
-  policy::config cfg = config_with_identity();
+  std::shared_ptr<policy::config> cfg = std::make_shared<policy::config>(config_with_identity());
+  boost::asio::io_context io;
+  ram_spool spool;
+  std::vector<envelope> forwarded;
   session_info session{"s1", "192.0.2.7", "mx", "", ""};
 
+  std::size_t receive(std::string report, const std::string& rcpt) {
+    return test::run_awaitable(io, receiver.receive(std::move(report), {address(rcpt)}, session, cfg));
+  }
+
   fixture() {
+    receiver.set_forwarding(spool, [this](const envelope& e) { forwarded.push_back(e); });
     sent_message m;
     m.message_id = id;
     m.identity = "example.com";
@@ -72,26 +83,26 @@ struct fixture {
 
 TEST_CASE("only <issued id>@<its MAIL FROM domain> is taken") {
   fixture f;
-  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@mail.example.com"), f.cfg));
-  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@MAIL.example.com"), f.cfg));
-  auto refused = f.receiver.check_recipient(fixture::address("victim@dest.example"), f.cfg);
+  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@mail.example.com"), *f.cfg));
+  CHECK_FALSE(f.receiver.check_recipient(fixture::address(id + "@MAIL.example.com"), *f.cfg));
+  auto refused = f.receiver.check_recipient(fixture::address("victim@dest.example"), *f.cfg);
   REQUIRE(refused);
   CHECK(refused->code == 550);
   CHECK(refused->enhanced == "5.1.1");
   CHECK(refused->text == "<victim@dest.example>: Recipient address rejected");
   std::string unknown = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000002-000000";
-  CHECK(f.receiver.check_recipient(fixture::address(unknown + "@mail.example.com"), f.cfg));
-  CHECK(f.receiver.check_recipient(fixture::address(id + "@other.example"), f.cfg));
+  CHECK(f.receiver.check_recipient(fixture::address(unknown + "@mail.example.com"), *f.cfg));
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@other.example"), *f.cfg));
   // The default domain: only when the operator says it owns it, and only for ids issued on it.
-  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), f.cfg));
-  f.cfg.feedback.accept_default_domain = true;
-  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), f.cfg));  // issued on mail.
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), *f.cfg));
+  f.cfg->feedback.accept_default_domain = true;
+  CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), *f.cfg));  // issued on mail.
 }
 
 TEST_CASE("a Postfix DSN becomes a Permanent NoEmail Bounce, suppressible for the recipient it was sent to") {
   fixture f;
   std::string report = test::with_crlf(test::sample("postfix-error-5.1.1.eml"));
-  CHECK(f.receiver.receive(report, {fixture::address(id + "@mail.example.com")}, f.session, f.cfg) == 1);
+  CHECK(f.receive(report, id + "@mail.example.com") == 1);
   REQUIRE(f.lines.size() == 1);
   json::object e = json::parse(f.lines[0]).as_object();
   CHECK(e["eventType"] == "Bounce");
@@ -114,8 +125,7 @@ TEST_CASE("a Postfix DSN becomes a Permanent NoEmail Bounce, suppressible for th
 
 TEST_CASE("a complaint is suppressible; a transient bounce, a delay and an auto-reply are not") {
   fixture f;
-  const auto rcpt = fixture::address(id + "@mail.example.com");
-  CHECK(f.receiver.receive(test::with_crlf(test::sample("arf-yahoo.eml")), {rcpt}, f.session, f.cfg) == 1);
+  CHECK(f.receive(test::with_crlf(test::sample("arf-yahoo.eml")), id + "@mail.example.com") == 1);
   REQUIRE(f.outcomes.size() == 1);
   CHECK(f.outcomes[0].kind == feedback_outcome_kind::complaint);
   REQUIRE(f.outcomes[0].recipients.size() == 1);
@@ -125,12 +135,12 @@ TEST_CASE("a complaint is suppressible; a transient bounce, a delay and an auto-
   CHECK(e["eventType"] == "Complaint");
   CHECK(e["complaint"].as_object()["complaintFeedbackType"] == "abuse");
 
-  CHECK(f.receiver.receive(test::with_crlf(test::sample("exchange-ndr-mailbox-full.eml")), {rcpt}, f.session, f.cfg) == 1);
+  CHECK(f.receive(test::with_crlf(test::sample("exchange-ndr-mailbox-full.eml")), id + "@mail.example.com") == 1);
   REQUIRE(f.outcomes.size() == 2);
   for (const auto& r : f.outcomes[1].recipients) CHECK_FALSE(r.suppressible);
 
-  CHECK(f.receiver.receive(test::with_crlf(test::sample("postfix-delayed.eml")), {rcpt}, f.session, f.cfg) == 0);
-  CHECK(f.receiver.receive(test::with_crlf(test::sample("vacation-auto-reply.eml")), {rcpt}, f.session, f.cfg) == 0);
+  CHECK(f.receive(test::with_crlf(test::sample("postfix-delayed.eml")), id + "@mail.example.com") == 0);
+  CHECK(f.receive(test::with_crlf(test::sample("vacation-auto-reply.eml")), id + "@mail.example.com") == 0);
   CHECK(f.lines.size() == 2);
   CHECK(f.outcomes.size() == 2);
 }
@@ -142,11 +152,45 @@ TEST_CASE("a permanent bounce naming someone the message never went to suppresse
     if (pos == std::string::npos) break;
     report.replace(pos, from.size(), "ceo@third.example");
   }
-  CHECK(f.receiver.receive(report, {fixture::address(id + "@mail.example.com")}, f.session, f.cfg) == 1);
+  CHECK(f.receive(report, id + "@mail.example.com") == 1);
   REQUIRE(f.outcomes.size() == 1);
   REQUIRE(f.outcomes[0].recipients.size() == 1);
   CHECK(f.outcomes[0].recipients[0].email_address == "ceo@third.example");
   CHECK_FALSE(f.outcomes[0].recipients[0].suppressible);
+}
+
+TEST_CASE("a report is forwarded to the application's sender from <>, keeping its MIME structure") {
+  fixture f;
+  CHECK(f.receive(test::with_crlf(test::sample("postfix-error-5.1.1.eml")), id + "@mail.example.com") == 1);
+  REQUIRE(f.forwarded.size() == 1);
+  const envelope& env = f.forwarded[0];
+  CHECK(env.return_path.empty());
+  CHECK(env.original_sender.empty());
+  CHECK(env.recipients == std::vector<std::string>{"app@example.com"});
+  auto data = f.spool.read_data(env.id);
+  REQUIRE(data);
+  CHECK(data->find("To: <app@example.com>\r\n") != std::string::npos);
+  CHECK(data->find("Auto-Submitted: auto-replied\r\n") != std::string::npos);
+  CHECK(data->find("X-Mfrelay-Original-Message-Id: " + id + "\r\n") != std::string::npos);
+  CHECK(data->find("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=") != std::string::npos);
+  CHECK(data->find("Final-Recipient: rfc822; nobody@example.net") != std::string::npos);
+  // The report's own routing headers are not copied: it goes only where we address it.
+  CHECK(data->find("To: 0100019c") == std::string::npos);
+}
+
+TEST_CASE("forward_feedback = false on the identity: events, no forward") {
+  fixture f;
+  policy::config cfg;
+  policy::identity i;
+  i.name = "example.com";
+  i.mail_from_domain = "mail.example.com";
+  i.forward_feedback = false;
+  cfg.identities.add(i);
+  f.cfg = std::make_shared<policy::config>(std::move(cfg));
+  CHECK(f.receive(test::with_crlf(test::sample("arf-yahoo.eml")), id + "@mail.example.com") == 1);
+  CHECK(f.lines.size() == 1);
+  CHECK(f.forwarded.empty());
+  CHECK(f.spool.stats(now()).depth == 0);
 }
 
 }  // namespace
