@@ -5,7 +5,10 @@ envelope sender <message-id>@mail.example.com is taken from the sink; an RFC
 events tied to the original message, identity and application sender, and the
 bounce is forwarded to that sender from <>. Unknown ids, other domains and relay
 attempts get 550 and leave no event; the index still answers after a restart."""
+import os
+import pwd
 import smtplib
+import subprocess
 import time
 import unittest
 from email.message import EmailMessage
@@ -205,6 +208,149 @@ class FeedbackListener(RelayTest):
         self.assertEqual(self.events("Bounce") + self.events("Complaint"), [])
         # Only the one message was relayed to the sink: nothing was forwarded.
         self.assertEqual(len(self.sink.messages()), 1)
+
+
+POSTFIX = "/usr/sbin/postfix"
+# A private Postfix as the recipients' server: only the services it needs, no chroot.
+MASTER_CF = """\
+{listen}  inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(POSTFIX), "needs root and Postfix for a private instance")
+class RealPostfixBounce(FeedbackListener):
+    """mfrelay delivers to a private Postfix (its smarthost here, standing for the recipients' server), which
+    accepts and later bounces through an error: transport; its real DSN travels to the feedback listener by a
+    transport map for the MAIL FROM domain, and mfrelay's forward of it reaches the application's mailbox
+    (smtp-sink, through the same Postfix)."""
+
+    def configure_relay(self):
+        super().configure_relay()
+        if not getattr(self, "postfix_conf", None):
+            self.start_postfix()
+        with open(self.config) as f:
+            text = f.read()
+        text = text.replace(f'smarthost = "{self.sink.address()}"', f'smarthost = "127.0.0.1:{self.postfix_port}"')
+        with open(self.config, "w") as f:
+            f.write(text)
+
+    def start_postfix(self):
+        base = self.path("postfix")
+        conf = os.path.join(base, "etc")
+        self.postfix_port = free_port()
+        self.write("postfix/etc/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{self.postfix_port}"))
+        self.write("postfix/etc/transport",
+                   "dest.example error:5.1.1 <gone@dest.example>: User unknown\n"
+                   f"mail.example.com smtp:[127.0.0.1]:{self.ports['feedback']}\n"
+                   f"example.com smtp:[127.0.0.1]:{self.sink.port}\n")
+        self.write("postfix/etc/main.cf", f"""compatibility_level = 3.6
+queue_directory = {base}/queue
+data_directory = {base}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.dest.example
+mydomain = dest.example
+myorigin = $myhostname
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination =
+relay_domains = dest.example
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+transport_maps = texthash:{conf}/transport
+smtp_dns_support_level = disabled
+# Accept at RCPT, bounce later (the error: transport): the DSN must travel back.
+smtpd_reject_unlisted_recipient = no
+alias_maps =
+alias_database =
+maillog_file = {base}/maillog
+maillog_file_prefixes = {base}
+""")
+        os.makedirs(os.path.join(base, "queue"))
+        os.makedirs(os.path.join(base, "data"))
+        owner = pwd.getpwnam("postfix")
+        os.chown(os.path.join(base, "data"), owner.pw_uid, owner.pw_gid)
+        self.postfix_conf = conf
+        self.addCleanup(self.stop_postfix)
+        r = subprocess.run([POSTFIX, "-c", conf, "start"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        wait_for_port(self.postfix_port, timeout=30)
+
+    def stop_postfix(self):
+        pid_file = os.path.join(self.path("postfix"), "queue", "pid", "master.pid")
+        subprocess.run([POSTFIX, "-c", self.postfix_conf, "stop"], capture_output=True, timeout=60)
+        try:
+            with open(pid_file) as f:
+                master = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        deadline = time.monotonic() + 20
+        while os.path.exists(f"/proc/{master}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if os.path.exists(f"/proc/{master}"):
+            subprocess.run([POSTFIX, "-c", self.postfix_conf, "abort"], capture_output=True, timeout=60)
+
+    def maillog(self):
+        try:
+            with open(os.path.join(self.path("postfix"), "maillog")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def test_postfix_bounces_and_its_dsn_becomes_a_bounce_event_and_a_forward(self):
+        self.wait_status("example.com", "Success")
+        r = self.swaks("--from", "app@example.com", "--to", "gone@dest.example", "--h-From", "news@example.com",
+                       "--h-Subject", "Newsletter")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        message_id = accepted_id(r.stdout)
+        self.assertIsNotNone(message_id, r.stdout)
+        # Postfix accepted it (a Delivery event), then bounced it to <id>@mail.example.com.
+        self.wait_events("Delivery", 1)
+        bounce = wait_until(lambda: [e for e in self.events("Bounce") if "feedbackSession" in e] or None, timeout=60,
+                            what="a Bounce event from Postfix's DSN")[0]
+        self.assertEqual(len(self.events("Bounce")), 1, "mfrelay's delivery itself saw no failure")
+        self.assertEqual(bounce["mail"]["messageId"], message_id)
+        self.assertEqual(bounce["mail"]["source"], "app@example.com")
+        self.assertEqual(bounce["policy"]["identity"], "example.com")
+        self.assertEqual(bounce["bounce"]["bounceType"], "Permanent")
+        self.assertEqual(bounce["bounce"]["bounceSubType"], "NoEmail")
+        self.assertEqual([r["emailAddress"] for r in bounce["bounce"]["bouncedRecipients"]], ["gone@dest.example"])
+        self.assertEqual(bounce["bounce"]["bouncedRecipients"][0]["status"], "5.1.1")
+        self.assertEqual(bounce["bounce"]["reportingMTA"], "dns; mx.dest.example")
+        # The forward: from <> through Postfix to the application's mailbox (the sink).
+        try:
+            forward = wait_until(lambda: [m for m in self.sink.messages()
+                                               if any(r.startswith("<app@example.com>") for r in m["rcpt"])] or None,
+                                 timeout=30, what="the forwarded bounce in app@example.com's mailbox")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\nPostfix's log:\n{self.maillog()}") from None
+        self.assertIn(f"X-Mfrelay-Original-Message-Id: {message_id}", forward[0]["text"])
+        self.assertIn("Final-Recipient: rfc822; gone@dest.example", forward[0]["text"])
+
+    # The other tests of the class need the sink as the smarthost.
+    test_a_dsn_becomes_a_bounce_event_of_the_original_message = None
+    test_an_arf_report_becomes_a_complaint_event = None
+    test_delays_and_auto_replies_are_not_bounces = None
+    test_unknown_ids_other_domains_and_relay_attempts_get_550 = None
 
 
 if __name__ == "__main__":
