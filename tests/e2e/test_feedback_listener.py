@@ -133,8 +133,11 @@ class FeedbackListener(RelayTest):
         self.assertEqual(bounce["feedbackSession"]["listener"], "mx")
 
         # Forwarded (SES's default) to the application's own sender, from <>, through the spool to the sink.
-        forwards = wait_until(lambda: [m for m in self.sink.messages() if (m["mail"].split() or [""])[0] in ("", "<>")] or None,
-                              what="the forwarded bounce at the sink")
+        # Its Delivery event names the report's message; the sink's dump is complete once that is written.
+        wait_until(lambda: [e for e in self.events("Delivery") if e["mail"].get("feedbackOf") == message_id] or None,
+                   what="the forward's Delivery event")
+        forwards = wait_until(lambda: [m for m in self.sink.messages() if (m["mail"].split() or [""])[0] in ("", "<>")
+                                       and m["rcpt"]] or None, what="the forwarded bounce at the sink")
         self.assertEqual(len(forwards), 1)
         self.assertEqual(forwards[0]["rcpt"], ["<app@example.com>"])
         self.assertIn(f"X-Mfrelay-Original-Message-Id: {message_id}", forwards[0]["text"])
@@ -336,10 +339,12 @@ maillog_file_prefixes = {base}
         self.assertEqual([r["emailAddress"] for r in bounce["bounce"]["bouncedRecipients"]], ["gone@dest.example"])
         self.assertEqual(bounce["bounce"]["bouncedRecipients"][0]["status"], "5.1.1")
         self.assertEqual(bounce["bounce"]["reportingMTA"], "dns; mx.dest.example")
-        # The forward: from <> through Postfix to the application's mailbox (the sink).
+        # The forward: from <> through Postfix to the application's mailbox (the sink; its dump may still be
+        # growing when first seen, hence the wait for the report's body).
         try:
             forward = wait_until(lambda: [m for m in self.sink.messages()
-                                               if any(r.startswith("<app@example.com>") for r in m["rcpt"])] or None,
+                                               if any(r.startswith("<app@example.com>") for r in m["rcpt"])
+                                               and "Final-Recipient" in m["text"]] or None,
                                  timeout=30, what="the forwarded bounce in app@example.com's mailbox")
         except TimeoutError as e:
             raise AssertionError(f"{e}\nPostfix's log:\n{self.maillog()}") from None
