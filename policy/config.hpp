@@ -42,8 +42,8 @@ struct listener_settings {
   host_port address;
   tls_mode tls = tls_mode::none;
   auth_mode auth = auth_mode::password;  // submission only; a feedback listener never offers AUTH
-  listener_role role = listener_role::submission;
   origin where;
+  listener_role role = listener_role::submission;  // last: {name, address, tls, auth, where} still reads
 };
 
 struct tls_settings {

@@ -95,6 +95,14 @@ boost::asio::awaitable<void> feedback_receiver::forward(std::string_view message
   // SES's default is on; an identity removed since the message was sent keeps it.
   const policy::identity* id = outcome.identity.empty() ? nullptr : cfg.identities.find(outcome.identity);
   if (id && !id->forward_feedback) co_return;
+  // A sender on one of our own MAIL FROM domains would bring the forward back
+  // to this listener as a report about that address: never loop.
+  if (auto at = outcome.source.rfind('@');
+      at != std::string::npos && issued_domain(std::string_view(outcome.source).substr(at + 1), cfg)) {
+    spdlog::warn("feedback {}: not forwarded to <{}>, an address on a MAIL FROM domain", outcome.feedback_id,
+                 outcome.source);
+    co_return;
+  }
   auto mail = forward_feedback_message(message, outcome, cfg.relay.hostname, new_message_id(), now());
   if (!mail) co_return;
   try {

@@ -178,6 +178,18 @@ TEST_CASE("a report is forwarded to the application's sender from <>, keeping it
   CHECK(data->find("To: 0100019c") == std::string::npos);
 }
 
+TEST_CASE("a sender on one of our MAIL FROM domains gets no forward: it would come back as a report") {
+  fixture f;
+  const std::string other = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000003-000000";
+  sent_message m = *f.index.find(id);
+  m.message_id = other;
+  m.source = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000009-000000@mail.example.com";
+  f.index.remember(m);
+  CHECK(f.receive(test::with_crlf(test::sample("postfix-error-5.1.1.eml")), other + "@mail.example.com") == 1);
+  CHECK(f.lines.size() == 1);
+  CHECK(f.forwarded.empty());
+}
+
 TEST_CASE("forward_feedback = false on the identity: events, no forward") {
   fixture f;
   policy::config cfg;
