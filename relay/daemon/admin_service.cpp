@@ -127,4 +127,14 @@ asio::awaitable<queue_removal> admin_service::queue_remove(std::string id) {
   co_return co_await delivery_->remove(std::move(id));
 }
 
+// The admin pool's thread: a SQLite write (fsync) never holds an I/O thread.
+boost::asio::awaitable<void> admin_service::blocking(std::function<void()> work) {
+  co_await boost::asio::co_spawn(
+      worker_, [work = std::move(work)]() -> boost::asio::awaitable<void> {
+        work();
+        co_return;
+      },
+      boost::asio::use_awaitable);
+}
+
 }  // namespace mfrelay::relay
