@@ -158,6 +158,19 @@ struct notifications_settings {
   std::string webhook;  // "" = none: http://HOST:PORT/PATH receives each event as JSON
 };
 
+// [quota]: the account's sending quota, as SES enforces it (0 = unlimited).
+struct quota_settings {
+  std::uint32_t max_send_rate = 0;     // recipients per second
+  std::uint64_t max_24_hour_send = 0;  // recipients over the last 24 hours
+};
+
+// [feedback]: what bounces and complaints do.
+struct feedback_settings {
+  // The reasons a recipient lands on the suppression list automatically:
+  // "BOUNCE" (a permanent bounce), "COMPLAINT". Empty: never automatically.
+  std::vector<std::string> suppress = {"BOUNCE", "COMPLAINT"};
+};
+
 struct config {
   std::string main_file;  // the path it was loaded from
   relay_settings relay;
@@ -171,6 +184,8 @@ struct config {
   events_settings events;
   admin_settings admin;
   notifications_settings notifications;
+  quota_settings quota;
+  feedback_settings feedback;
   identity_table identities;
 
   std::string default_mail_from_domain() const;

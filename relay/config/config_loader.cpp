@@ -292,6 +292,24 @@ void read_notifications(toml_section& s, config& cfg) {
   });
 }
 
+void read_quota(toml_section& s, config& cfg) {
+  s.read("max_send_rate", cfg.quota.max_send_rate, 0);
+  s.read("max_24_hour_send", cfg.quota.max_24_hour_send, 0);
+}
+
+void read_feedback(toml_section& s, config& cfg) {
+  if (!s.has("suppress")) return;
+  std::vector<std::string> reasons;
+  s.read("suppress", reasons);
+  for (const auto& r : reasons) {
+    if (r != "BOUNCE" && r != "COMPLAINT") {
+      s.error("suppress", "holds \"" + r + "\"; the reasons are \"BOUNCE\" and \"COMPLAINT\"");
+      return;
+    }
+  }
+  cfg.feedback.suppress = std::move(reasons);
+}
+
 // Reads the table under `key` (when present) with `read`, then reports unknown keys.
 template <class Read>
 void section(toml_section& top, std::string_view key, const std::string& file, std::vector<config_error>& errors,
@@ -351,6 +369,8 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
   section(top, "notifications", file, errors, cfg, read_notifications);
+  section(top, "quota", file, errors, cfg, read_quota);
+  section(top, "feedback", file, errors, cfg, read_feedback);
   top.finish();
 
   // Absolute, so the paths stay right whatever the working directory later is.

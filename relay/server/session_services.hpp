@@ -14,6 +14,7 @@
 #include "relay/common/live_view.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
+#include "relay/state/send_quota.hpp"
 
 namespace mfrelay::relay {
 
@@ -31,6 +32,7 @@ struct session_services {
   std::function<void(const envelope&)> accepted;  // called once the message is durable
   relay_metrics& metrics;
   session_counters counters;
+  send_quota* quota = nullptr;  // [quota]; null: unlimited
 };
 
 }  // namespace mfrelay::relay
