@@ -137,37 +137,49 @@ struct verifier::core : std::enable_shared_from_this<core> {
     pump();
   }
 
-  // Starts queued checks, oldest first, while there are free slots.
+  // Starts queued checks, oldest first, while there are free lookup slots.
   void pump() {
     const std::size_t limit = std::max(1u, settings_.concurrency);
-    while (!stopped_ && in_flight_ < limit && !ready_.empty()) {
+    while (!stopped_ && lookups_ < limit && !ready_.empty()) {
       entry_ptr e = std::move(ready_.front());
       ready_.pop_front();
       e->queued = false;
       if (e->stopped) continue;
       e->in_flight = true;
       ++in_flight_;
+      ++lookups_;
       asio::co_spawn(ex_, run_check(shared_from_this(), std::move(e)), asio::detached);
     }
   }
 
-  // Holds one slot for the whole check, sink included, and frees it on every path.
+  // Frees a check's lookup slot, once, and lets the next queued check take it.
+  void release_slot(bool& held) {
+    if (!std::exchange(held, false)) return;
+    --lookups_;
+    pump();
+  }
+
+  // Holds a lookup slot until the answers are in (check_once frees it) and counts
+  // the check in flight until the sink is done; frees both on every path.
   static asio::awaitable<void> run_check(std::shared_ptr<core> self, entry_ptr e) {
+    bool slot = true;
     try {
-      co_await self->check_once(e);
+      co_await self->check_once(e, slot);
     } catch (...) {
       // The checker or the sink failed (a broken store, say): nothing was adopted.
       ++self->failed_;
       if (!e->stopped) self->schedule(e, jittered(self->intervals_.retry, self->intervals_.jitter, self->unit()));
     }
     e->in_flight = false;
+    self->release_slot(slot);
     if (--self->in_flight_ == 0) self->idle_.cancel();
-    self->pump();
   }
 
-  asio::awaitable<void> check_once(entry_ptr e) {
+  asio::awaitable<void> check_once(entry_ptr e, bool& slot) {
     const verification_target target = e->target;  // the state this check starts from
     dns_check answers = co_await checker_.check(target.mail_from_domain);
+    // The lookups are done: the next check's go out while the sink writes this one.
+    release_slot(slot);
     if (e->stopped) co_return;  // removed, replaced or stopped meanwhile: the result is stale
 
     check_report report;
@@ -205,7 +217,8 @@ struct verifier::core : std::enable_shared_from_this<core> {
   std::map<std::string, entry_ptr, std::less<>> entries_;  // by identity
   std::deque<entry_ptr> ready_;                             // due, waiting for a slot (FIFO)
   bool stopped_ = false;
-  std::atomic<std::size_t> in_flight_{0};
+  std::size_t lookups_ = 0;                  // checks holding a slot: DNS lookups in flight
+  std::atomic<std::size_t> in_flight_{0};   // checks running, sink included
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> failed_{0};
 };

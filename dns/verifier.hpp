@@ -34,7 +34,7 @@ struct verifier_settings {
   policy::duration pending_interval{};  // Pending and TemporaryFailure
   policy::duration success_interval{};
   policy::duration retry_interval{};  // after an inconclusive check
-  unsigned concurrency = 64;          // checks in flight at once (0 counts as 1)
+  unsigned concurrency = 64;          // checks whose DNS lookups are in flight at once (0 counts as 1)
   double jitter = 0.1;                // +-10% on every interval, clamped to [0, 0.5]
 };
 
@@ -42,8 +42,11 @@ struct verifier_settings {
 // jitter * retry_interval so a start with many identities does not burst; otherwise at
 // last_check + the interval for its status (pending_interval for Pending and
 // TemporaryFailure, success_interval for Success), spread the same way when overdue. After an inconclusive check the next
-// comes after retry_interval. Failed is never checked again. Checks beyond `concurrency`
-// wait their turn in one FIFO queue.
+// comes after retry_interval. Failed is never checked again. At most `concurrency` checks
+// have their DNS lookups in flight; the rest wait their turn in one FIFO queue. A check
+// frees its slot once its answers are in, before the sink makes them durable: the next
+// lookups go out while the sink writes, and one group commit of the sink then serves
+// every check that finished meanwhile instead of at most `concurrency`.
 //
 // Each check: checker.check(domain), evaluate_mail_from, advance(state, result, clock(),
 // window), co_await sink.record(report) -- for every check, changed or not -- and only

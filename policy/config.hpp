@@ -163,10 +163,20 @@ struct notifications_settings {
   std::string webhook;  // "" = none: http://HOST:PORT/PATH receives each event as JSON
 };
 
-// [feedback]: the sent-message index and what the feedback listener accepts.
+// [quota]: the account's sending quota, as SES enforces it (0 = unlimited).
+struct quota_settings {
+  std::uint32_t max_send_rate = 0;     // recipients per second
+  std::uint64_t max_24_hour_send = 0;  // recipients over the last 24 hours
+};
+
+// [feedback]: the sent-message index, what the feedback listener accepts, and
+// what bounces and complaints do.
 struct feedback_settings {
   duration retention = 14 * 24h;       // how long a message id is remembered (SES: 14 days)
   bool accept_default_domain = false;  // also take feedback for the default MAIL FROM domain (operator owns it)
+  // The reasons a recipient lands on the suppression list automatically:
+  // "BOUNCE" (a permanent bounce), "COMPLAINT". Empty: never automatically.
+  std::vector<std::string> suppress = {"BOUNCE", "COMPLAINT"};
 };
 
 struct config {
@@ -182,6 +192,7 @@ struct config {
   events_settings events;
   admin_settings admin;
   notifications_settings notifications;
+  quota_settings quota;
   feedback_settings feedback;
   identity_table identities;
 

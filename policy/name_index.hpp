@@ -47,6 +47,14 @@ class name_index {
   // is not there yet.
   void insert(std::string_view name, std::size_t position);
 
+  // Calls `f(name, position)` for every recorded name, in no particular order.
+  template <typename F>
+  void for_each(F f) const {
+    for (const slot& s : slots_) {
+      if (s.position != 0) f(name_at(s.name), static_cast<std::size_t>(s.position - 1));
+    }
+  }
+
  private:
   struct slot {
     std::uint64_t hash = 0;

@@ -40,20 +40,22 @@ void state_snapshot::set(const std::string& identity, const std::string& mail_fr
     s = std::make_shared<shard>(*s);  // copy on write: other snapshots keep theirs
   char buffer[640];
   std::string spill;
+  const std::string_view key = setting_key(identity, mail_from_domain, buffer, spill);
   if (std::size_t at = s->by_identity.find(identity); at != name_index::npos) {
-    entry& e = s->states[at];
-    e.state = state;
-    if (e.mail_from_domain == mail_from_domain) return;
-    e.mail_from_domain = mail_from_domain;
-    // The old setting's key must stop matching: index this shard's settings afresh.
-    s->by_setting = name_index();
-    for (std::size_t i = 0; i < s->states.size(); ++i)
-      s->by_setting.insert(setting_key(s->states[i].identity, s->states[i].mail_from_domain, buffer, spill), i);
+    s->states[at] = state;
+    if (s->by_setting.find(key) == at) return;  // the same MAIL FROM domain
+    // The old setting's key must stop matching: index this shard's settings
+    // afresh, with the new key at this identity's position.
+    name_index settings;
+    s->by_setting.for_each([&](std::string_view name, std::size_t position) {
+      settings.insert(position == at ? key : name, position);
+    });
+    s->by_setting = std::move(settings);
     return;
   }
   s->by_identity.insert(identity, s->states.size());
-  s->by_setting.insert(setting_key(identity, mail_from_domain, buffer, spill), s->states.size());
-  s->states.push_back({identity, mail_from_domain, state});
+  s->by_setting.insert(key, s->states.size());
+  s->states.push_back(state);
   ++size_;
 }
 
@@ -64,9 +66,9 @@ std::optional<verification_state> state_snapshot::find(std::string_view identity
   char buffer[640];
   std::string spill;
   std::size_t at = s->by_setting.find(setting_key(identity, mail_from_domain, buffer, spill),
-                                      [s](std::size_t i) { __builtin_prefetch(&s->states[i].state); });
+                                      [s](std::size_t i) { __builtin_prefetch(&s->states[i]); });
   if (at == name_index::npos) return std::nullopt;
-  return s->states[at].state;
+  return s->states[at];
 }
 
 }  // namespace mfrelay::policy

@@ -4,6 +4,7 @@
 // be called from any executor; the awaitables resume on the caller's.
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +16,9 @@
 #include "policy/origin.hpp"
 #include "policy/state_snapshot.hpp"
 #include "relay/delivery/queued_message.hpp"
+#include "relay/feedback/suppression_list.hpp"
+#include "relay/state/send_quota.hpp"
+#include "relay/state/send_statistics.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {
@@ -66,6 +70,18 @@ class admin_backend {
   virtual boost::asio::awaitable<queue_removal> queue_remove(std::string id) {
     static_cast<void>(id);
     co_return queue_removal::not_found;
+  }
+
+  // The account (SES v2 GetAccount, the suppression list, v1 GetSendQuota and
+  // GetSendStatistics). Null: the backend has none (the APIs say so).
+  virtual suppression_list* suppression() { return nullptr; }
+  virtual const send_quota* quota() const { return nullptr; }
+  virtual const send_statistics* statistics() const { return nullptr; }
+  // Runs `work` where blocking is fine (the suppression list writes SQLite);
+  // its exceptions propagate. The default runs it in place (tests' fakes).
+  virtual boost::asio::awaitable<void> blocking(std::function<void()> work) {
+    work();
+    co_return;
   }
 };
 

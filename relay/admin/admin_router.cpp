@@ -10,6 +10,8 @@ boost::asio::awaitable<http_response> admin_router::handle(http_request request,
   http_response response;
   if (request.path == "/" && (request.method == "POST" || request.query.contains("Action"))) {
     response = co_await v1_.handle(request, request_id);
+  } else if (account_api::owns(request.path)) {
+    response = co_await account_.handle(request, request_id);
   } else if (request.path.starts_with("/v2/")) {
     response = co_await v2_.handle(request, request_id);
   } else if (queue_api::owns(request.path)) {

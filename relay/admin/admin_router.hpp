@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <string>
 
+#include "relay/admin/account_api.hpp"
 #include "relay/admin/admin_backend.hpp"
 #include "relay/common/http_message.hpp"
 #include "relay/admin/mfrelay_api.hpp"
@@ -20,7 +21,7 @@ namespace mfrelay::relay {
 // other than refusals propagate (admin_gate answers 500 InternalFailure).
 class admin_router {
  public:
-  explicit admin_router(admin_backend& backend) : v1_(backend), v2_(backend), own_(backend), queue_(backend) {}
+  explicit admin_router(admin_backend& backend) : v1_(backend), v2_(backend), own_(backend), queue_(backend), account_(backend) {}
 
   // `request_id` empty: a fresh one (new_request_id()).
   boost::asio::awaitable<http_response> handle(http_request request, std::string request_id = {});
@@ -30,6 +31,7 @@ class admin_router {
   ses_rest_api v2_;
   mfrelay_api own_;
   queue_api queue_;
+  account_api account_;  // /v2/email/account..., /v2/email/suppression/...
 };
 
 }  // namespace mfrelay::relay

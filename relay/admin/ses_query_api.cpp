@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include "relay/admin/identity_pages.hpp"
 #include "relay/admin/uri_encoding.hpp"
 #include "relay/admin/xml_writer.hpp"
+#include "relay/common/clock.hpp"
 #include "relay/auth/base64.hpp"
 #include "relay/common/sha256.hpp"
 #include "relay/state/state_rows.hpp"
@@ -145,6 +147,8 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
       {"DeleteIdentity", &ses_query_api::delete_identity},
       {"GetIdentityMailFromDomainAttributes", &ses_query_api::get_identity_mail_from_domain_attributes},
       {"GetIdentityVerificationAttributes", &ses_query_api::get_identity_verification_attributes},
+      {"GetSendQuota", &ses_query_api::get_send_quota},
+      {"GetSendStatistics", &ses_query_api::get_send_statistics},
       {"ListIdentities", &ses_query_api::list_identities},
       {"SetIdentityMailFromDomain", &ses_query_api::set_identity_mail_from_domain},
       {"VerifyDomainIdentity", &ses_query_api::verify_domain_identity},
@@ -314,6 +318,44 @@ boost::asio::awaitable<http_response> ses_query_api::delete_identity(const param
     co_await request_change(backend_, std::move(change), "InvalidParameterValue");
   }
   co_return empty_result("DeleteIdentity", request_id);
+}
+
+boost::asio::awaitable<http_response> ses_query_api::get_send_quota(const params& p, const std::string& request_id) {
+  static_cast<void>(p);
+  const send_quota* q = backend_.quota();
+  double max_24 = q && q->max_24_hour_send() > 0 ? static_cast<double>(q->max_24_hour_send()) : -1;
+  double rate = q && q->max_send_rate() > 0 ? q->max_send_rate() : -1;
+  double sent = q ? static_cast<double>(q->sent_last_24_hours(now())) : 0;
+  // SES writes these as doubles ("200.0"); botocore reads them so.
+  auto decimal = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", v);
+    return std::string(text);
+  };
+  co_return result("GetSendQuota", request_id, [&](xml_writer& w) {
+    w.element("Max24HourSend", decimal(max_24)).element("MaxSendRate", decimal(rate)).element("SentLast24Hours",
+                                                                                              decimal(sent));
+  });
+}
+
+boost::asio::awaitable<http_response> ses_query_api::get_send_statistics(const params& p,
+                                                                         const std::string& request_id) {
+  static_cast<void>(p);
+  std::vector<send_data_point> points;
+  if (const send_statistics* s = backend_.statistics()) points = s->points(now());
+  co_return result("GetSendStatistics", request_id, [&](xml_writer& w) {
+    w.open("SendDataPoints");
+    for (const auto& d : points) {
+      w.open("member")
+          .element("Timestamp", iso8601(d.timestamp))
+          .element("DeliveryAttempts", std::to_string(d.delivery_attempts))
+          .element("Bounces", std::to_string(d.bounces))
+          .element("Complaints", std::to_string(d.complaints))
+          .element("Rejects", std::to_string(d.rejects))
+          .close();
+    }
+    w.close();
+  });
 }
 
 }  // namespace mfrelay::relay

@@ -31,6 +31,7 @@ extern const command serve_command;
 extern const command status_command;
 extern const command verify_command;
 extern const command queue_command;
+extern const command suppression_command;
 
 const std::vector<const command*>& all_commands();
 

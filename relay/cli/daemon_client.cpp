@@ -33,7 +33,8 @@ std::string table_cell(const boost::json::value& v) {
   return boost::json::serialize(v);
 }
 
-daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target) {
+daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target,
+                          const std::string& json_body) {
   daemon_answer answer;
   if (!cfg.admin.enabled) {
     answer.error = "the admin API is disabled ([admin] enabled = false)";
@@ -43,7 +44,8 @@ daemon_answer call_daemon(const policy::config& cfg, const std::string& method, 
     answer.error = "no [[admin.key]] is configured to sign requests to the daemon";
     return answer;
   }
-  http_client_result result = http_fetch_blocking(admin_api_request(cfg, method, target));
+  http_client_result result = http_fetch_blocking(
+      admin_api_request(cfg, method, target, json_body, json_body.empty() ? std::string() : "application/json"));
   if (!result.ok()) {
     answer.error = "the daemon at " + cfg.admin.address.str() + " is not reachable: " + result.error;
     return answer;

@@ -28,6 +28,8 @@ http_client_request admin_api_request(const policy::config& cfg, std::string met
 // is, anything else as JSON.
 std::string table_cell(const boost::json::value& v);
 
-daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target);
+// `json_body`: sent as application/json when not empty.
+daemon_answer call_daemon(const policy::config& cfg, const std::string& method, const std::string& target,
+                          const std::string& json_body = {});
 
 }  // namespace mfrelay::relay

@@ -6,10 +6,22 @@
 
 namespace mfrelay::relay {
 
+namespace {
+
+// Fetched once and kept: with OpenSSL 3, EVP_sha256() makes every init look the
+// algorithm up in the provider store again (locks, a hash lookup), which showed
+// in a profile of the spool's write path (one digest per message).
+const EVP_MD* sha256_md() {
+  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return fetched ? fetched : EVP_sha256();
+}
+
+}  // namespace
+
 // OpenSSL failing to hash means a broken library or no memory: not the disk's
 // fault and not something a retry fixes, so it is an exception, not a spool_error.
 sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), sha256_md(), nullptr) != 1)
     throw std::runtime_error("SHA-256: EVP_DigestInit_ex failed");
 }
 

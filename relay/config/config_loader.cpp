@@ -282,11 +282,6 @@ void read_admin(toml_section& s, config& cfg, const std::string& file, std::vect
   }
 }
 
-void read_feedback(toml_section& s, config& cfg) {
-  s.read("retention", cfg.feedback.retention);
-  s.read("accept_default_domain", cfg.feedback.accept_default_domain);
-}
-
 void read_notifications(toml_section& s, config& cfg) {
   auto& n = cfg.notifications;
   s.read("email", n.email, [](std::string_view text) -> std::string {
@@ -300,6 +295,26 @@ void read_notifications(toml_section& s, config& cfg) {
     if (text.empty() || parse_http_url(text, why)) return {};
     return why + " (like http://127.0.0.1:9000/mfrelay)";
   });
+}
+
+void read_quota(toml_section& s, config& cfg) {
+  s.read("max_send_rate", cfg.quota.max_send_rate, 0);
+  s.read("max_24_hour_send", cfg.quota.max_24_hour_send, 0);
+}
+
+void read_feedback(toml_section& s, config& cfg) {
+  s.read("retention", cfg.feedback.retention);
+  s.read("accept_default_domain", cfg.feedback.accept_default_domain);
+  if (!s.has("suppress")) return;
+  std::vector<std::string> reasons;
+  s.read("suppress", reasons);
+  for (const auto& r : reasons) {
+    if (r != "BOUNCE" && r != "COMPLAINT") {
+      s.error("suppress", "holds \"" + r + "\"; the reasons are \"BOUNCE\" and \"COMPLAINT\"");
+      return;
+    }
+  }
+  cfg.feedback.suppress = std::move(reasons);
 }
 
 // Reads the table under `key` (when present) with `read`, then reports unknown keys.
@@ -361,6 +376,7 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
   section(top, "notifications", file, errors, cfg, read_notifications);
+  section(top, "quota", file, errors, cfg, read_quota);
   section(top, "feedback", file, errors, cfg, read_feedback);
   top.finish();
 

@@ -127,4 +127,18 @@ asio::awaitable<queue_removal> admin_service::queue_remove(std::string id) {
   co_return co_await delivery_->remove(std::move(id));
 }
 
+namespace {
+// A plain function, not a capturing lambda: a coroutine's frame keeps its
+// parameters, while a lambda's captures die with the temporary lambda.
+boost::asio::awaitable<void> run_work(std::function<void()> work) {
+  work();
+  co_return;
+}
+}  // namespace
+
+// The admin pool's thread: a SQLite write (fsync) never holds an I/O thread.
+boost::asio::awaitable<void> admin_service::blocking(std::function<void()> work) {
+  co_await boost::asio::co_spawn(worker_, run_work(std::move(work)), boost::asio::use_awaitable);
+}
+
 }  // namespace mfrelay::relay

@@ -44,6 +44,16 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<std::vector<queued_message>> queue_list() override;
   boost::asio::awaitable<std::size_t> queue_flush() override;
   boost::asio::awaitable<queue_removal> queue_remove(std::string id) override;
+  // The account's suppression list, quota and statistics; set once before serving.
+  void set_account(suppression_list* suppression, const send_quota* quota, const send_statistics* statistics) {
+    suppression_ = suppression;
+    quota_ = quota;
+    statistics_ = statistics;
+  }
+  suppression_list* suppression() override { return suppression_; }
+  const send_quota* quota() const override { return quota_; }
+  const send_statistics* statistics() const override { return statistics_; }
+  boost::asio::awaitable<void> blocking(std::function<void()> work) override;
   // Waits for the change under way, if any; no change starts while the guard lives.
   boost::asio::awaitable<async_mutex::guard> hold_changes() { return lock_.lock(); }
 
@@ -57,6 +67,9 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
 
   delivery_queue* delivery_ = nullptr;
+  suppression_list* suppression_ = nullptr;
+  const send_quota* quota_ = nullptr;
+  const send_statistics* statistics_ = nullptr;
   boost::asio::any_io_executor worker_;
   live_view& view_;
   verification_service& verification_;

@@ -19,7 +19,12 @@
 #include "relay/common/async_mutex.hpp"
 #include "relay/common/clock.hpp"
 #include "relay/delivery/delivery_queue.hpp"
+#include "relay/delivery/account_observer.hpp"
 #include "relay/delivery/event_log_observer.hpp"
+#include "relay/feedback/suppression_list.hpp"
+#include "relay/state/send_quota.hpp"
+#include "relay/state/send_statistics.hpp"
+#include "relay/state/suppression_store.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/feedback/feedback_receiver.hpp"
@@ -64,11 +69,16 @@ class daemon {
         passwords_(auth_pool_.get_executor()),
         services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
+        suppression_store_(state_db_path(cfg)),
+        suppression_(&suppression_store_, suppression_reasons(cfg)),
+        quota_(cfg.quota.max_send_rate, cfg.quota.max_24_hour_send),
+        account_observer_(delivery_observer_, statistics_, &suppression_, store_pool_.get_executor()),
         delivery_resolver_(needs_resolver(cfg) ? std::make_unique<dns::resolver>(
                                                      io_.get_executor(),
                                                      dns::resolver_options{cfg.dns.servers, cfg.dns.timeout, cfg.dns.tries})
                                                : nullptr),
-        delivery_(io_.get_executor(), spool_, delivery_observer_, delivery_settings(cfg, delivery_resolver_.get())),
+        delivery_(io_.get_executor(), spool_, account_observer_,
+                  delivery_settings(cfg, delivery_resolver_.get(), &suppression_)),
         notifier_(io_.get_executor(), spool_, [this](const envelope& env) { delivery_.enqueue(env); },
                   notifier_settings_of(cfg)),
         feedback_(events_, sent_index_, [this](const boost::json::object& e) { notifier_.notify(e); }),
@@ -85,6 +95,9 @@ class daemon {
     feedback_.set_outcome_handler({});
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
+    admin_.set_account(&suppression_, &quota_, &statistics_);
+    services_.quota = &quota_;
+    if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
@@ -192,8 +205,17 @@ class daemon {
     return false;
   }
 
-  static delivery_queue_settings delivery_settings(const policy::config& cfg, dns::resolver* resolver) {
+  static std::vector<suppression_reason> suppression_reasons(const policy::config& cfg) {
+    std::vector<suppression_reason> out;
+    for (const auto& r : cfg.feedback.suppress)
+      if (auto reason = parse_suppression_reason(r)) out.push_back(*reason);
+    return out;
+  }
+
+  static delivery_queue_settings delivery_settings(const policy::config& cfg, dns::resolver* resolver,
+                                                   const suppression_list* suppression) {
     delivery_queue_settings s;
+    s.suppression = suppression;
     s.delivery = cfg.delivery;
     s.resolver = resolver;
     s.hostname = cfg.relay.hostname;
@@ -342,6 +364,11 @@ class daemon {
   password_verifier passwords_;
   session_services services_;
   event_log_observer delivery_observer_;
+  suppression_store suppression_store_;  // its own connection to state.db
+  suppression_list suppression_;
+  send_quota quota_;
+  send_statistics statistics_;
+  account_observer account_observer_;  // statistics and automatic suppression, then delivery_observer_
   std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
   delivery_queue delivery_;
   notifier notifier_;

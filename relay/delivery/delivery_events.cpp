@@ -108,7 +108,9 @@ json::object bounce_event(const envelope& env, const delivery_attempt& attempt,
                                 : bounced.front().verdict.bounce_type;
   json::object bounce{
       {"bounceType", bounce_type},
-      {"bounceSubType", "General"},
+      {"bounceSubType", bounced.empty() || bounced.front().verdict.bounce_sub_type.empty()
+                            ? std::string("General")
+                            : bounced.front().verdict.bounce_sub_type},
       {"bouncedRecipients", std::move(recipients)},
       {"timestamp", iso8601(attempt.at)},
       {"feedbackId", feedback_id},

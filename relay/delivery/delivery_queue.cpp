@@ -29,6 +29,7 @@
 #include "relay/delivery/delivery_trouble.hpp"
 #include "relay/delivery/destination_client.hpp"
 #include "relay/delivery/destination_gauges.hpp"
+#include "relay/delivery/dsn_message.hpp"
 #include "relay/delivery/queue_entry.hpp"
 
 namespace mfrelay::relay {
@@ -175,12 +176,81 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     std::string id = env.id;
     auto [it, added] = messages.emplace(id, entry(std::move(env), settings.delivery));
     queued_count = messages.size();
+    if (settings.suppression && !bounce_suppressed(it)) return;
     std::vector<std::string> keys;
     for (const auto& [key, l] : it->second.legs) {
       keys.push_back(key);
       gauges.add_queued(l.destination.label, 1);
     }
     for (const auto& key : keys) make_ready(id, key);
+  }
+
+  // SES's account-level suppression: the message was accepted, but a recipient
+  // on the list is not sent to; it bounces now, as a 5xx would (Bounce event
+  // Permanent/OnAccountSuppressionList, a DSN to the application). The others
+  // go on as usual. False when nothing is left to deliver (the message is done).
+  bool bounce_suppressed(std::map<std::string, entry>::iterator it) {
+    entry& e = it->second;
+    std::vector<recipient_outcome> out;
+    for (auto l = e.legs.begin(); l != e.legs.end();) {
+      std::erase_if(l->second.pending, [&](const std::string& address) {
+        if (!settings.suppression->suppressed(address)) return false;
+        out.push_back({address, suppressed_verdict()});
+        return true;
+      });
+      l = l->second.pending.empty() ? e.legs.erase(l) : std::next(l);
+    }
+    if (out.empty()) return true;
+    const policy::timestamp now = clock();
+    for (const auto& o : out)
+      spdlog::info("delivery {}: to=<{}>, relay=none, dsn={}, status=bounced ({})", e.env.id, o.address,
+                   o.verdict.status, o.verdict.diagnostic);
+    bounced_count += out.size();
+    try {  // the DSN quotes the original's headers (and is not sent for a bounce of a bounce)
+      if (auto data = spool.read_data(e.env.id)) e.bounces.headers = header_section(*data);
+    } catch (const std::exception& ex) {
+      spdlog::warn("delivery {}: cannot read the message's headers for its DSN: {}", e.env.id, ex.what());
+    }
+    delivery_attempt attempt;
+    attempt.at = now;
+    attempt.reporting_mta = settings.hostname;
+    attempt.expires = e.env.received_at + settings.delivery.max_age;
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "-%06u", ++e.bounce_events);
+    std::string feedback_id = e.env.id + suffix;
+    attempt.dsn_message_id = bounces.note(e.bounces, e.env, out, "", now);
+    notify([&] { observer.on_bounce(e.env, attempt, out, feedback_id); });
+    if (!e.legs.empty()) return true;
+    done(it);
+    return false;
+  }
+
+  static delivery_verdict suppressed_verdict() {
+    delivery_verdict v;
+    v.fate = recipient_fate::bounced;
+    v.status = "5.1.1";
+    v.diagnostic = "mfrelay did not send the message to this address because it is on the suppression list for the "
+                   "account";
+    v.bounce_type = "Permanent";
+    v.bounce_sub_type = "OnAccountSuppressionList";
+    return v;
+  }
+
+  // Every recipient is delivered or bounced: the DSN, if any, then the spool file goes.
+  void done(std::map<std::string, entry>::iterator it) {
+    entry& e = it->second;
+    std::string id = e.env.id;
+    if (!e.bounces.dsn_id.empty()) {
+      // The DSN is durable before the original leaves the spool: a crash in
+      // between sends the original again (and its DSN), never loses the DSN.
+      spawn(send_dsn(shared_from_this(), std::move(e.env), std::move(e.bounces)), "bounce message");
+      messages.erase(it);
+      queued_count = messages.size();
+      return;
+    }
+    messages.erase(it);
+    queued_count = messages.size();
+    remove_from_spool(id);
   }
 
   void make_ready(const std::string& id, const std::string& key) {
@@ -440,18 +510,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
       e.legs.erase(key);
     }
     if (e.legs.empty()) {
-      std::string id = e.env.id;
-      if (!e.bounces.dsn_id.empty()) {
-        // The DSN is durable before the original leaves the spool: a crash in
-        // between sends the original again (and its DSN), never loses the DSN.
-        spawn(send_dsn(shared_from_this(), std::move(e.env), std::move(e.bounces)), "bounce message");
-        messages.erase(it);
-        queued_count = messages.size();
-        return;
-      }
-      messages.erase(it);
-      queued_count = messages.size();
-      remove_from_spool(id);
+      done(it);
       return;
     }
     if (out.retry_at) schedule_retry({e.env.id, key}, *out.retry_at);

@@ -25,6 +25,7 @@
 #include "relay/delivery/delivery_observer.hpp"
 #include "relay/delivery/destination_gauges.hpp"
 #include "relay/delivery/queued_message.hpp"
+#include "relay/feedback/suppression_list.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
 
@@ -42,6 +43,10 @@ struct delivery_queue_settings {
   policy::duration data_timeout = std::chrono::minutes(10);
   policy::duration idle_timeout = std::chrono::seconds(5);  // QUIT a session idle this long
   policy::duration stop_grace = std::chrono::seconds(10);   // stop(): time for transactions in flight
+  // The account-level suppression list: a recipient on it is never sent to; it
+  // bounces at once (Permanent, OnAccountSuppressionList, 5.1.1, with a DSN).
+  // Null: none. Must outlive the queue.
+  const suppression_list* suppression = nullptr;
 };
 
 struct delivery_queue_stats {

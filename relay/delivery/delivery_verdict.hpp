@@ -19,6 +19,7 @@ struct delivery_verdict {
   std::string reply;          // the upstream reply as one line ("250 2.0.0 Ok"); empty when none
   std::string delay_type;     // deferred: SES's delayType ("TransientCommunicationFailure", "General", ...)
   std::string bounce_type;    // bounced: SES's bounceType ("Permanent" | "Transient")
+  std::string bounce_sub_type;  // bounced: SES's bounceSubType; "" = "General"
   bool drop_session = false;  // the connection is unusable afterwards (421, I/O error, protocol error)
 
   friend bool operator==(const delivery_verdict&, const delivery_verdict&) = default;

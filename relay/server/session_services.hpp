@@ -17,6 +17,7 @@
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
 #include "relay/state/sent_message_index.hpp"
+#include "relay/state/send_quota.hpp"
 
 namespace mfrelay::relay {
 
@@ -36,6 +37,7 @@ struct session_services {
   session_counters counters;
   sent_message_index* sent_index = nullptr;  // every accepted message is remembered here; null: not kept
   feedback_receiver* feedback = nullptr;     // role = "feedback" listeners; null: they refuse every RCPT
+  send_quota* quota = nullptr;  // [quota]; null: unlimited
 };
 
 }  // namespace mfrelay::relay

@@ -37,6 +37,9 @@ constexpr std::chrono::seconds tls_timeout{30};
 smtp_reply too_many_sessions() { return {421, "4.7.0", "Too many concurrent SMTP connections"}; }
 smtp_reply no_space() { return {452, "4.3.1", "Insufficient system storage"}; }
 smtp_reply service_failure() { return {451, "4.3.0", "Temporary service failure"}; }
+// SES's texts (SES-FACTS.md), with the enhanced code of RFC 3463's 4.7.0.
+smtp_reply rate_exceeded() { return {454, "4.7.0", "Throttling failure: Maximum sending rate exceeded"}; }
+smtp_reply daily_quota_exceeded() { return {454, "4.7.0", "Throttling failure: Daily message quota exceeded"}; }
 smtp_reply user_gone() { return {554, "5.7.1", "Access denied: the user is no longer configured"}; }
 
 std::vector<std::string> address_texts(const std::vector<policy::email_address>& list) {
@@ -401,10 +404,26 @@ class session final : public smtp::session_hooks {
       rejected(reject_event(mail, &d, d.reply, to_string(d.reason), info_), to_string(d.reason));
       co_return d.reply;
     }
+    // The quota is asked at the end of DATA, as SES's SMTP interface answers
+    // its 454s there: only then is the message (and its recipient count) whole,
+    // and a message the policy refuses must not spend the quota.
+    const auto recipients = static_cast<std::uint32_t>(envelope.recipients.size());
+    if (svc_.quota) {
+      quota_verdict q = svc_.quota->acquire(recipients, std::chrono::steady_clock::now(), mail.timestamp);
+      if (q != quota_verdict::ok) {
+        writer->abort();
+        svc_.metrics.transactions.add({"failed", "Throttled"});
+        spdlog::info("session {}: {}: {} recipients", info_.id,
+                     q == quota_verdict::rate_exceeded ? "maximum send rate exceeded" : "daily quota exceeded",
+                     recipients);
+        co_return q == quota_verdict::rate_exceeded ? rate_exceeded() : daily_quota_exceeded();
+      }
+    }
     envelope_record(envelope, mail, d);
     try {
       co_await svc_.spool.commit(std::move(*writer), spooled_);
     } catch (const spool_error& e) {
+      if (svc_.quota) svc_.quota->refund(recipients, mail.timestamp);
       store_failed(e);
       svc_.metrics.transactions.add({"failed", "Spool"});
       co_return *store_error_;

@@ -47,11 +47,12 @@ class statement {
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
 
-  statement& bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // Not copied (SQLITE_STATIC): the text must stay alive until the statement
+  // has stepped (run(), or the last step()).
+  statement& bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
     return *this;
   }
-  statement& bind(int index, std::string_view text) { return bind(index, std::string(text)); }
   statement& bind(int index, std::int64_t value) {
     sqlite3_bind_int64(stmt_, index, value);
     return *this;
@@ -65,7 +66,10 @@ class statement {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw std::runtime_error(std::string("SQLite step: ") + sqlite3_errmsg(db_));
+    std::string message = std::string("SQLite step: ") + sqlite3_errmsg(db_);
+    sqlite3_reset(stmt_);  // ready for the next use of a kept statement
+    sqlite3_clear_bindings(stmt_);
+    throw std::runtime_error(message);
   }
   void run() {
     step();
@@ -101,6 +105,33 @@ policy::spf_status spf_from(const std::string& text) {
 
 }  // namespace
 
+// The statements of the write path, prepared once for the life of the store
+// (preparing them per transaction cost as much as running them).
+struct sqlite_state_store::prepared {
+  explicit prepared(sqlite3* db)
+      : upsert(db,
+               "INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms, last_check_ms, "
+               "last_outcome, reason, spf, spf_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+               "ON CONFLICT (identity) DO UPDATE SET mail_from_domain = ?2, status = ?3, since_ms = ?4, "
+               "last_check_ms = ?5, last_outcome = ?6, reason = ?7, spf = ?8, spf_reason = ?9"),
+        insert_history(db,
+                       "INSERT INTO mail_from_history (identity, mail_from_domain, from_status, to_status, "
+                       "at_ms, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        remove(db, "DELETE FROM mail_from_state WHERE identity = ?1"),
+        begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT") {}
+  statement upsert;
+  statement insert_history;
+  statement remove;
+  statement begin;
+  statement commit;
+};
+
+sqlite_state_store::prepared& sqlite_state_store::statements() {
+  if (!statements_) statements_ = std::make_unique<prepared>(db_);
+  return *statements_;
+}
+
 sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only) : path_(path) {
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   try {
@@ -127,7 +158,10 @@ bool sqlite_state_store::has_schema() {
   return s.step() && s.integer(0) == 1;
 }
 
-sqlite_state_store::~sqlite_state_store() { sqlite3_close_v2(db_); }
+sqlite_state_store::~sqlite_state_store() {
+  statements_.reset();  // finalized before the connection closes
+  sqlite3_close_v2(db_);
+}
 
 void sqlite_state_store::fail(const std::string& what) {
   throw std::runtime_error("state store " + path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
@@ -164,10 +198,11 @@ std::vector<stored_state> sqlite_state_store::load_all() {
 }
 
 void sqlite_state_store::transaction(const std::function<void()>& body) {
-  exec("BEGIN IMMEDIATE");
+  prepared& p = statements();
+  p.begin.run();
   try {
     body();
-    exec("COMMIT");
+    p.commit.run();
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
@@ -176,15 +211,10 @@ void sqlite_state_store::transaction(const std::function<void()>& body) {
 
 void sqlite_state_store::write(const std::vector<state_write>& writes) {
   if (writes.empty()) return;
+  prepared& p = statements();
+  statement& upsert = p.upsert;
+  statement& insert_history = p.insert_history;
   transaction([&] {
-    statement upsert(db_,
-                     "INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms, last_check_ms, "
-                     "last_outcome, reason, spf, spf_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                     "ON CONFLICT (identity) DO UPDATE SET mail_from_domain = ?2, status = ?3, since_ms = ?4, "
-                     "last_check_ms = ?5, last_outcome = ?6, reason = ?7, spf = ?8, spf_reason = ?9");
-    statement insert_history(db_,
-                             "INSERT INTO mail_from_history (identity, mail_from_domain, from_status, to_status, "
-                             "at_ms, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const auto& w : writes) {
       const auto& c = w.current;
       upsert.bind(1, c.identity).bind(2, c.mail_from_domain).bind(3, to_string(c.state.status)).bind(4, ms(c.state.since));
@@ -205,8 +235,8 @@ void sqlite_state_store::write(const std::vector<state_write>& writes) {
 
 void sqlite_state_store::remove(const std::vector<std::string>& identities) {
   if (identities.empty()) return;
+  statement& del = statements().remove;
   transaction([&] {
-    statement del(db_, "DELETE FROM mail_from_state WHERE identity = ?1");
     for (const auto& id : identities) {
       del.bind(1, id);
       del.run();

@@ -33,9 +33,12 @@ class sqlite_state_store final : public state_store {
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back and rethrows on error.
   void transaction(const std::function<void()>& body);
   [[noreturn]] void fail(const std::string& what);
+  struct prepared;
+  prepared& statements();  // prepared on first use (writers only)
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<prepared> statements_;
 };
 
 }  // namespace mfrelay::relay

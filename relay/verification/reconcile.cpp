@@ -7,6 +7,17 @@ reconciliation reconcile(const policy::config& cfg, const std::vector<stored_sta
   for (const auto& s : stored) by_identity.emplace(s.identity, &s);
 
   reconciliation out;
+  // Sized up front: at 10^5 identities a growing vector of writes would hold
+  // its old and new buffers at once, at the daemon's peak of memory.
+  std::size_t unchanged = 0, with_mail_from = 0;
+  for (const auto& id : cfg.identities.all()) {
+    if (!id.has_mail_from()) continue;
+    ++with_mail_from;
+    auto found = by_identity.find(id.name);
+    if (found != by_identity.end() && found->second->mail_from_domain == id.mail_from_domain) ++unchanged;
+  }
+  out.targets.reserve(with_mail_from);
+  out.writes.reserve(with_mail_from - unchanged);
   for (const auto& id : cfg.identities.all()) {
     if (!id.has_mail_from()) continue;
     auto found = by_identity.find(id.name);

@@ -78,9 +78,18 @@ boost::asio::awaitable<void> verification_recorder::apply(std::vector<state_writ
 void verification_recorder::commit(std::vector<batch_item>& batch) {
   std::vector<state_write> writes;
   std::vector<std::string> removed;
-  for (auto& item : batch) {
-    for (auto& w : item.writes) writes.push_back(std::move(w));
-    for (auto& r : item.removed) removed.push_back(std::move(r));
+  if (batch.size() == 1) {
+    // A reconcile at start: one item with every new setting; no second copy.
+    writes = std::move(batch.front().writes);
+    removed = std::move(batch.front().removed);
+  } else {
+    std::size_t count = 0;
+    for (const auto& item : batch) count += item.writes.size();
+    writes.reserve(count);
+    for (auto& item : batch) {
+      for (auto& w : item.writes) writes.push_back(std::move(w));
+      for (auto& r : item.removed) removed.push_back(std::move(r));
+    }
   }
   // Durable first: a state is used (snapshot) and announced (event) only once stored.
   store_.write(writes);

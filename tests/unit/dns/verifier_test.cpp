@@ -188,5 +188,34 @@ TEST_CASE("verifier: never more than `concurrency` checks in flight") {
   CHECK(f.v->checks_in_flight() == 0);
 }
 
+TEST_CASE("verifier: a slow sink does not hold the lookup slots") {
+  // The slot bounds the DNS lookups in flight; the durable write that follows
+  // them waits without one, so the checks that finish while the store commits
+  // reach it together (one group commit) and the next lookups are not held back.
+  verifier_fixture f;
+  auto s = quick_settings();
+  s.concurrency = 2;
+  f.start(s);
+  f.checker.delay = 10ms;
+  f.sink.hold = true;  // the store is busy: no record() returns
+  std::vector<verification_target> targets;
+  for (int i = 0; i < 6; ++i) {
+    std::string domain = "mail.d" + std::to_string(i) + ".example";
+    f.checker.answers[domain] = passing();
+    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
+  }
+  f.v->update_targets(targets);
+  REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
+  CHECK(f.checker.max_running == 2);  // still never more than `concurrency` lookups
+  CHECK(f.sink.completed == 0);
+  CHECK(f.v->checks_in_flight() == 6);  // every check waits for the sink, none adopted yet
+  CHECK(f.v->state_of("d0.example") == pending);
+
+  f.sink.release();
+  REQUIRE(f.run_until_reports(6));
+  CHECK(f.v->state_of("d0.example")->status == mail_from_status::success);
+  REQUIRE(run_until(f.io, [&] { return f.v->checks_in_flight() == 0; }));
+}
+
 }  // namespace
 }  // namespace mfrelay::dns

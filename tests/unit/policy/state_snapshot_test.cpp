@@ -37,5 +37,33 @@ TEST_CASE("state_snapshot keys states by identity and MAIL FROM domain") {
   CHECK(states.status_of("Billing@example.com", "bounce.example.com") == mail_from_status::pending);
 }
 
+TEST_CASE("state_snapshot: a copy changed by set() leaves the original as it was") {
+  // Enough identities that every shard holds several: moving one identity to
+  // another MAIL FROM domain re-indexes its shard, and its neighbours must
+  // still be found, in the copy and in the original.
+  state_snapshot original;
+  const verification_state pending{mail_from_status::pending, t0};
+  const verification_state success{mail_from_status::success, t0 + 1h};
+  auto name = [](int i) { return "d" + std::to_string(i) + ".example"; };
+  auto domain = [&](int i) { return "mail." + name(i); };
+  for (int i = 0; i < 5000; ++i) original.set(name(i), domain(i), pending);
+
+  state_snapshot copy = original;
+  for (int i = 0; i < 5000; i += 7) copy.set(name(i), domain(i), success);
+  copy.set(name(3), "bounce." + name(3), success);
+  CHECK(copy.size() == 5000);
+
+  for (int i = 0; i < 5000; ++i) {
+    CHECK(original.find(name(i), domain(i)) == pending);
+    if (i == 3) {
+      CHECK_FALSE(copy.find(name(i), domain(i)));
+      CHECK(copy.find(name(i), "bounce." + name(i)) == success);
+    } else {
+      CHECK(copy.find(name(i), domain(i)) == (i % 7 == 0 ? success : pending));
+    }
+  }
+  CHECK_FALSE(original.find(name(3), "bounce." + name(3)));
+}
+
 }  // namespace
 }  // namespace mfrelay::policy

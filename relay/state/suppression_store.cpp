@@ -1,0 +1,163 @@
+#include "relay/state/suppression_store.hpp"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace mfrelay::relay {
+namespace {
+
+// Times are milliseconds since the Unix epoch (UTC), as in mail_from_state.
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS suppressed_destination (
+  address        TEXT PRIMARY KEY,
+  reason         TEXT NOT NULL,
+  last_update_ms INTEGER NOT NULL,
+  message_id     TEXT NOT NULL DEFAULT '',
+  feedback_id    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS account_setting (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+class statement {
+ public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("SQLite prepare: ") + sqlite3_errmsg(db));
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  statement& bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("SQLite step: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int column) const {
+    auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string reasons_text(const std::vector<suppression_reason>& reasons) {
+  std::string out;
+  for (auto r : reasons) {
+    if (!out.empty()) out += ',';
+    out += to_string(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(suppression_reason reason) {
+  return reason == suppression_reason::complaint ? "COMPLAINT" : "BOUNCE";
+}
+
+std::optional<suppression_reason> parse_suppression_reason(std::string_view text) {
+  if (text == "BOUNCE") return suppression_reason::bounce;
+  if (text == "COMPLAINT") return suppression_reason::complaint;
+  return std::nullopt;
+}
+
+suppression_store::suppression_store(const std::string& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK)
+    fail("cannot open");
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");
+  exec(schema);
+}
+
+suppression_store::~suppression_store() { sqlite3_close_v2(db_); }
+
+void suppression_store::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw std::runtime_error("suppression store " + path_ + ": " + text);
+  }
+}
+
+void suppression_store::fail(const std::string& what) {
+  std::string text = db_ ? sqlite3_errmsg(db_) : "out of memory";
+  throw std::runtime_error("suppression store " + path_ + ": " + what + ": " + text);
+}
+
+std::vector<suppressed_destination> suppression_store::load_all() {
+  std::vector<suppressed_destination> out;
+  statement s(db_, "SELECT address, reason, last_update_ms, message_id, feedback_id FROM suppressed_destination");
+  while (s.step()) {
+    suppressed_destination d;
+    d.address = s.text(0);
+    d.reason = parse_suppression_reason(s.text(1)).value_or(suppression_reason::bounce);
+    d.last_update = policy::timestamp{policy::duration{s.integer(2)}};
+    d.message_id = s.text(3);
+    d.feedback_id = s.text(4);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void suppression_store::put(const suppressed_destination& entry) {
+  statement s(db_,
+              "INSERT OR REPLACE INTO suppressed_destination (address, reason, last_update_ms, message_id, feedback_id) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)");
+  s.bind(1, entry.address)
+      .bind(2, to_string(entry.reason))
+      .bind(3, static_cast<std::int64_t>(entry.last_update.time_since_epoch().count()))
+      .bind(4, entry.message_id)
+      .bind(5, entry.feedback_id);
+  s.step();
+}
+
+bool suppression_store::remove(std::string_view address) {
+  statement s(db_, "DELETE FROM suppressed_destination WHERE address = ?1");
+  s.bind(1, address);
+  s.step();
+  return sqlite3_changes(db_) > 0;
+}
+
+std::optional<std::vector<suppression_reason>> suppression_store::load_reasons() {
+  statement s(db_, "SELECT value FROM account_setting WHERE name = 'suppressed_reasons'");
+  if (!s.step()) return std::nullopt;
+  std::vector<suppression_reason> out;
+  std::string text = s.text(0);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (auto r = parse_suppression_reason(std::string_view(text).substr(start, comma - start))) out.push_back(*r);
+    start = comma + 1;
+  }
+  return out;
+}
+
+void suppression_store::save_reasons(const std::vector<suppression_reason>& reasons) {
+  statement s(db_, "INSERT OR REPLACE INTO account_setting (name, value) VALUES ('suppressed_reasons', ?1)");
+  s.bind(1, reasons_text(reasons));
+  s.step();
+}
+
+}  // namespace mfrelay::relay
