@@ -68,6 +68,25 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+std::string base64_decode_lenient(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 3);
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    std::int8_t d = reverse[static_cast<unsigned char>(c)];
+    if (d < 0) continue;
+    bits = (bits << 6 | static_cast<std::uint32_t>(d)) & 0xffffffu;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>(bits >> count & 0xffu);
+    }
+  }
+  return out;
+}
+
 std::string ab64_encode(std::string_view data) {
   std::string out = base64_encode(data);
   while (!out.empty() && out.back() == '=') out.pop_back();

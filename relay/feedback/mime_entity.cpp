@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "policy/ascii.hpp"
+#include "relay/auth/base64.hpp"
 
 namespace mfrelay::relay {
 
@@ -18,34 +19,6 @@ int hex_value(char c) {
   c = ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
-}
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-std::string decode_base64(std::string_view body) {
-  std::string out;
-  out.reserve(body.size() / 4 * 3 + 3);
-  std::uint32_t bits = 0;
-  int nbits = 0;
-  for (char c : body) {
-    if (c == '=') break;  // padding: the data ends here
-    int d = base64_value(c);
-    if (d < 0) continue;
-    bits = (bits << 6 | static_cast<std::uint32_t>(d)) & 0xffffffu;
-    nbits += 6;
-    if (nbits >= 8) {
-      nbits -= 8;
-      out += static_cast<char>((bits >> nbits) & 0xffu);
-    }
-  }
-  return out;
 }
 
 std::string decode_quoted_printable(std::string_view body) {
@@ -237,7 +210,7 @@ content_type parse_content_type(std::string_view value) {
 
 std::string decode_transfer(std::string_view body, std::string_view encoding) {
   std::string_view enc = trim(encoding);
-  if (ascii_iequals(enc, "base64")) return decode_base64(body);
+  if (ascii_iequals(enc, "base64")) return base64_decode_lenient(body);
   if (ascii_iequals(enc, "quoted-printable")) return decode_quoted_printable(body);
   return std::string(body);
 }

@@ -1,5 +1,7 @@
 #include "relay/state/sqlite_state_store.hpp"
 
+#include "relay/state/sqlite_statement.hpp"
+
 #include <sqlite3.h>
 
 #include <functional>
@@ -37,56 +39,10 @@ PRAGMA user_version = 1;
 COMMIT;
 )sql";
 
-class statement {
- public:
-  statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("SQLite prepare: ") + sqlite3_errmsg(db));
-  }
-  ~statement() { sqlite3_finalize(stmt_); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-
-  // Not copied (SQLITE_STATIC): the text must stay alive until the statement
-  // has stepped (run(), or the last step()).
-  statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-    return *this;
-  }
-  statement& bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  statement& bind_null(int index) {
-    sqlite3_bind_null(stmt_, index);
-    return *this;
-  }
-  // True while there is a row.
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    std::string message = std::string("SQLite step: ") + sqlite3_errmsg(db_);
-    sqlite3_reset(stmt_);  // ready for the next use of a kept statement
-    sqlite3_clear_bindings(stmt_);
-    throw std::runtime_error(message);
-  }
-  void run() {
-    step();
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string text(int column) const {
-    auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
-  }
-  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
+// Every statement of this store borrows its bound text: the write path binds
+// strings that outlive the step, and copying them showed in profiles.
+struct statement : sqlite_statement {
+  statement(sqlite3* db, const char* sql) : sqlite_statement(db, sql, text_binding::borrowed) {}
 };
 
 std::int64_t ms(policy::timestamp t) { return t.time_since_epoch().count(); }

@@ -119,5 +119,15 @@ TEST_CASE("adapted base64 decoding refuses what passlib never writes") {
   }
 }
 
+TEST_CASE("lenient base64 (MIME bodies): line breaks and garbage skipped, '=' ends the data") {
+  CHECK(base64_decode_lenient("Zm9v\r\nYmFy") == "foobar");
+  CHECK(base64_decode_lenient("Zm9v YmE=\r\nignored") == "fooba");
+  CHECK(base64_decode_lenient("Z*m!9v") == "foo");
+  CHECK(base64_decode_lenient("Zm9vY") == "foo");  // a partial group gives its whole octets only
+  CHECK(base64_decode_lenient("") == "");
+  CHECK(base64_decode_lenient("====") == "");
+  CHECK(base64_decode_lenient(base64_encode(std::string("\0\xff\x80", 3))) == std::string("\0\xff\x80", 3));
+}
+
 }  // namespace
 }  // namespace mfrelay::relay
