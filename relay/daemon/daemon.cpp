@@ -88,11 +88,10 @@ class daemon {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
     services_.sent_index = &sent_index_;
     services_.feedback = &feedback_;
-    // The seam for the suppression list (issue 12 item 4): every Bounce and
-    // Complaint the feedback listener produces reaches this handler, with
-    // `suppressible` set for permanent bounces and complaints of recipients
-    // the message was sent to. Nothing is connected yet.
-    feedback_.set_outcome_handler({});
+    // Every Bounce and Complaint the feedback listener produces: counted, and
+    // its suppressible recipients (permanent bounces, complaints, of recipients
+    // the message was sent to) go on the account-level suppression list.
+    feedback_.set_outcome_handler([this](const feedback_outcome& o) { account_observer_.on_feedback(o); });
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
     admin_.set_account(&suppression_, &quota_, &statistics_);

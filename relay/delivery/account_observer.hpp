@@ -7,7 +7,11 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 
+#include <string>
+#include <vector>
+
 #include "relay/delivery/delivery_observer.hpp"
+#include "relay/feedback/feedback_outcome.hpp"
 #include "relay/feedback/suppression_list.hpp"
 #include "relay/state/send_statistics.hpp"
 
@@ -28,7 +32,16 @@ class account_observer : public delivery_observer {
                  std::string_view feedback_id) override;
   void on_dropped(const envelope& env, std::string_view reason) override { next_.on_dropped(env, reason); }
 
+  // A Bounce or Complaint from the feedback listener (its outcome handler; on the
+  // feedback session's strand): counted for GetSendStatistics, and its
+  // suppressible recipients go on the list (reason BOUNCE or COMPLAINT).
+  void on_feedback(const feedback_outcome& outcome);
+
  private:
+  // Adds the addresses on `blocking_` (SQLite), each logged; never throws.
+  void suppress_soon(std::vector<std::string> addresses, suppression_reason reason, policy::timestamp at,
+                     std::string message_id, std::string feedback_id);
+
   delivery_observer& next_;
   send_statistics& statistics_;
   suppression_list* suppression_;

@@ -5,6 +5,7 @@ envelope sender <message-id>@mail.example.com is taken from the sink; an RFC
 events tied to the original message, identity and application sender, and the
 bounce is forwarded to that sender from <>. Unknown ids, other domains and relay
 attempts get 550 and leave no event; the index still answers after a restart."""
+import json
 import os
 import pwd
 import smtplib
@@ -18,7 +19,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.parser import Parser
 
-from harness import free_port, wait_for_port, wait_until
+from harness import free_port, run_mfrelay, wait_for_port, wait_until
 from relay_fixture import FEEDBACK, RelayTest, accepted_id
 
 UNKNOWN_ID = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000001-000000"
@@ -107,6 +108,12 @@ class FeedbackListener(RelayTest):
             self.assertEqual(client.mail(sender)[0], 250)
             return client.rcpt(recipient)
 
+    def suppressed(self):
+        """The account-level suppression list, {address: reason}, through `mfrelay suppression`."""
+        r = run_mfrelay("suppression", "list", "--format", "json", "-c", self.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {row["EmailAddress"]: row["Reason"] for row in json.loads(r.stdout)}
+
     def wait_events(self, kind, count):
         return wait_until(lambda: self.events(kind) if len(self.events(kind)) >= count else None,
                           what=f"{count} {kind} events")
@@ -151,6 +158,10 @@ class FeedbackListener(RelayTest):
         self.assertEqual(transient["bounce"]["bounceType"], "Transient")
         self.assertEqual(transient["bounce"]["bounceSubType"], "MailboxFull")
 
+        # The permanent bounce put its recipient on the suppression list; the transient one did not.
+        wait_until(lambda: "gone@dest.example" in self.suppressed(), what="gone@dest.example suppressed")
+        self.assertEqual(self.suppressed(), {"gone@dest.example": "BOUNCE"})
+
         # The index is on disk: after a restart the same address still takes reports.
         self.restart_relay()
         self.assertEqual(self.rcpt_reply(f"<{return_path}>")[0], 250)
@@ -167,6 +178,9 @@ class FeedbackListener(RelayTest):
         self.assertEqual(complaint["complaint"]["userAgent"], "ISP-FBL/1.0")
         self.assertEqual(complaint["complaint"]["arrivalDate"], "Thu, 8 Mar 2026 14:00:00 -0800")
         self.assertEqual(self.events("Bounce"), [])
+        # The complainer goes on the suppression list, as in SES.
+        wait_until(lambda: self.suppressed() == {"reader@dest.example": "COMPLAINT"},
+                   what="reader@dest.example suppressed for the complaint")
 
     def test_delays_and_auto_replies_are_not_bounces(self):
         _, return_path = self.send_original()
