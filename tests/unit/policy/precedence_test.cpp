@@ -26,12 +26,28 @@ identity_table sample_table() {
   });
 }
 
+// An address and the identity that must govern it ("" = none).
+struct match_row {
+  std::string address, identity;
+};
+
+template <std::size_t N>
+void check_matches(const identity_table& table, const match_row (&rows)[N]) {
+  for (const auto& r : rows) {
+    CAPTURE(r.address);
+    const identity* found = table.match(address(r.address));
+    if (r.identity.empty()) {
+      CHECK(found == nullptr);
+    } else {
+      REQUIRE(found != nullptr);
+      CHECK(found->name == r.identity);
+    }
+  }
+}
+
 TEST_CASE("match: exact address, then the longest matching domain") {
   const identity_table table = sample_table();
-  struct row {
-    std::string address, identity;  // "" = no identity
-  };
-  const row rows[] = {
+  const match_row rows[] = {
       {"billing@example.com", "billing@example.com"},
       {"billing@EXAMPLE.COM.", "billing@example.com"},  // domain case and trailing dot ignored
       {"Billing@example.com", "example.com"},           // local parts are case-sensitive
@@ -52,24 +68,12 @@ TEST_CASE("match: exact address, then the longest matching domain") {
       {"user@example.com.au", ""},
       {"user@com.example", ""},
   };
-  for (const auto& r : rows) {
-    CAPTURE(r.address);
-    const identity* found = table.match(address(r.address));
-    if (r.identity.empty()) {
-      CHECK(found == nullptr);
-    } else {
-      REQUIRE(found != nullptr);
-      CHECK(found->name == r.identity);
-    }
-  }
+  check_matches(table, rows);
 }
 
 TEST_CASE("match: a quoted local part is the same mailbox as the dot-atom it quotes") {
   const identity_table table = sample_table();
-  struct row {
-    std::string address, identity;
-  };
-  const row rows[] = {
+  const match_row rows[] = {
       {"\"billing\"@example.com", "billing@example.com"},     // RFC 5322 3.4.1
       {"\"bill\\ing\"@example.com", "billing@example.com"},   // a quoted pair is the character it quotes
       {"\"\\b\\i\\l\\l\\i\\n\\g\"@Example.COM", "billing@example.com"},
@@ -78,12 +82,7 @@ TEST_CASE("match: a quoted local part is the same mailbox as the dot-atom it quo
       {"\"ops\"@example.com", "example.com"},                 // case still counts in the local part
       {"\"billing \"@example.com", "example.com"},            // a different mailbox
   };
-  for (const auto& r : rows) {
-    CAPTURE(r.address);
-    const identity* found = table.match(address(r.address));
-    REQUIRE(found != nullptr);
-    CHECK(found->name == r.identity);
-  }
+  check_matches(table, rows);
 }
 
 idna_result fake_idna(std::string_view domain) {
@@ -120,25 +119,13 @@ TEST_CASE("match: a domain with more labels than match() looks up at once still 
       make_identity("k.l.m.n.example.com", "", use_default, 5),
       make_identity("ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "", use_default, 9),
   });
-  struct row {
-    std::string address, identity;
-  };
-  const row rows[] = {
+  const match_row rows[] = {
       {"ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "ops@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com"},
       {"dev@a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.com", "k.l.m.n.example.com"},
       {"dev@a.b.c.d.e.f.g.h.i.j.x.y.z.example.com", "example.com"},
       {"dev@a.b.c.d.e.f.g.h.i.j.x.y.z.example.org", ""},
   };
-  for (const auto& r : rows) {
-    CAPTURE(r.address);
-    const identity* found = table.match(address(r.address));
-    if (r.identity.empty()) {
-      CHECK(found == nullptr);
-    } else {
-      REQUIRE(found != nullptr);
-      CHECK(found->name == r.identity);
-    }
-  }
+  check_matches(table, rows);
 }
 
 TEST_CASE("match_domain and find") {
