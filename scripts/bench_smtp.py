@@ -20,7 +20,6 @@ everything started here is stopped here."""
 import argparse
 import json
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -32,10 +31,10 @@ import time
 from bench_common import MFRELAY, Workspace, context_switches, cpu_seconds, peak_rss_kib, proc_stat, thread_count
 from harness import free_port, stop_process, wait_for_port  # tests/e2e, on sys.path through bench_common
 from knot import Knot
+import private_postfix  # tests/e2e
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
-POSTFIX = "/usr/sbin/postfix"
 FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
 SENDER = "app@bench.test"
 BOUNCE = "bounce@bounce.bench.test"
@@ -203,86 +202,25 @@ address = "127.0.0.1:{free_port()}"
 
 # ---- Postfix ---------------------------------------------------------------------------
 
-# Only the services a relay needs, as in Debian's master.cf, without chroot (a
-# private instance has no chroot jail prepared).
-MASTER_CF = """\
-{listen}  inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-"""
 
 
 def postfix(conf, *args, check=True):
-    r = subprocess.run([POSTFIX, "-c", conf, *args], capture_output=True, text=True, timeout=60)
+    r = private_postfix.run(conf, *args)
     if check and r.returncode != 0:
         raise RuntimeError(f"postfix {' '.join(args)}: {r.stdout}{r.stderr}")
     return r
 
 
-def postfix_master_pid(base):
-    try:
-        with open(os.path.join(base, "queue", "pid", "master.pid")) as f:
-            return int(f.read().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-
-
 def run_postfix(ws, args):
     sink, sink_port = start_sink(ws, "postfix-sink", args.messages)
     port = free_port()
-    base = ws.path("postfix")
-    conf = os.path.join(base, "etc")
-    ws.write("postfix/etc/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
-    ws.write("postfix/etc/sender_canonical", f"/^.+$/ {BOUNCE}\n")
-    ws.write("postfix/etc/main.cf", f"""compatibility_level = 3.6
-queue_directory = {base}/queue
-data_directory = {base}/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench
-mydomain = bench
-myorigin = $myhostname
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination =
-relay_domains =
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+    canonical = ws.write("postfix/etc/sender_canonical", f"/^.+$/ {BOUNCE}\n")
+    conf = private_postfix.configure(ws, f"127.0.0.1:{port}", "postfix.bench", "bench", f"""relay_domains =
 relayhost = [127.0.0.1]:{sink_port}
-sender_canonical_maps = regexp:{conf}/sender_canonical
+sender_canonical_maps = regexp:{canonical}
 sender_canonical_classes = envelope_sender
 default_process_limit = {max(100, 4 * args.sessions)}
-alias_maps =
-alias_database =
-maillog_file = {base}/maillog
-maillog_file_prefixes = {base}
 """)
-    os.makedirs(os.path.join(base, "queue"))
-    os.makedirs(os.path.join(base, "data"))
-    owner = pwd.getpwnam("postfix")
-    os.chown(os.path.join(base, "data"), owner.pw_uid, owner.pw_gid)
     check = postfix(conf, "check", check=False)
     warnings = (check.stdout + check.stderr).strip()
     if check.returncode != 0:
@@ -290,7 +228,7 @@ maillog_file_prefixes = {base}
     try:
         postfix(conf, "start")
         wait_for_port(port, timeout=30)
-        master = postfix_master_pid(base)
+        master = private_postfix.master_pid(conf)
         cpu_before = tree_cpu_seconds(master)
         switches_before = tree_context_switches(master)
         accepted, end_to_end = drive(port, sink, args, args.timeout)
@@ -298,13 +236,7 @@ maillog_file_prefixes = {base}
                   "switches": max(0, tree_context_switches(master) - switches_before),
                   "senders": envelope_senders(sink.dump), "check": warnings}
     finally:
-        master = postfix_master_pid(base)
-        postfix(conf, "stop", check=False)
-        deadline = time.monotonic() + 20
-        while master and os.path.exists(f"/proc/{master}") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if master and os.path.exists(f"/proc/{master}"):
-            postfix(conf, "abort", check=False)
+        private_postfix.stop(conf)
     return result
 
 

@@ -7,9 +7,7 @@ bounce is forwarded to that sender from <>. Unknown ids, other domains and relay
 attempts get 550 and leave no event; the index still answers after a restart."""
 import json
 import os
-import pwd
 import smtplib
-import subprocess
 import time
 import unittest
 from email.message import EmailMessage
@@ -17,10 +15,10 @@ from email.mime.base import MIMEBase
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.parser import Parser
 
 from harness import free_port, run_mfrelay, wait_for_port, wait_until
 from relay_fixture import FEEDBACK, RelayTest, accepted_id
+import private_postfix
 
 UNKNOWN_ID = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000001-000000"
 
@@ -227,33 +225,9 @@ class FeedbackListener(RelayTest):
         self.assertEqual(len(self.sink.messages()), 1)
 
 
-POSTFIX = "/usr/sbin/postfix"
-# A private Postfix as the recipients' server: only the services it needs, no chroot.
-MASTER_CF = """\
-{listen}  inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-"""
 
 
-@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(POSTFIX), "needs root and Postfix for a private instance")
+@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(private_postfix.POSTFIX), "needs root and Postfix for a private instance")
 class RealPostfixBounce(FeedbackListener):
     """mfrelay delivers to a private Postfix (its smarthost here, standing for the recipients' server), which
     accepts and later bounces through an error: transport; its real DSN travels to the feedback listener by a
@@ -271,60 +245,22 @@ class RealPostfixBounce(FeedbackListener):
             f.write(text)
 
     def start_postfix(self):
-        base = self.path("postfix")
-        conf = os.path.join(base, "etc")
         self.postfix_port = free_port()
-        self.write("postfix/etc/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{self.postfix_port}"))
-        self.write("postfix/etc/transport",
-                   "dest.example error:5.1.1 <gone@dest.example>: User unknown\n"
-                   f"mail.example.com smtp:[127.0.0.1]:{self.ports['feedback']}\n"
-                   f"example.com smtp:[127.0.0.1]:{self.sink.port}\n")
-        self.write("postfix/etc/main.cf", f"""compatibility_level = 3.6
-queue_directory = {base}/queue
-data_directory = {base}/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.dest.example
-mydomain = dest.example
-myorigin = $myhostname
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination =
-relay_domains = dest.example
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-transport_maps = texthash:{conf}/transport
+        transport = self.write("postfix/etc/transport",
+                               "dest.example error:5.1.1 <gone@dest.example>: User unknown\n"
+                               f"mail.example.com smtp:[127.0.0.1]:{self.ports['feedback']}\n"
+                               f"example.com smtp:[127.0.0.1]:{self.sink.port}\n")
+        self.postfix_conf = private_postfix.configure(self, f"127.0.0.1:{self.postfix_port}", "mx.dest.example",
+                                                      "dest.example", f"""relay_domains = dest.example
+transport_maps = texthash:{transport}
 smtp_dns_support_level = disabled
 # Accept at RCPT, bounce later (the error: transport): the DSN must travel back.
 smtpd_reject_unlisted_recipient = no
-alias_maps =
-alias_database =
-maillog_file = {base}/maillog
-maillog_file_prefixes = {base}
 """)
-        os.makedirs(os.path.join(base, "queue"))
-        os.makedirs(os.path.join(base, "data"))
-        owner = pwd.getpwnam("postfix")
-        os.chown(os.path.join(base, "data"), owner.pw_uid, owner.pw_gid)
-        self.postfix_conf = conf
-        self.addCleanup(self.stop_postfix)
-        r = subprocess.run([POSTFIX, "-c", conf, "start"], capture_output=True, text=True, timeout=60)
+        self.addCleanup(private_postfix.stop, self.postfix_conf)
+        r = private_postfix.run(self.postfix_conf, "start")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         wait_for_port(self.postfix_port, timeout=30)
-
-    def stop_postfix(self):
-        pid_file = os.path.join(self.path("postfix"), "queue", "pid", "master.pid")
-        subprocess.run([POSTFIX, "-c", self.postfix_conf, "stop"], capture_output=True, timeout=60)
-        try:
-            with open(pid_file) as f:
-                master = int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            return
-        deadline = time.monotonic() + 20
-        while os.path.exists(f"/proc/{master}") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if os.path.exists(f"/proc/{master}"):
-            subprocess.run([POSTFIX, "-c", self.postfix_conf, "abort"], capture_output=True, timeout=60)
 
     def maillog(self):
         try:
