@@ -1,14 +1,13 @@
 """A running mfrelay with a knotd for its DNS and an smtp-sink as its
 smarthost, plus the SMTP clients the tests use (swaks, smtplib)."""
 import json
-import os
 import re
 import signal
 import smtplib
 import ssl
 import subprocess
 
-from harness import (MFRELAY, ExitedBeforeListening, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay, stop_process,
+from harness import (MFRELAY, ExitedBeforeListening, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay,
                      wait_for_port, wait_until)
 from knot import Knot
 from sink import Sink

@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time

@@ -3,7 +3,6 @@ destination with its age, attempts and last error; `delete` drops one (never
 delivered afterwards); `flush` retries the rest at once instead of at their
 retry time (an hour away here)."""
 import json
-import subprocess
 import time
 import unittest
 import urllib.request

@@ -1,7 +1,6 @@
 """The relay end to end: real swaks and Python smtplib clients, the real
 mfrelay binary, a real knotd serving the MAIL FROM domains (edited live with
 knotc) and Postfix's smtp-sink as the smarthost."""
-import re
 import smtplib
 import unittest
 

@@ -2,7 +2,6 @@
 certificate from a test CA. Mail goes through with the right credentials over
 STARTTLS and over implicit TLS; wrong credentials defer with a clear event
 (never a bounce); a certificate for another name is refused when verification is on."""
-import json
 import unittest
 
 from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until

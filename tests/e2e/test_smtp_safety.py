@@ -201,7 +201,7 @@ class OpenRelay(RelayTest):
         super().start_relay()
 
     def probe(self, client, probe):
-        replies = [client.command(f"MAIL FROM:<app@example.com>")]
+        replies = [client.command("MAIL FROM:<app@example.com>")]
         replies.append(client.command(f"RCPT TO:{probe}"))
         replies.append(client.command("DATA"))
         return replies

@@ -6,7 +6,7 @@ import signal
 import time
 import unittest
 
-from harness import MFRELAY, TempDirTest, identity, read_events, relay_config, run_mfrelay, stop_process, wait_until
+from harness import MFRELAY, TempDirTest, identity, read_events, relay_config, run_mfrelay, wait_until
 from knot import Knot
 
 FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
