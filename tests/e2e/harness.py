@@ -4,6 +4,7 @@ folders, loopback ports, and processes that are always stopped.
 Every test runs against real peers on loopback only (127.0.0.1 / ::1) and
 cleans up what it started.
 """
+import atexit
 import json
 import os
 import random
@@ -32,11 +33,46 @@ def _ephemeral_low():
 _PORT_LOW = 10000
 _PORT_HIGH = max(_PORT_LOW + 1000, _ephemeral_low())
 _handed_out = set()
+# Ports handed out to any test process on this machine, one file each: tests
+# running side by side (ctest -j) pick from the same range, and one must never
+# get a port another picked a moment ago and has not bound yet. Removed at exit;
+# a file older than an hour is from a run that died and no longer counts.
+_CLAIMS = os.path.join(tempfile.gettempdir(), "mfrelay-test-ports")
+_claimed = []
+
+
+def _release_claims():
+    for path in _claimed:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+atexit.register(_release_claims)
+
+
+def _claim(port):
+    os.makedirs(_CLAIMS, exist_ok=True)
+    path = os.path.join(_CLAIMS, str(port))
+    for _ in range(2):
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            _claimed.append(path)
+            return True
+        except FileExistsError:
+            try:
+                if time.time() - os.stat(path).st_mtime < 3600:
+                    return False
+                os.unlink(path)
+            except OSError:
+                return False
+    return False
 
 
 def free_port(host="127.0.0.1"):
     """A loopback port below the ephemeral range that was free just now (closed again for the caller
-    to bind); never the same one twice in one test process."""
+    to bind), never handed out twice while the test processes that got it run."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(1000):
         port = random.randrange(_PORT_LOW, _PORT_HIGH)
@@ -47,6 +83,8 @@ def free_port(host="127.0.0.1"):
                 s.bind((host, port))
             except OSError:
                 continue
+        if not _claim(port):
+            continue
         _handed_out.add(port)
         return port
     raise RuntimeError("no free loopback port")
