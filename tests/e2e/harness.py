@@ -200,6 +200,10 @@ class TempDirTest(ProcessFolder, unittest.TestCase):
         # (knotd or smtp-sink started, mfrelay not), so nothing is left running.
         self.addCleanup(self.clean_up)
 
+    def events(self, kind=None):
+        """The daemon's events so far (var/log/events.jsonl), of one eventType when `kind` is given."""
+        return [e for e in read_events(self) if kind is None or e["eventType"] == kind]
+
     def clean_up(self):
         self.stop_processes()
         # A sanitized daemon that found a bug aborts (or, for a leak, reports at exit):

@@ -4,7 +4,7 @@ import glob
 import json
 import os
 
-from harness import free_port, wait_for_port
+from harness import MFRELAY, TempDirTest, free_port, identity, relay_config, wait_for_port
 
 PYTHON = "/usr/bin/python3"
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aiosmtpd_peer.py")
@@ -33,3 +33,21 @@ class Peer:
             with open(path) as f:
                 out.append(json.load(f))
         return out
+
+
+class PeerRelayTest(TempDirTest):
+    """mfrelay with one plain local listener (`self.local`) whose smarthost is a Peer (`self.peer`) answering
+    `peer_replies`. Subclasses set those and `delivery`: more [delivery] keys after the smarthost."""
+    peer_replies = ()
+    delivery = ""
+
+    def setUp(self):
+        super().setUp()
+        self.peer = Peer(self, replies=list(self.peer_replies))
+        self.local = free_port()
+        self.config = relay_config(
+            self, identities=identity("example.com"),
+            extra=f'[delivery]\nsmarthost = "127.0.0.1:{self.peer.port}"\n' + self.delivery,
+            listeners=[{"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}])
+        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
+        wait_for_port(self.local, proc=self.relay)

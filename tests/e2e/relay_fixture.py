@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import subprocess
 
-from harness import (MFRELAY, ExitedBeforeListening, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay,
+from harness import (MFRELAY, ExitedBeforeListening, TempDirTest, free_port, identity, relay_config, run_mfrelay,
                      wait_for_port, wait_until)
 from knot import Knot
 from sink import Sink
@@ -96,9 +96,6 @@ class RelayTest(TempDirTest):
         wait_until(lambda: len(self.events("Delivery")) >= count, timeout=timeout, what=f"{count} Delivery events")
         return wait_until(lambda: self.sink.messages() if len(self.sink.messages()) >= count else None,
                           timeout=timeout, what=f"{count} messages at the sink")
-
-    def events(self, kind=None):
-        return [e for e in read_events(self) if kind is None or e["eventType"] == kind]
 
 
 def accepted_id(swaks_output):

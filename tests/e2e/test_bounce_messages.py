@@ -8,8 +8,8 @@ import email.policy
 import time
 import unittest
 
-from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until
-from peer import Peer
+from harness import wait_until
+from peer import PeerRelayTest
 from relay_fixture import smtplib_send
 
 MESSAGE = ("From: app@example.com\r\nTo: ok@example.net\r\nSubject: Invoice 42\r\n"
@@ -43,21 +43,10 @@ def check_dsn(test, text, failures):
     return msg, headers
 
 
-class BounceMessageTest(TempDirTest):
-    def setUp(self):
-        super().setUp()
-        self.peer = Peer(self, replies=["nobody@example.net=550 5.1.1 <nobody@example.net>: User unknown",
-                                        "slow@example.net=451 4.3.0 try later"])
-        self.local = free_port()
-        delivery = (f'[delivery]\nsmarthost = "127.0.0.1:{self.peer.port}"\nretry_schedule = ["1s"]\n'
-                    f'max_age = "4s"\n')
-        self.config = relay_config(self, identities=identity("example.com"), extra=delivery, listeners=[
-            {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        wait_for_port(self.local, proc=self.relay)
-
-    def events(self, kind):
-        return [e for e in read_events(self) if e["eventType"] == kind]
+class BounceMessageTest(PeerRelayTest):
+    peer_replies = ("nobody@example.net=550 5.1.1 <nobody@example.net>: User unknown",
+                    "slow@example.net=451 4.3.0 try later")
+    delivery = 'retry_schedule = ["1s"]\nmax_age = "4s"\n'
 
     def test_one_dsn_lists_a_refusal_and_an_expiry(self):
         smtplib_send(self.local, "app@example.com", ["ok@example.net", "nobody@example.net", "slow@example.net"],

@@ -14,7 +14,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until
+from harness import MFRELAY, TempDirTest, free_port, identity, relay_config, wait_for_port, wait_until
 from knot import Knot
 from peer import Peer
 from pki import issue, make_ca
@@ -90,9 +90,6 @@ class MxDeliveryTest(TempDirTest):
                                         "auth": "network"}])
         self.relay = self.start([MFRELAY, "serve", "-c", self.config])
         wait_for_port(self.local, proc=self.relay)
-
-    def events(self, kind):
-        return [e for e in read_events(self) if e["eventType"] == kind]
 
     def send(self, recipients, subject):
         smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))

@@ -7,9 +7,8 @@ import time
 import unittest
 import urllib.request
 
-from harness import (MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, run_mfrelay,
-                     stop_process, wait_for_port, wait_until)
-from peer import Peer
+from harness import run_mfrelay, stop_process, wait_until
+from peer import Peer, PeerRelayTest
 from relay_fixture import smtplib_send
 
 
@@ -17,19 +16,9 @@ def message(to):
     return f"From: app@example.com\r\nTo: {to}\r\nSubject: queued\r\n\r\nhello\r\n"
 
 
-class QueueCliTest(TempDirTest):
-    def setUp(self):
-        super().setUp()
-        self.peer = Peer(self, replies=["busy@example.net=451 4.2.1 mailbox busy, try later"])
-        self.local = free_port()
-        delivery = f'[delivery]\nsmarthost = "127.0.0.1:{self.peer.port}"\nretry_schedule = ["1h"]\n'
-        self.config = relay_config(self, identities=identity("example.com"), extra=delivery, listeners=[
-            {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        wait_for_port(self.local, proc=self.relay)
-
-    def events(self, kind):
-        return [e for e in read_events(self) if e["eventType"] == kind]
+class QueueCliTest(PeerRelayTest):
+    peer_replies = ("busy@example.net=451 4.2.1 mailbox busy, try later",)
+    delivery = 'retry_schedule = ["1h"]\n'
 
     def queue(self, *args):
         r = run_mfrelay("queue", *args, "-c", self.config)

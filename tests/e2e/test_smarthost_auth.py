@@ -4,7 +4,7 @@ STARTTLS and over implicit TLS; wrong credentials defer with a clear event
 (never a bounce); a certificate for another name is refused when verification is on."""
 import unittest
 
-from harness import MFRELAY, TempDirTest, free_port, identity, read_events, relay_config, wait_for_port, wait_until
+from harness import MFRELAY, TempDirTest, free_port, identity, relay_config, wait_for_port, wait_until
 from peer import Peer
 from pki import issue, make_ca
 from relay_fixture import smtplib_send
@@ -34,9 +34,6 @@ class SmarthostAuthTest(TempDirTest):
 
     def send(self):
         smtplib_send(self.local, "app@example.com", ["rcpt@example.net"], MESSAGE)
-
-    def events(self, kind):
-        return [e for e in read_events(self) if e["eventType"] == kind]
 
     def assert_delivered(self, peer):
         got = wait_until(lambda: peer.messages() or None, timeout=30, what="the message at the smarthost")
