@@ -3,6 +3,8 @@
 // It records every mismatch, so a test can pin the exact commands (pipelined batches
 // and dot-stuffed data included). Runs on the test's io_context; test code only.
 #pragma once
+#include <doctest/doctest.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -202,5 +204,17 @@ class scripted_smtp_server {
   std::size_t finished_ = 0;
   std::size_t tls_sessions_ = 0;
 };
+
+// The smarthost's side of the usual opening and close, as client_fixture's client
+// (EHLO relay.test) meets it.
+inline const std::string greeting = "220 smarthost.test ESMTP\r\n";
+inline const std::string ehlo = "EHLO relay.test\r\n";
+inline const std::string quit = "QUIT\r\n";
+inline const std::string bye = "221 2.0.0 Bye\r\n";
+
+// Every way the client strayed from the script, as a test failure.
+inline void check_script(const scripted_smtp_server& server) {
+  for (const auto& f : server.failures()) FAIL_CHECK(f);
+}
 
 }  // namespace mfrelay::relay::test

@@ -14,15 +14,7 @@ namespace {
 using namespace test;
 using enum recipient_fate;
 
-const std::string greeting = "220 smarthost.test ESMTP\r\n";
-const std::string ehlo = "EHLO relay.test\r\n";
-const std::string quit = "QUIT\r\n";
-const std::string bye = "221 2.0.0 Bye\r\n";
 const std::string plain_token = "AHJlbGF5AHMzY3JldA==";  // base64("\0relay\0s3cret")
-
-void check_script(const scripted_smtp_server& server) {
-  for (const auto& f : server.failures()) FAIL_CHECK(f);
-}
 
 smtp_client_settings with_credentials(smtp_client_settings s) {
   s.username = "relay";

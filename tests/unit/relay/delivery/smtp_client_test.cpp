@@ -14,15 +14,7 @@ namespace {
 using namespace test;
 using enum recipient_fate;
 
-const std::string greeting = "220 smarthost.test ESMTP\r\n";
-const std::string ehlo = "EHLO relay.test\r\n";
 const std::string ehlo_pipelining = "250-smarthost.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n";
-const std::string quit = "QUIT\r\n";
-const std::string bye = "221 2.0.0 Bye\r\n";
-
-void check_script(const scripted_smtp_server& server) {
-  for (const auto& f : server.failures()) FAIL_CHECK(f);
-}
 
 TEST_CASE("smtp_client: pipelined MAIL, RCPTs and DATA in one write; replies per recipient; dot-stuffed data") {
   client_fixture f;

@@ -13,15 +13,7 @@ namespace {
 using namespace test;
 using enum recipient_fate;
 
-const std::string greeting = "220 smarthost.test ESMTP\r\n";
-const std::string ehlo = "EHLO relay.test\r\n";
-const std::string quit = "QUIT\r\n";
-const std::string bye = "221 2.0.0 Bye\r\n";
 const std::string batch = "MAIL FROM:<rp@bounce.example>\r\nRCPT TO:<a@example.net>\r\nDATA\r\n";
-
-void check_script(const scripted_smtp_server& server) {
-  for (const auto& f : server.failures()) FAIL_CHECK(f);
-}
 
 TEST_CASE("smtp_client: STARTTLS when offered, EHLO again inside TLS, then the transaction") {
   client_fixture f;
