@@ -1,5 +1,7 @@
 #include "relay/state/sent_message_index.hpp"
 
+#include "relay/state/sqlite_statement.hpp"
+
 #include <sqlite3.h>
 
 #include <spdlog/spdlog.h>
@@ -51,10 +53,6 @@ std::vector<std::string> split_lines(const std::string& text) {
   return out;
 }
 
-[[noreturn]] void fail(sqlite3* db, const std::string& path, const std::string& what) {
-  throw std::runtime_error("sent-message index " + path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "no handle"));
-}
-
 void exec(sqlite3* db, const std::string& path, const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
@@ -75,23 +73,6 @@ sqlite3* open_db(const std::string& path) {
   sqlite3_busy_timeout(db, 5000);
   return db;
 }
-
-// A prepared statement, finalized on every path.
-struct prepared {
-  prepared(sqlite3* db, const std::string& path, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) fail(db, path, "prepare");
-  }
-  ~prepared() { sqlite3_finalize(stmt); }
-  void text(int index, const std::string& value) {
-    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-  }
-  std::string column(int index) const {
-    auto* p = sqlite3_column_text(stmt, index);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)))
-             : std::string();
-  }
-  sqlite3_stmt* stmt = nullptr;
-};
 
 }  // namespace
 
@@ -185,20 +166,19 @@ void sent_message_index::write_batch(std::vector<sent_message>& batch) {
   try {
     exec(writer_db_, path_, "BEGIN IMMEDIATE");
     try {
-      prepared insert(writer_db_, path_,
-                      "INSERT OR REPLACE INTO sent_message (message_id, identity, mail_from_domain, source, "
-                      "from_address, recipients, sent_ms, metadata) VALUES (?,?,?,?,?,?,?,?)");
+      sqlite_statement insert(writer_db_,
+                              "INSERT OR REPLACE INTO sent_message (message_id, identity, mail_from_domain, source, "
+                              "from_address, recipients, sent_ms, metadata) VALUES (?,?,?,?,?,?,?,?)");
       for (const auto& m : batch) {
-        insert.text(1, m.message_id);
-        insert.text(2, m.identity);
-        insert.text(3, m.mail_from_domain);
-        insert.text(4, m.source);
-        insert.text(5, m.from);
-        insert.text(6, join_lines(m.recipients));
-        sqlite3_bind_int64(insert.stmt, 7, ms(m.sent_at));
-        insert.text(8, m.metadata);
-        if (sqlite3_step(insert.stmt) != SQLITE_DONE) fail(writer_db_, path_, "insert");
-        sqlite3_reset(insert.stmt);
+        insert.bind(1, m.message_id)
+            .bind(2, m.identity)
+            .bind(3, m.mail_from_domain)
+            .bind(4, m.source)
+            .bind(5, m.from)
+            .bind(6, join_lines(m.recipients))
+            .bind(7, ms(m.sent_at))
+            .bind(8, m.metadata)
+            .run();
       }
       exec(writer_db_, path_, "COMMIT");
     } catch (...) {
@@ -216,9 +196,9 @@ void sent_message_index::write_batch(std::vector<sent_message>& batch) {
 
 std::size_t sent_message_index::prune() {
   std::lock_guard write_lock(write_mutex_);
-  prepared del(writer_db_, path_, "DELETE FROM sent_message WHERE sent_ms < ?");
-  sqlite3_bind_int64(del.stmt, 1, ms(clock_now() - settings_.retention));
-  if (sqlite3_step(del.stmt) != SQLITE_DONE) fail(writer_db_, path_, "prune");
+  sqlite_statement(writer_db_, "DELETE FROM sent_message WHERE sent_ms < ?")
+      .bind(1, ms(clock_now() - settings_.retention))
+      .run();
   return static_cast<std::size_t>(sqlite3_changes(writer_db_));
 }
 
@@ -234,23 +214,19 @@ std::optional<sent_message> sent_message_index::find(const std::string& message_
   }
   try {
     std::lock_guard lock(read_mutex_);
-    prepared select(reader_db_, path_,
-                    "SELECT identity, mail_from_domain, source, from_address, recipients, sent_ms, metadata "
-                    "FROM sent_message WHERE message_id = ? AND sent_ms >= ?");
-    select.text(1, message_id);
-    sqlite3_bind_int64(select.stmt, 2, ms(oldest));
-    int rc = sqlite3_step(select.stmt);
-    if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) fail(reader_db_, path_, "select");
+    sqlite_statement select(reader_db_,
+                            "SELECT identity, mail_from_domain, source, from_address, recipients, sent_ms, metadata "
+                            "FROM sent_message WHERE message_id = ? AND sent_ms >= ?");
+    if (!select.bind(1, message_id).bind(2, ms(oldest)).step()) return std::nullopt;
     sent_message m;
     m.message_id = message_id;
-    m.identity = select.column(0);
-    m.mail_from_domain = select.column(1);
-    m.source = select.column(2);
-    m.from = select.column(3);
-    m.recipients = split_lines(select.column(4));
-    m.sent_at = policy::timestamp{policy::duration{sqlite3_column_int64(select.stmt, 5)}};
-    m.metadata = select.column(6);
+    m.identity = select.text(0);
+    m.mail_from_domain = select.text(1);
+    m.source = select.text(2);
+    m.from = select.text(3);
+    m.recipients = split_lines(select.text(4));
+    m.sent_at = policy::timestamp{policy::duration{select.integer(5)}};
+    m.metadata = select.text(6);
     return m;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
