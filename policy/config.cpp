@@ -145,6 +145,11 @@ std::vector<config_error> validate_config(const config& cfg) {
     if (auto [it, added] = key_ids.emplace(k.access_key_id, &k); !added)
       error(k.where, "access key " + k.access_key_id + " is already declared at " + to_string(it->second->where));
   }
+  std::map<std::string, const admin_user*> console_users;
+  for (const auto& u : cfg.admin.users) {
+    if (auto [it, added] = console_users.emplace(u.name, &u); !added)
+      error(u.where, "[[admin.user]] '" + u.name + "' is already declared at " + to_string(it->second->where));
+  }
   return errors;
 }
 

@@ -145,11 +145,19 @@ struct admin_key {
   origin where;
 };
 
+// [[admin.user]]: who may sign in to the web console (/console/).
+struct admin_user {
+  std::string name;
+  std::string password_hash;  // the same format as [[user]] password_hash
+  origin where;
+};
+
 struct admin_settings {
   bool enabled = true;
   host_port address{"127.0.0.1", 8025};
   std::vector<std::string> allowed_hosts;  // Host header values; empty = the address and localhost:PORT
   std::vector<admin_key> keys;             // SigV4 credentials; without any, only /healthz, /readyz, /metrics answer
+  std::vector<admin_user> users;           // console sign-in; without any, nobody can sign in to /console/
   std::uint64_t max_body_bytes = 1'048'576;
   std::uint32_t max_connections = 64;             // in all; past it the idlest keep-alive one is closed
   std::uint32_t max_connections_per_client = 16;  // from one client address (below max_connections)

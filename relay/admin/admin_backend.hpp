@@ -58,6 +58,14 @@ class admin_backend {
   // Checks the identity's MAIL FROM domain now; false when it has none, is unknown or Failed.
   virtual boost::asio::awaitable<bool> verify_now(std::string identity) = 0;
 
+  // The identity's latest MAIL FROM transitions with their DNS evidence, newest
+  // first (the state store's history). The default: none (tests' fakes).
+  virtual boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit) {
+    static_cast<void>(identity);
+    static_cast<void>(limit);
+    co_return std::vector<state_transition>{};
+  }
+
   // Prometheus text exposition of every metric.
   virtual std::string metrics_text() const = 0;
   // True once the relay serves (listeners bound, spool recovered, first reconcile done).

@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 
+#include "relay/admin/admin_console.hpp"
 #include "relay/admin/aws_error_response.hpp"
 #include "relay/common/clock.hpp"
 
@@ -24,8 +25,12 @@ http_response text(int status, std::string body, std::string content_type = "tex
 }  // namespace
 
 admin_gate::admin_gate(admin_backend& backend, http_handler handler, std::function<policy::timestamp()> clock,
-                       sigv4_rules rules)
-    : backend_(backend), handler_(std::move(handler)), clock_(std::move(clock)), rules_(std::move(rules)) {
+                       sigv4_rules rules, console_handler console)
+    : backend_(backend),
+      handler_(std::move(handler)),
+      console_(std::move(console)),
+      clock_(std::move(clock)),
+      rules_(std::move(rules)) {
   if (!clock_) clock_ = [] { return now(); };
 }
 
@@ -39,6 +44,18 @@ std::optional<http_response> admin_gate::public_route(const http_request& reques
 
 asio::awaitable<http_response> admin_gate::serve(http_request request, std::string request_id, std::string peer) {
   if (std::optional<http_response> open = public_route(request)) co_return std::move(*open);
+  // The console signs in with its cookie only: an Authorization header there is
+  // ignored, and the API below never looks at a cookie.
+  if (console_ && admin_console::owns(request.path)) {
+    std::string what;
+    try {
+      co_return co_await console_(std::move(request), client_address_of(peer));
+    } catch (const std::exception& e) {
+      what = e.what();
+    }
+    spdlog::error("admin request {}: the console failed: {}", request_id, what);
+    co_return text(500, "The console failed to answer; the server log has the details (request " + request_id + ").\n");
+  }
 
   aws_error_shape shape = error_shape_for(request.path);
   std::shared_ptr<const policy::config> cfg = backend_.config();

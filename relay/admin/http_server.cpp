@@ -202,7 +202,7 @@ http_server::http_server(asio::io_context& io, admin_backend& backend, http_hand
                          http_server_options options)
     : io_(io),
       options_(std::move(options)),
-      gate_(backend, std::move(handler), options_.clock),
+      gate_(backend, std::move(handler), options_.clock, {}, options_.console),
       max_body_bytes_(backend.config()->admin.max_body_bytes),
       limits_(backend.config()->admin),
       acceptor_strand_(asio::make_strand(io)),

@@ -30,6 +30,7 @@ struct http_server_options {
   std::size_t header_limit = 16 * 1024;                      // request line and headers; over it: 431
   policy::duration request_timeout = std::chrono::seconds(30);  // reading a body, writing a response
   std::function<policy::timestamp()> clock;                  // for SigV4 and Date; empty: the wall clock
+  console_handler console;                                   // /console/; empty: not served
 };
 
 class http_server {

@@ -280,6 +280,23 @@ void read_admin(toml_section& s, config& cfg, const std::string& file, std::vect
       if (!key.access_key_id.empty() && !key.secret_access_key.empty()) a.keys.push_back(std::move(key));
     }
   }
+  if (const toml::array* users = s.tables("user")) {
+    for (const auto& node : *users) {
+      toml_section u(*node.as_table(), "[[admin.user]]", file, errors);
+      policy::admin_user user;
+      user.where = u.where();
+      u.read("name", user.name, [](std::string_view text) -> std::string {
+        if (text.empty() || text.size() > 64) return "must be 1 to 64 characters";
+        for (char c : text) {
+          if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return "must not contain spaces or control characters";
+        }
+        return "";
+      }, true);
+      u.read("password_hash", user.password_hash, check_password_hash, true);
+      u.finish();
+      if (!user.name.empty() && !user.password_hash.empty()) a.users.push_back(std::move(user));
+    }
+  }
 }
 
 void read_notifications(toml_section& s, config& cfg) {

@@ -35,6 +35,9 @@ class admin_service final : public admin_backend {
   std::vector<stored_state> stored_states() const override { return verification_.recorder().all(); }
   boost::asio::awaitable<std::vector<policy::config_error>> change(identity_change change) override;
   boost::asio::awaitable<bool> verify_now(std::string identity) override;
+  boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit) override {
+    return verification_.recorder().history(std::move(identity), limit);
+  }
   std::string metrics_text() const override { return render_metrics(metrics_); }
   bool ready() const override { return ready_.load(); }
 

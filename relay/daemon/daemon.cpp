@@ -14,6 +14,7 @@
 
 #include "dns/resolver.hpp"
 #include "relay/admin/admin_router.hpp"
+#include "relay/admin/admin_console.hpp"
 #include "relay/admin/http_server.hpp"
 #include "relay/auth/password_verifier.hpp"
 #include "relay/common/async_mutex.hpp"
@@ -84,7 +85,8 @@ class daemon {
         feedback_(events_, sent_index_, [this](const boost::json::object& e) { notifier_.notify(e); }),
         admin_(io_.get_executor(), admin_pool_.get_executor(), view_, verification_, metrics_,
                [this](std::string why) { return reload(std::move(why)); }),
-        router_(admin_) {
+        router_(admin_),
+        console_(admin_, passwords_) {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
     services_.sent_index = &sent_index_;
     services_.feedback = &feedback_;
@@ -106,9 +108,14 @@ class daemon {
     bool admin_enabled = cfg.admin.enabled;
     view_.set_config(std::make_shared<const policy::config>(std::move(cfg)));
     if (admin_enabled) {
-      http_ = std::make_unique<http_server>(io_, admin_, [this](http_request r, std::string id) {
-        return router_.handle(std::move(r), std::move(id));
-      });
+      http_server_options options;
+      options.console = [this](http_request r, std::string client) {
+        return console_.handle(std::move(r), std::move(client));
+      };
+      http_ = std::make_unique<http_server>(
+          io_, admin_,
+          [this](http_request r, std::string id) { return router_.handle(std::move(r), std::move(id)); },
+          std::move(options));
     }
     watcher_ = std::make_unique<policy_watcher>(io_, view_.config()->relay.policy_dir, [this] {
       asio::co_spawn(io_, reload("policy.d changed"), asio::detached);
@@ -377,6 +384,7 @@ class daemon {
   std::vector<std::unique_ptr<smtp_listener>> listeners_;
   admin_service admin_;
   admin_router router_;
+  admin_console console_;  // /console/ (the admin listener is plain HTTP: no Secure cookie)
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave

@@ -1,5 +1,7 @@
 #include "relay/verification/verification_recorder.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,10 +12,25 @@ namespace mfrelay::relay {
 verification_recorder::verification_recorder(state_store& store, boost::asio::any_io_executor store_executor,
                                              live_view& view, event_log& events, relay_metrics& metrics)
     : store_(store),
+      store_executor_(store_executor),
       view_(view),
       events_(events),
       metrics_(metrics),
       commits_(std::move(store_executor), [this](std::vector<batch_item>& batch) { commit(batch); }) {}
+
+namespace {
+// A plain function: a coroutine's frame keeps its parameters (a lambda's captures die with it).
+boost::asio::awaitable<std::vector<state_transition>> read_history(state_store& store, std::string identity,
+                                                                   std::size_t limit) {
+  co_return store.history(identity, limit);
+}
+}  // namespace
+
+boost::asio::awaitable<std::vector<state_transition>> verification_recorder::history(std::string identity,
+                                                                                     std::size_t limit) {
+  co_return co_await boost::asio::co_spawn(store_executor_, read_history(store_, std::move(identity), limit),
+                                           boost::asio::use_awaitable);
+}
 
 void verification_recorder::load(std::vector<stored_state> stored) {
   std::lock_guard lock(mutex_);

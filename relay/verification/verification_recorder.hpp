@@ -43,6 +43,10 @@ class verification_recorder final : public dns::verification_sink {
   std::optional<stored_state> current(const std::string& identity) const;
   std::vector<stored_state> all() const;
 
+  // The identity's latest transitions, newest first, read on the store thread
+  // (the store's connection is used there only). Awaitable from any executor.
+  boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit);
+
  private:
   struct batch_item {
     std::vector<state_write> writes;
@@ -51,6 +55,7 @@ class verification_recorder final : public dns::verification_sink {
   void commit(std::vector<batch_item>& batch);  // on the store thread
 
   state_store& store_;
+  boost::asio::any_io_executor store_executor_;
   live_view& view_;
   event_log& events_;
   std::function<void(const boost::json::object& event)> on_transition_;
