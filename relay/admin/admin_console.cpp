@@ -23,7 +23,7 @@ void add_security_headers(http_response& r) {
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+                         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
                          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 }
 
@@ -195,8 +195,9 @@ boost::asio::awaitable<http_response> admin_console::route(const http_request& r
     if (s.size() == 3 && s[1] == "identities") {
       std::string notice;
       if (auto it = request.query.find("checked"); it != request.query.end())
-        notice = it->second == "1" ? "Checked the MAIL FROM domain's records just now."
-                                   : "Not checked: the identity has no custom MAIL FROM domain, or it is Failed.";
+        notice = it->second == "1"
+                     ? "A check of the MAIL FROM domain's records has started: reload this page for its result."
+                     : "Not checked: the identity has no custom MAIL FROM domain, or it is Failed.";
       if (request.query.contains("saved")) notice = "Saved.";
       co_return co_await identity_page(*who, s[2], std::move(notice), std::vector<std::string>{}, std::nullopt);
     }

@@ -29,7 +29,7 @@ std::string console_layout(std::string_view title, std::string_view user, std::s
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>" + html_escape(title) + " - mfrelay console</title>"
-      "<link rel=\"stylesheet\" href=\"/console/style.css\">"
+      "<link rel=\"stylesheet\" href=\"/console/style.css\"><link rel=\"icon\" href=\"data:,\">"
       "<script src=\"/console/copy.js\" defer></script></head><body>"
       "<header><a class=\"home\" href=\"/console/\">mfrelay console</a>";
   if (!user.empty()) {

@@ -377,7 +377,8 @@ asio::awaitable<error_code> write_response(beast::tcp_stream& stream, const http
   bool has_id = false;
   for (const auto& [name, value] : res.headers) {
     if (beast::iequals(name, "x-amzn-RequestId")) has_id = true;
-    out.set(name, value);
+    if (beast::iequals(name, "Set-Cookie")) out.insert(name, value);  // one per cookie (the console sets two)
+    else out.set(name, value);
   }
   if (!has_id) out.set("x-amzn-RequestId", request_id);
   out.body() = res.body;
