@@ -28,11 +28,7 @@ void add_security_headers(http_response& r) {
 }
 
 http_response html(int status, std::string body) {
-  http_response r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
-  return r;
+  return http_response{status, "text/html; charset=utf-8", std::move(body), {}};
 }
 
 http_response redirect(std::string location) {

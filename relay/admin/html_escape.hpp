@@ -5,10 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "relay/admin/xml_writer.hpp"
+
 namespace mfrelay::relay {
 
 // `text` safe inside element content and inside a double- or single-quoted
-// attribute value: & < > " ' become character references.
-std::string html_escape(std::string_view text);
+// attribute value: & < > " ' become character references (XML's five, which
+// HTML5 knows too), control characters U+FFFD. The same rules as xml_escape.
+inline std::string html_escape(std::string_view text) { return xml_escape(text); }
 
 }  // namespace mfrelay::relay

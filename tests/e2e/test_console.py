@@ -5,7 +5,6 @@ browser) checks that a change without the CSRF token or without a session is ref
 API does not take the console's cookie. Loopback only; one browser for the class."""
 import csv
 import http.client
-import io
 import os
 import re
 import shutil

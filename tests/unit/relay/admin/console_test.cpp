@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 
 TEST_CASE("html_escape: markup and both quotes become references") {
   CHECK(html_escape("<script>alert('x')</script> & \"q\"") ==
-        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+        "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;");
+  CHECK(html_escape(std::string("a\x01") + "b") == std::string("a\xEF\xBF\xBD") + "b");
   CHECK(html_escape("plain.example.com") == "plain.example.com");
 }
 
