@@ -339,6 +339,28 @@ TEST_CASE("[admin] connection limits: defaults, values, and a per-client limit a
         std::string::npos);
 }
 
+TEST_CASE("[[admin.user]]: console sign-in users, their hashes checked, names unique") {
+  config_dir dir;
+  const std::string ops = "[[admin.user]]\nname = \"ops\"\npassword_hash = \"" + std::string(good_hash) + "\"\n";
+  auto [none, no_errors] = load_main(dir, std::string(minimal));
+  REQUIRE(no_errors == "");
+  CHECK(none.config.admin.users.empty());
+  auto [one, ok] = load_main(dir, std::string(minimal) + ops);
+  REQUIRE(ok == "");
+  REQUIRE(one.config.admin.users.size() == 1);
+  CHECK(one.config.admin.users[0].name == "ops");
+  CHECK(one.config.admin.users[0].password_hash == good_hash);
+  CHECK(load_main(dir, std::string(minimal) + ops + "\n" + ops).errors.find("[[admin.user]] 'ops' is already declared at") !=
+        std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + "[[admin.user]]\nname = \"ops\"\npassword_hash = \"change-me\"\n")
+            .errors.find("[[admin.user]] password_hash: is not a usable hash") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + "[[admin.user]]\nname = \"ops\"\n")
+            .errors.find("[[admin.user]]") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + "[[admin.user]]\nname = \"two words\"\npassword_hash = \"" +
+                           std::string(good_hash) + "\"\n")
+            .errors.find("[[admin.user]] name: must not contain spaces or control characters") != std::string::npos);
+}
+
 TEST_CASE("paths come out absolute even when the main file is named by a relative path") {
   config_dir dir;
   fs::path main = dir.write("mfrelay.toml", std::string(minimal) + "[relay]\nstate_dir = \"../var\"\n");
