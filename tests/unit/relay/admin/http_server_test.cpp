@@ -411,5 +411,37 @@ TEST_CASE("shutdown() closes what does not finish within the grace period") {
   CHECK(f.server->connections() == 0);
 }
 
+asio::awaitable<http_response> console_stub(std::string* seen_client, http_request request, std::string client) {
+  *seen_client = client;
+  http_response r;
+  r.body = "console " + request.path + (request.access_key_id.empty() ? "" : " signed?");
+  r.headers.emplace_back("Set-Cookie", "a=1; Path=/console/");
+  r.headers.emplace_back("Set-Cookie", "b=2; Path=/console/");
+  co_return r;
+}
+
+TEST_CASE("/console/ goes to the console handler without SigV4; the API ignores its cookie") {
+  std::string client;
+  http_server_options options;
+  options.console = [&client](http_request r, std::string c) { return console_stub(&client, std::move(r), std::move(c)); };
+  server_fixture f(admin_config(), std::move(options));
+  raw_client c(f.endpoint());
+
+  auto page = c.exchange(get(f, "/console/login"));
+  CHECK(page.result_int() == 200);
+  CHECK(page.body() == "console /console/login");
+  CHECK(client == "127.0.0.1");
+  // Both cookies reach the client (one header each), not just the last one.
+  std::vector<std::string> cookies;
+  for (const auto& h : page) {
+    if (h.name_string() == "Set-Cookie") cookies.emplace_back(h.value());
+  }
+  CHECK(cookies == std::vector<std::string>{"a=1; Path=/console/", "b=2; Path=/console/"});
+
+  auto api = c.exchange(get(f, "/v2/email/identities", "Cookie: mfrelay_console=abc\r\n"));
+  CHECK(api.result_int() == 403);
+  CHECK(f.log.snapshot().empty());  // the SigV4 handler saw nothing
+}
+
 }  // namespace
 }  // namespace mfrelay::relay
