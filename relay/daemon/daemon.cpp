@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -33,6 +34,7 @@
 #include "relay/daemon/admin_service.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/daemon/policy_watcher.hpp"
+#include "relay/daemon/service_manager.hpp"
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
@@ -127,6 +129,8 @@ class daemon {
     watcher_->start();
     asio::co_spawn(io_, start(), [](std::exception_ptr e) { rethrow_fatal(e, "start"); });
     asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
+    if (auto every = service_manager::watchdog_interval())
+      asio::co_spawn(io_, watchdog(*every), [](std::exception_ptr e) { rethrow_fatal(e, "watchdog"); });
     const unsigned threads = io_threads_;
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
@@ -254,6 +258,22 @@ class daemon {
     co_await verification_.reconcile();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
+    manager_.ready(serving_status());
+  }
+
+  std::string serving_status() const {
+    return "serving " + std::to_string(view_.config()->identities.all().size()) + " identities";
+  }
+
+  // WATCHDOG=1 from a timer on the I/O loop: a loop that stops turning stops
+  // the pings, and systemd restarts the relay (WatchdogSec in the unit).
+  asio::awaitable<void> watchdog(std::chrono::microseconds every) {
+    asio::steady_timer timer(io_);
+    while (!stopping_.load()) {
+      manager_.watchdog_ping();
+      timer.expires_after(every);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
   }
 
   asio::awaitable<void> handle_signals() {
@@ -284,6 +304,8 @@ class daemon {
   // not delivered stays in the spool for the next start.
   asio::awaitable<void> stop() {
     auto deadline = std::chrono::steady_clock::now() + drain_timeout_;
+    stopping_ = true;
+    manager_.stopping();
     for (auto& l : listeners_) l->stop();
     admin_.set_ready(false);
     watcher_->stop();
@@ -323,6 +345,7 @@ class daemon {
   // Loads the configuration from disk and applies it; the errors that refused it.
   asio::awaitable<std::vector<policy::config_error>> reload(std::string why) {
     auto held = co_await reload_lock_.lock();
+    manager_.reloading();
     auto result = load_config(config_path_);
     boost::json::array errors;
     for (const auto& e : result.errors) errors.push_back(boost::json::string(to_string(e)));
@@ -342,6 +365,7 @@ class daemon {
                      {"result", result.ok() ? "applied" : "refused"},
                      {"identities", view_.config()->identities.all().size()},
                      {"errors", std::move(errors)}}}});
+    manager_.ready(serving_status());  // refused or applied, the relay serves on
     co_return std::move(result.errors);
   }
 
@@ -380,6 +404,8 @@ class daemon {
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
+  service_manager manager_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace
