@@ -13,9 +13,9 @@ import tempfile
 import unittest
 
 from harness import SOURCE_DIR
-from test_systemd import systemd_verify
+from test_systemd import add_system_units, read_text, systemd_verify
 
-VERSION = re.match(r"mfrelay \(([^)]+)\)", open(os.path.join(SOURCE_DIR, "debian", "changelog")).readline()).group(1)
+VERSION = re.match(r"mfrelay \(([^)]+)\)", read_text(os.path.join(SOURCE_DIR, "debian", "changelog"))).group(1)
 
 
 class Package(unittest.TestCase):
@@ -88,12 +88,7 @@ class Package(unittest.TestCase):
         self.assertIn("OK", r.stdout + r.stderr)
 
     def test_packaged_unit_verifies_against_the_packaged_binary(self):
-        shutil.copytree("/usr/lib/systemd/system", os.path.join(self.root, "usr", "lib", "systemd", "system"),
-                        symlinks=True, dirs_exist_ok=True)
-        os.makedirs(os.path.join(self.root, "usr", "bin"), exist_ok=True)
-        shutil.copy("/usr/bin/kill", os.path.join(self.root, "usr", "bin", "kill"))
-        if not os.path.lexists(os.path.join(self.root, "bin")):
-            os.symlink("usr/bin", os.path.join(self.root, "bin"))
+        add_system_units(self.root)
         r = systemd_verify(self.root)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 

@@ -38,18 +38,24 @@ def unit_settings(path=UNIT):
     return settings
 
 
+def add_system_units(root):
+    """What `systemd-analyze verify --root` needs besides the unit and its binary:
+    the system's own units (the targets it refers to) and ExecReload's kill."""
+    shutil.copytree("/usr/lib/systemd/system", os.path.join(root, "usr", "lib", "systemd", "system"),
+                    symlinks=True, dirs_exist_ok=True)
+    os.makedirs(os.path.join(root, "usr", "bin"), exist_ok=True)
+    shutil.copy("/usr/bin/kill", os.path.join(root, "usr", "bin", "kill"))
+    if not os.path.lexists(os.path.join(root, "bin")):
+        os.symlink("usr/bin", os.path.join(root, "bin"))  # merged /usr, as on Debian
+
+
 def unit_root(folder, binary):
-    """A file system root for `systemd-analyze verify --root`: the unit, the binary
-    where ExecStart expects it, and the system's own units (targets it refers to)."""
+    """A file system root with the unit and the binary where ExecStart expects it."""
     root = os.path.join(folder, "root")
-    system = os.path.join(root, "usr", "lib", "systemd", "system")
-    shutil.copytree("/usr/lib/systemd/system", system, symlinks=True)
-    shutil.copy(UNIT, system)
+    add_system_units(root)
+    shutil.copy(UNIT, os.path.join(root, "usr", "lib", "systemd", "system"))
     os.makedirs(os.path.join(root, "usr", "sbin"))
     shutil.copy(binary, os.path.join(root, "usr", "sbin", "mfrelay"))
-    os.makedirs(os.path.join(root, "usr", "bin"))
-    shutil.copy("/usr/bin/kill", os.path.join(root, "usr", "bin", "kill"))  # ExecReload
-    os.symlink("usr/bin", os.path.join(root, "bin"))  # merged /usr, as on Debian
     return root
 
 
