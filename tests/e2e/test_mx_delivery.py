@@ -53,10 +53,33 @@ def port_free_everywhere(port):
     return True
 
 
-class MxDeliveryTest(TempDirTest):
+class MxRelayTest(TempDirTest):
+    """mfrelay delivering directly, its MX hosts on HOSTS' addresses at one port (`self.mx_port`), free on
+    all of them; a subclass starts its knotd and peers, then start_relay() with its own [delivery] keys."""
+
     def setUp(self):
         super().setUp()
         self.mx_port = next(p for p in (free_port() for _ in range(50)) if port_free_everywhere(p))
+
+    def start_relay(self, delivery):
+        """`delivery`: more [delivery] keys, then any other tables."""
+        self.local = free_port()
+        delivery = (f'[delivery]\nmode = "mx"\nmx_port = {self.mx_port}\nretry_schedule = ["1s"]\n'
+                    f'max_age = "1h"\n' + delivery)
+        self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
+                                   extra=delivery, listeners=[
+                                       {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
+                                        "auth": "network"}])
+        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
+        wait_for_port(self.local, proc=self.relay)
+
+    def send(self, recipients, subject):
+        smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))
+
+
+class MxDeliveryTest(MxRelayTest):
+    def setUp(self):
+        super().setUp()
         h = HOSTS
         self.knot = Knot(self, {
             "alpha.test": ["@ MX 20 mx2", "@ MX 10 mx1", f"mx1 A {h['alpha-1']}", f"mx2 A {h['alpha-2']}"],
@@ -83,21 +106,10 @@ class MxDeliveryTest(TempDirTest):
         self.tls = Peer(self, host=h["tls"], port=port, tls="starttls", cert=cert, key=key)
         self.strict = Peer(self, host=h["strict"], port=port)
         self.partner = Sink(self)  # the [[route]]'s smarthost, on 127.0.0.1
-        self.local = free_port()
-        delivery = (f'[delivery]\nmode = "mx"\nmx_port = {port}\nretry_schedule = ["1s"]\nmax_age = "1h"\n'
-                    f'connections_per_destination = 2\n\n'
-                    f'[[smarthost]]\nname = "partner"\naddress = "{self.partner.address()}"\ntls = "none"\n\n'
-                    f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n\n'
-                    f'[[route]]\ndomain = "strict.test"\nvia = "mx"\nrequire_tls = true\n')
-        self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
-                                   extra=delivery, listeners=[
-                                       {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
-                                        "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        wait_for_port(self.local, proc=self.relay)
-
-    def send(self, recipients, subject):
-        smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))
+        self.start_relay('connections_per_destination = 2\n\n'
+                         f'[[smarthost]]\nname = "partner"\naddress = "{self.partner.address()}"\ntls = "none"\n\n'
+                         f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n\n'
+                         f'[[route]]\ndomain = "strict.test"\nvia = "mx"\nrequire_tls = true\n')
 
     def subjects(self, peer):
         out = []
@@ -196,14 +208,13 @@ class MxDeliveryTest(TempDirTest):
         self.assertEqual(self.strict.messages(), [])
 
 
-class MxLimitsTest(TempDirTest):
+class MxLimitsTest(MxRelayTest):
     """One relay: one.test and two.test share one MX host (aiosmtpd, slow to answer the data so that
     sessions overlap); loop.test holds a CNAME loop; example.com's MX takes the DSNs."""
     per_destination, per_host, per_connection = 3, 2, 3
 
     def setUp(self):
         super().setUp()
-        self.mx_port = next(p for p in (free_port() for _ in range(50)) if port_free_everywhere(p))
         self.knot = Knot(self, {
             "one.test": ["@ MX 10 mx.provider.test."],
             "two.test": ["@ MX 10 mx.provider.test."],  # another name for the same host would count the same
@@ -213,20 +224,9 @@ class MxLimitsTest(TempDirTest):
         })
         self.shared = Peer(self, host=HOSTS["shared"], port=self.mx_port, delay=0.4)
         self.sender = Peer(self, host=HOSTS["sender"], port=self.mx_port)
-        self.local = free_port()
-        delivery = (f'[delivery]\nmode = "mx"\nmx_port = {self.mx_port}\nretry_schedule = ["1s"]\nmax_age = "1h"\n'
-                    f'connections_per_destination = {self.per_destination}\n'
-                    f'connections_per_host = {self.per_host}\n'
-                    f'messages_per_connection = {self.per_connection}\n')
-        self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
-                                   extra=delivery, listeners=[
-                                       {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
-                                        "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        wait_for_port(self.local, proc=self.relay)
-
-    def send(self, recipients, subject):
-        smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))
+        self.start_relay(f'connections_per_destination = {self.per_destination}\n'
+                         f'connections_per_host = {self.per_host}\n'
+                         f'messages_per_connection = {self.per_connection}\n')
 
     def metrics(self):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
