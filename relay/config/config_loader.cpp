@@ -151,6 +151,8 @@ void read_delivery(toml_section& s, config& cfg) {
   if (mx_port > 65535) s.error("mx_port", "must be a port number, 1 to 65535");
   d.mx_port = static_cast<std::uint16_t>(std::min<std::uint32_t>(mx_port, 65535));
   s.read("connections_per_destination", d.connections_per_destination);
+  s.read("connections_per_host", d.connections_per_host);
+  s.read("messages_per_connection", d.messages_per_connection, 0);
 }
 
 // [[route]]: domain = "example.org" | "*", via = "mx" | "<smarthost name>" (the

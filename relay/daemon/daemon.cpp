@@ -188,6 +188,12 @@ class daemon {
                   "gauge", queued);
     render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
                   connections);
+    // Per MX host address ([delivery] connections_per_host counts here, across
+    // every recipient domain the host serves); only addresses with connections.
+    std::vector<sample> hosts;
+    for (const auto& h : ds.mx_hosts) hosts.push_back({{{"address", h.address}}, static_cast<double>(h.connections)});
+    render_family(text, "mfrelay_mx_host_connections",
+                  "Direct-delivery connections open (or opening), per MX host address.", "gauge", hosts);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
     auto cfg = view_.config();
     for (const auto& row : join_states(*cfg, verification_.recorder().all())) {

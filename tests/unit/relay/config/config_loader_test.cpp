@@ -906,6 +906,8 @@ TEST_CASE("[delivery] mode = \"mx\" with mx_port and connections_per_destination
 mode = "mx"
 mx_port = 2525
 connections_per_destination = 3
+connections_per_host = 6
+messages_per_connection = 0
 
 [[smarthost]]
 name = "partner"
@@ -929,6 +931,8 @@ via = "mx"
   CHECK(d.mode == policy::delivery_mode::mx);
   CHECK(d.mx_port == 2525);
   CHECK(d.connections_per_destination == 3);
+  CHECK(d.connections_per_host == 6);
+  CHECK(d.messages_per_connection == 0);  // no limit
   REQUIRE(d.routes.size() == 3);
   CHECK(d.routes[0].domain == "partner.example");  // lower case
   auto partner = d.route_for("partner.example");
@@ -945,6 +949,8 @@ via = "mx"
   REQUIRE(plain_errors == "");
   CHECK(plain.config.delivery.mx_port == 25);
   CHECK(plain.config.delivery.connections_per_destination == 4);
+  CHECK(plain.config.delivery.connections_per_host == 20);
+  CHECK(plain.config.delivery.messages_per_connection == 100);
   CHECK_FALSE(plain.config.delivery.route_for("example.org").mx);
   CHECK(plain.config.delivery.route_for("example.org").smarthost.empty());
 }
@@ -963,6 +969,13 @@ TEST_CASE("[[route]] mistakes are reported at the entry, with the file and line"
        "mfrelay.toml:13:1: [[route]] domain: "},
       {"[[route]]\nvia = \"mx\"\n", "mfrelay.toml:12:1: [[route]]: 'domain'"},
       {"[delivery]\nmx_port = 70000\n", "mfrelay.toml:13:1: [delivery] mx_port: must be a port number, 1 to 65535\n"},
+      {"[delivery]\nconnections_per_host = 0\n",
+       "mfrelay.toml:13:1: [delivery] connections_per_host: must be at least 1, not 0\n"},
+      {"[delivery]\nconnections_per_host = \"8\"\n", "mfrelay.toml:13:1: [delivery] connections_per_host: "},
+      {"[delivery]\nmessages_per_connection = -1\n",
+       "mfrelay.toml:13:1: [delivery] messages_per_connection: must be at least 0, not -1\n"},
+      {"[delivery]\nmessages_per_connection = 4294967296\n",
+       "mfrelay.toml:13:1: [delivery] messages_per_connection: is too large\n"},
   };
   for (const auto& r : rows) {
     config_dir dir;
