@@ -119,6 +119,15 @@ std::optional<policy::mx_failure_behavior> v1_behavior(const params& p) {
   enum_error(*text, "behaviorOnMXFailure", "RejectMessage, UseDefaultValue");
 }
 
+// A query-protocol boolean: botocore and the aws CLI send "true" / "false".
+bool required_boolean(const params& p, const std::string& name) {
+  std::string text = required(p, name);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw api_error(400, "InvalidParameterValue",
+                  "Value " + text + " for parameter " + name + " is invalid: it must be true or false.");
+}
+
 params request_params(const http_request& request) {
   params p = request.query;
   if (request.body.empty()) return p;
@@ -146,10 +155,12 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
   static const std::map<std::string, action_fn, std::less<>> actions{
       {"DeleteIdentity", &ses_query_api::delete_identity},
       {"GetIdentityMailFromDomainAttributes", &ses_query_api::get_identity_mail_from_domain_attributes},
+      {"GetIdentityNotificationAttributes", &ses_query_api::get_identity_notification_attributes},
       {"GetIdentityVerificationAttributes", &ses_query_api::get_identity_verification_attributes},
       {"GetSendQuota", &ses_query_api::get_send_quota},
       {"GetSendStatistics", &ses_query_api::get_send_statistics},
       {"ListIdentities", &ses_query_api::list_identities},
+      {"SetIdentityFeedbackForwardingEnabled", &ses_query_api::set_identity_feedback_forwarding_enabled},
       {"SetIdentityMailFromDomain", &ses_query_api::set_identity_mail_from_domain},
       {"VerifyDomainIdentity", &ses_query_api::verify_domain_identity},
       {"VerifyEmailIdentity", &ses_query_api::verify_email_identity},
@@ -224,6 +235,49 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
         w.element("MailFromDomainStatus", to_string(*row.status()));
       }
       w.element("BehaviorOnMXFailure", to_string(id.behavior));
+      w.close().close();
+    }
+    w.close();
+  });
+}
+
+boost::asio::awaitable<http_response> ses_query_api::set_identity_feedback_forwarding_enabled(
+    const params& p, const std::string& request_id) {
+  std::string given = required(p, "Identity");
+  policy::identity_name name = parse_name(given);
+  bool enabled = required_boolean(p, "ForwardingEnabled");
+  if (!backend_.config()->identities.find(name.name))
+    throw api_error(400, "InvalidParameterValue", "Identity <" + given + "> does not exist.");
+  // SES lets forwarding be turned off only once SNS topics take bounces and
+  // complaints; mfrelay has no SNS, and its event log and webhook always
+  // carry them, so it is never refused.
+  identity_change change;
+  change.what = identity_change::kind::set_feedback_forwarding;
+  change.identity = name.name;
+  change.forward_feedback = enabled;
+  co_await request_change(backend_, std::move(change), "InvalidParameterValue");
+  co_return empty_result("SetIdentityFeedbackForwardingEnabled", request_id);
+}
+
+boost::asio::awaitable<http_response> ses_query_api::get_identity_notification_attributes(
+    const params& p, const std::string& request_id) {
+  std::vector<std::string> requested = requested_identities(p);
+  auto cfg = backend_.config();
+  co_return result("GetIdentityNotificationAttributes", request_id, [&](xml_writer& w) {
+    w.open("NotificationAttributes");
+    std::set<std::string> written;
+    for (const auto& given : requested) {
+      // Unknown (or malformed) identities are left out, as SES does.
+      auto parsed = policy::parse_identity_name(given);
+      if (!parsed.value || !written.insert(given).second) continue;
+      const policy::identity* id = cfg->identities.find(parsed.value->name);
+      if (!id) continue;
+      // No BounceTopic / ComplaintTopic / DeliveryTopic: no SNS topic is ever set.
+      w.open("entry").element("key", given).open("value");
+      w.element("ForwardingEnabled", id->forward_feedback ? "true" : "false");
+      w.element("HeadersInBounceNotificationsEnabled", "false");
+      w.element("HeadersInComplaintNotificationsEnabled", "false");
+      w.element("HeadersInDeliveryNotificationsEnabled", "false");
       w.close().close();
     }
     w.close();
