@@ -98,6 +98,19 @@ std::vector<std::string> requested_identities(const params& p) {
   return requested;
 }
 
+// Calls each(key, identity) for every declared identity `requested` names, in
+// the order asked, once per key as the client spelled it; unknown or malformed
+// names are left out, as SES does in the Get*Attributes answers.
+template <class Each>
+void for_each_declared(const std::vector<std::string>& requested, const policy::config& cfg, Each each) {
+  std::set<std::string> written;
+  for (const auto& given : requested) {
+    auto parsed = policy::parse_identity_name(given);
+    if (!parsed.value || !written.insert(given).second) continue;
+    if (const policy::identity* id = cfg.identities.find(parsed.value->name)) each(given, *id);
+  }
+}
+
 policy::identity_name parse_name(const std::string& text) {
   auto parsed = policy::parse_identity_name(text);
   if (!parsed.value) throw api_error(400, "InvalidParameterValue", parsed.error);
@@ -220,13 +233,9 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
 
   co_return result("GetIdentityMailFromDomainAttributes", request_id, [&](xml_writer& w) {
     w.open("MailFromDomainAttributes");
-    std::set<std::string> written;
-    for (const auto& given : requested) {
-      // Unknown (or malformed) identities are left out, as SES does.
-      auto parsed = policy::parse_identity_name(given);
-      if (!parsed.value || !written.insert(given).second) continue;
-      auto found = by_name.find(parsed.value->name);
-      if (found == by_name.end()) continue;
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& declared) {
+      auto found = by_name.find(declared.name);
+      if (found == by_name.end()) return;
       const identity_status& row = *found->second;
       const policy::identity& id = *row.identity;
       w.open("entry").element("key", given).open("value");
@@ -236,7 +245,7 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
       }
       w.element("BehaviorOnMXFailure", to_string(id.behavior));
       w.close().close();
-    }
+    });
     w.close();
   });
 }
@@ -265,21 +274,15 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_notification_a
   auto cfg = backend_.config();
   co_return result("GetIdentityNotificationAttributes", request_id, [&](xml_writer& w) {
     w.open("NotificationAttributes");
-    std::set<std::string> written;
-    for (const auto& given : requested) {
-      // Unknown (or malformed) identities are left out, as SES does.
-      auto parsed = policy::parse_identity_name(given);
-      if (!parsed.value || !written.insert(given).second) continue;
-      const policy::identity* id = cfg->identities.find(parsed.value->name);
-      if (!id) continue;
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& id) {
       // No BounceTopic / ComplaintTopic / DeliveryTopic: no SNS topic is ever set.
       w.open("entry").element("key", given).open("value");
-      w.element("ForwardingEnabled", id->forward_feedback ? "true" : "false");
+      w.element("ForwardingEnabled", id.forward_feedback ? "true" : "false");
       w.element("HeadersInBounceNotificationsEnabled", "false");
       w.element("HeadersInComplaintNotificationsEnabled", "false");
       w.element("HeadersInDeliveryNotificationsEnabled", "false");
       w.close().close();
-    }
+    });
     w.close();
   });
 }
@@ -290,17 +293,12 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_verification_a
   auto cfg = backend_.config();
   co_return result("GetIdentityVerificationAttributes", request_id, [&](xml_writer& w) {
     w.open("VerificationAttributes");
-    std::set<std::string> written;
-    for (const auto& given : requested) {
-      auto parsed = policy::parse_identity_name(given);
-      if (!parsed.value || !written.insert(given).second) continue;
-      const policy::identity* id = cfg->identities.find(parsed.value->name);
-      if (!id) continue;
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& id) {
       // Declared by the operator: verified. The token only for domains, as in SES.
       w.open("entry").element("key", given).open("value").element("VerificationStatus", "Success");
-      if (id->kind == policy::identity_kind::domain) w.element("VerificationToken", verification_token(id->name));
+      if (id.kind == policy::identity_kind::domain) w.element("VerificationToken", verification_token(id.name));
       w.close().close();
-    }
+    });
     w.close();
   });
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "relay/state/sqlite_database.hpp"
 #include "relay/state/sqlite_statement.hpp"
 
 namespace mfrelay::relay {
@@ -38,31 +39,12 @@ std::int64_t stored(std::uint64_t v) {
 
 }  // namespace
 
-send_counters_store::send_counters_store(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK)
-    fail("cannot open");
-  sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
-  exec(schema);
-}
+send_counters_store::send_counters_store(const std::string& path)
+    : path_(path), db_(open_store_database(path, "send counters", schema)) {}
 
 send_counters_store::~send_counters_store() { sqlite3_close_v2(db_); }
 
-void send_counters_store::exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : "unknown error";
-    sqlite3_free(message);
-    throw std::runtime_error("send counters " + path_ + ": " + text);
-  }
-}
-
-void send_counters_store::fail(const std::string& what) {
-  std::string text = db_ ? sqlite3_errmsg(db_) : "out of memory";
-  throw std::runtime_error("send counters " + path_ + ": " + what + ": " + text);
-}
+void send_counters_store::exec(const char* sql) { exec_sql(db_, sql, "send counters", path_); }
 
 std::vector<send_counters_store::row> send_counters_store::snapshot(const send_quota& quota,
                                                                     const send_statistics& statistics,

@@ -45,7 +45,6 @@ class send_counters_store {
   static std::vector<row> snapshot(const send_quota& quota, const send_statistics& statistics,
                                    policy::timestamp now);
   void exec(const char* sql);
-  [[noreturn]] void fail(const std::string& what);
 
   std::string path_;
   sqlite3* db_ = nullptr;
