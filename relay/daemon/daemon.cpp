@@ -1,5 +1,6 @@
 #include "relay/daemon/daemon.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include "relay/delivery/account_observer.hpp"
 #include "relay/delivery/event_log_observer.hpp"
 #include "relay/feedback/suppression_list.hpp"
+#include "relay/state/send_counters_store.hpp"
 #include "relay/state/send_quota.hpp"
 #include "relay/state/send_statistics.hpp"
 #include "relay/state/suppression_store.hpp"
@@ -52,6 +54,8 @@ namespace asio = boost::asio;
 // [relay] threads, 0 = half the cores (at least one): the spool's flush thread and
 // the peers on the same machine use the rest. On two cores one I/O thread did
 // more with less CPU than two that wake each other (scripts/bench smtp).
+constexpr auto counters_save_interval = std::chrono::seconds(1);
+
 unsigned io_threads(std::uint32_t configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency() / 2);
@@ -74,6 +78,7 @@ class daemon {
         suppression_store_(state_db_path(cfg)),
         suppression_(&suppression_store_, suppression_reasons(cfg)),
         quota_(cfg.quota.max_send_rate, cfg.quota.max_24_hour_send),
+        counters_store_(state_db_path(cfg)),
         account_observer_(delivery_observer_, statistics_, &suppression_, store_pool_.get_executor()),
         delivery_resolver_(needs_resolver(cfg) ? std::make_unique<dns::resolver>(
                                                      io_.get_executor(),
@@ -98,6 +103,8 @@ class daemon {
     admin_.set_delivery(&delivery_);
     admin_.set_account(&suppression_, &quota_, &statistics_);
     services_.quota = &quota_;
+    // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
+    counters_store_.load(quota_, statistics_, now());
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
@@ -131,6 +138,7 @@ class daemon {
     asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
     if (auto every = service_manager::watchdog_interval())
       asio::co_spawn(io_, watchdog(*every), [](std::exception_ptr e) { rethrow_fatal(e, "watchdog"); });
+    asio::co_spawn(io_, save_counters_periodically(), asio::detached);
     const unsigned threads = io_threads_;
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
@@ -336,11 +344,40 @@ class daemon {
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
     co_await delivery_.wait_stopped();
+    // The periodic saver sees the flag within a second (its timer is its own:
+    // cancelling it from here could race it on another I/O thread).
+    counters_stopping_ = true;
+    co_await save_counters();  // the last counts: nothing is sent or delivered after this
     if (delivery_resolver_) {
       co_await asio::co_spawn(delivery_resolver_->get_executor(), shutdown_resolver(delivery_resolver_.get()),
                               asio::use_awaitable);
     }
     io_.stop();
+  }
+
+  // The quota's 24-hour count and the send statistics, saved every second when
+  // they changed, on the store thread: the SMTP path only touches the counters.
+  asio::awaitable<void> save_counters_periodically() {
+    while (!counters_stopping_) {
+      counters_timer_.expires_after(counters_save_interval);
+      auto [ec] = co_await counters_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || counters_stopping_) co_return;
+      co_await save_counters();
+    }
+  }
+
+  asio::awaitable<void> save_counters() {
+    co_await asio::co_spawn(store_pool_, save_counters_now(), asio::use_awaitable);
+  }
+
+  // A disk that refuses the write costs the counts of that second, never a message.
+  asio::awaitable<void> save_counters_now() {
+    try {
+      counters_store_.save(quota_, statistics_, now());
+    } catch (const std::exception& e) {
+      spdlog::error("send counters not saved: {}", e.what());
+    }
+    co_return;
   }
 
   static asio::awaitable<void> shutdown_resolver(dns::resolver* r) {
@@ -397,6 +434,9 @@ class daemon {
   suppression_list suppression_;
   send_quota quota_;
   send_statistics statistics_;
+  send_counters_store counters_store_;  // quota_ and statistics_ across restarts; its own connection to state.db
+  std::atomic<bool> counters_stopping_{false};
+  asio::steady_timer counters_timer_{io_};
   account_observer account_observer_;  // statistics and automatic suppression, then delivery_observer_
   std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
   delivery_queue delivery_;
