@@ -283,7 +283,7 @@ class daemon {
   // the pings, and systemd restarts the relay (WatchdogSec in the unit).
   asio::awaitable<void> watchdog(std::chrono::microseconds every) {
     asio::steady_timer timer(io_);
-    while (!stopping_.load()) {
+    while (!periodic_stop_) {
       manager_.watchdog_ping();
       timer.expires_after(every);
       co_await timer.async_wait(asio::use_awaitable);
@@ -318,7 +318,6 @@ class daemon {
   // not delivered stays in the spool for the next start.
   asio::awaitable<void> stop() {
     auto deadline = std::chrono::steady_clock::now() + drain_timeout_;
-    stopping_ = true;
     manager_.stopping();
     for (auto& l : listeners_) l->stop();
     admin_.set_ready(false);
@@ -344,9 +343,10 @@ class daemon {
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
     co_await delivery_.wait_stopped();
-    // The periodic saver sees the flag within a second (its timer is its own:
-    // cancelling it from here could race it on another I/O thread).
-    counters_stopping_ = true;
+    // The periodic loops (counters saver, watchdog) see the flag within their
+    // period (their timers are their own: cancelling one from here could race
+    // it on another I/O thread).
+    periodic_stop_ = true;
     co_await save_counters();  // the last counts: nothing is sent or delivered after this
     if (delivery_resolver_) {
       co_await asio::co_spawn(delivery_resolver_->get_executor(), shutdown_resolver(delivery_resolver_.get()),
@@ -358,10 +358,10 @@ class daemon {
   // The quota's 24-hour count and the send statistics, saved every second when
   // they changed, on the store thread: the SMTP path only touches the counters.
   asio::awaitable<void> save_counters_periodically() {
-    while (!counters_stopping_) {
+    while (!periodic_stop_) {
       counters_timer_.expires_after(counters_save_interval);
       auto [ec] = co_await counters_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec || counters_stopping_) co_return;
+      if (ec || periodic_stop_) co_return;
       co_await save_counters();
     }
   }
@@ -435,7 +435,7 @@ class daemon {
   send_quota quota_;
   send_statistics statistics_;
   send_counters_store counters_store_;  // quota_ and statistics_ across restarts; its own connection to state.db
-  std::atomic<bool> counters_stopping_{false};
+  std::atomic<bool> periodic_stop_{false};  // set at the end of stop()
   asio::steady_timer counters_timer_{io_};
   account_observer account_observer_;  // statistics and automatic suppression, then delivery_observer_
   std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
@@ -451,7 +451,6 @@ class daemon {
   std::unique_ptr<policy_watcher> watcher_;
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace
