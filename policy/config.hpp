@@ -43,7 +43,11 @@ struct listener_settings {
   tls_mode tls = tls_mode::none;
   auth_mode auth = auth_mode::password;  // submission only; a feedback listener never offers AUTH
   origin where;
-  listener_role role = listener_role::submission;  // last: {name, address, tls, auth, where} still reads
+  listener_role role = listener_role::submission;  // after where: {name, address, tls, auth, where} still reads
+  // A load balancer in front sends a PROXY protocol header (v1 or v2) first;
+  // accepted only from these networks, required from them.
+  bool proxy_protocol = false;
+  std::vector<ip_network> proxy_networks;
 };
 
 struct tls_settings {

@@ -17,6 +17,7 @@
 #include "relay/common/message_ids.hpp"
 #include "relay/events/mail_events.hpp"
 #include "relay/server/smtp_connection.hpp"
+#include "relay/smtp/proxy_header.hpp"
 #include "relay/smtp/received_header.hpp"
 #include "relay/smtp/reply_renderer.hpp"
 #include "relay/smtp/session_machine.hpp"
@@ -33,6 +34,8 @@ using smtp::session_action;
 
 constexpr std::chrono::seconds write_timeout{60};
 constexpr std::chrono::seconds tls_timeout{30};
+// A balancer sends its PROXY header at once; a client that trickles one is cut.
+constexpr std::chrono::seconds proxy_header_timeout{10};
 
 smtp_reply too_many_sessions() { return {421, "4.7.0", "Too many concurrent SMTP connections"}; }
 smtp_reply no_space() { return {452, "4.3.1", "Insufficient system storage"}; }
@@ -95,6 +98,11 @@ class session final : public smtp::session_hooks {
       session_control& c;
       ~detach_on_exit() { c.detach(); }
     } detach{*control_};
+    // Before any byte is written or read as SMTP (or TLS): the balancer's header.
+    if (listener_.proxy_protocol && !co_await read_proxy_header()) {
+      conn_.cut();
+      co_return;
+    }
     auto cfg = svc_.view.config();
     if (svc_.counters.active.load() > cfg->limits.max_sessions) {
       co_await conn_.write(smtp::render_reply(too_many_sessions(), false), write_timeout);
@@ -216,6 +224,41 @@ class session final : public smtp::session_hooks {
 
   awaitable<void> shut_down() {
     co_await handle(machine_->on_shutdown());  // writes the 421, then closes
+  }
+
+  // [[listener]] proxy_protocol: the load balancer's PROXY header names the
+  // client. Only a balancer in proxy_networks may send one, and from there it
+  // must come first and whole within proxy_header_timeout; anything else is
+  // closed unanswered (the header is never read past, so an implicit-TLS
+  // handshake finds its ClientHello untouched).
+  awaitable<bool> read_proxy_header() {
+    const std::string balancer = client_ip_;
+    auto peer = policy::parse_ip_address(balancer);
+    const auto& allowed = listener_.proxy_networks;
+    if (!peer || std::none_of(allowed.begin(), allowed.end(), [&](const auto& n) { return n.contains(*peer); })) {
+      spdlog::warn("listener '{}': connection from {} closed: not in proxy_networks", listener_.name, balancer);
+      co_return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + proxy_header_timeout;
+    for (;;) {
+      smtp::proxy_header h = smtp::parse_proxy_header(in_);
+      if (h.status == smtp::proxy_parse_status::complete) {
+        in_.erase(0, h.length);
+        if (!h.local) client_ip_ = info_.client_ip = h.source_address;
+        co_return true;
+      }
+      if (h.status == smtp::proxy_parse_status::invalid) {
+        spdlog::warn("listener '{}': connection from {} closed: {}", listener_.name, balancer, h.error);
+        co_return false;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      bool timed_out = false;
+      if (left.count() <= 0 || co_await conn_.read_some(in_, h.more, left, timed_out) == 0) {
+        spdlog::warn("listener '{}': connection from {} closed: no whole PROXY header{}", listener_.name, balancer,
+                     timed_out || left.count() <= 0 ? " in time" : "");
+        co_return false;
+      }
+    }
   }
 
   static std::string client_address(const asio::ip::tcp::socket& socket) {

@@ -307,6 +307,27 @@ TEST_CASE("[[listener]] role and [feedback]: defaults, values, and a feedback li
         std::string::npos);
 }
 
+TEST_CASE("[[listener]] proxy_protocol: off by default, the balancers' networks required, bad ones refused") {
+  config_dir dir;
+  CHECK_FALSE(load_main(dir, std::string(minimal)).result.config.listeners[0].proxy_protocol);
+  const std::string listener = "\n[[listener]]\nname = \"lb\"\naddress = \"127.0.0.1:2526\"\nauth = \"network\"\n";
+  auto [set, errors] = load_main(
+      dir, std::string(minimal) + listener + "proxy_protocol = true\nproxy_networks = [\"10.0.0.0/8\", \"::1/128\"]\n");
+  REQUIRE(errors == "");
+  const policy::listener_settings& lb = set.config.listeners[1];
+  CHECK(lb.proxy_protocol);
+  REQUIRE(lb.proxy_networks.size() == 2);
+  CHECK(lb.proxy_networks[0].contains(*policy::parse_ip_address("10.1.2.3")));
+  CHECK_FALSE(lb.proxy_networks[0].contains(*policy::parse_ip_address("192.0.2.1")));
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_protocol = true\n").errors ==
+        "mfrelay.toml:16:1: [[listener]] proxy_protocol: needs proxy_networks: the load balancers allowed to send a "
+        "PROXY header\n");
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_networks = [\"10.0.0.0/8\"]\n")
+            .errors.find("proxy_networks: has no effect without proxy_protocol = true") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_protocol = true\nproxy_networks = [\"10.0.0.1/8\"]\n")
+            .errors.find("proxy_networks: '10.0.0.1/8' is not an IP network") != std::string::npos);
+}
+
 TEST_CASE("[relay] threads: 0 (half the cores) by default, a count, and a clear error past 256") {
   config_dir dir;
   CHECK(load_main(dir, std::string(minimal)).result.config.relay.threads == 0);
