@@ -675,12 +675,13 @@ TEST_CASE("[[identity]] dkim: off by default, RSA unless ed25519 is asked, only 
             "[[identity]]\nname = \"plain.example\"\n\n"
             "[[identity]]\nname = \"example.com\"\ndkim = true\n\n"
             "[[identity]]\nname = \"ed.example\"\ndkim = true\ndkim_key_type = \"ed25519\"\n");
-  auto [result, errors] = load_main(dir, minimal);
-  CHECK(errors == "");
-  CHECK_FALSE(result.config.identities.find("plain.example")->dkim);
-  CHECK(result.config.identities.find("example.com")->dkim);
-  CHECK(result.config.identities.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
-  CHECK(result.config.identities.find("ed.example")->dkim_key_type == policy::dkim_key_kind::ed25519);
+  auto got = load_main(dir, minimal);
+  CHECK(got.errors == "");
+  const policy::identity_table& ids = got.result.config.identities;
+  CHECK_FALSE(ids.find("plain.example")->dkim);
+  CHECK(ids.find("example.com")->dkim);
+  CHECK(ids.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
+  CHECK(ids.find("ed.example")->dkim_key_type == policy::dkim_key_kind::ed25519);
 
   config_dir bad;
   bad.write("policy.d/a.toml",
