@@ -454,8 +454,11 @@ class session final : public smtp::session_hooks {
   // added). A message that cannot be signed goes out unsigned, with a warning:
   // DKIM is for the receiver's verdict, never a reason to refuse mail.
   void sign(const smtp::message_envelope& envelope, const policy::config& cfg, message_writer& writer) {
-    if (!tap_ || !envelope.from) return;
-    const policy::identity* id = cfg.identities.match_domain(envelope.from->domain);
+    std::optional<dkim::message_tap> tap = std::move(tap_);  // its header block goes with this message
+    tap_.reset();
+    if (!tap || !envelope.from) return;
+    const policy::email_address& from = *envelope.from;
+    const policy::identity* id = cfg.identities.match_domain(from.ascii_domain.empty() ? from.domain : from.ascii_domain);
     if (!id || !id->dkim) return;
     auto keys = svc_.dkim->find(id->name);
     if (!keys) {
@@ -463,20 +466,19 @@ class session final : public smtp::session_hooks {
                    message_id_, id->name);
       return;
     }
-    if (tap_->overflowed()) {
+    if (tap->overflowed()) {
       spdlog::warn("session {}: message {} not DKIM-signed: its header is longer than {} octets", info_.id,
                    message_id_, smtp::header_scanner::default_limit);
       return;
     }
-    auto body_hash = tap_->finish();
+    auto body_hash = tap->finish();
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
     std::string field;
     try {
-      field = dkim::dkim_signature(tap_->header_block(), body_hash, {id->name, keys->tokens.front(), seconds, &keys->key});
+      field = dkim::dkim_signature(tap->header_block(), body_hash, {id->name, keys->tokens.front(), seconds, &keys->key});
     } catch (const std::runtime_error& e) {
       spdlog::error("session {}: message {} not DKIM-signed: {}", info_.id, message_id_, e.what());
     }
-    tap_.reset();
     if (!field.empty()) writer.prepend(field);  // a spool_error is the commit's to answer
   }
 
