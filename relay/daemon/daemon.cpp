@@ -139,6 +139,7 @@ class daemon {
     spool_pool_.join();
     auth_pool_.join();
     admin_pool_.join();
+    keys_pool_.join();
     spdlog::info("stopped");
     return 0;
   }
@@ -258,6 +259,11 @@ class daemon {
     }
   }
 
+  asio::awaitable<void> ensure_dkim_keys_of(std::shared_ptr<const policy::config> cfg) {
+    ensure_dkim_keys(*cfg);
+    co_return;
+  }
+
   static std::string prepare_state_dir(const policy::config& cfg) {
     std::filesystem::create_directories(cfg.relay.state_dir);
     return state_db_path(cfg);
@@ -355,13 +361,7 @@ class daemon {
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
       // Key generation and its fsyncs stay off the event loop.
-      co_await asio::co_spawn(
-          store_pool_.get_executor(),
-          [this, cfg = view_.config()]() -> asio::awaitable<void> {
-            ensure_dkim_keys(*cfg);
-            co_return;
-          },
-          asio::use_awaitable);
+      co_await asio::co_spawn(keys_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
@@ -383,6 +383,7 @@ class daemon {
   asio::thread_pool spool_pool_{1};  // group flushes of the spool
   asio::thread_pool auth_pool_{1};   // PBKDF2 for AUTH
   asio::thread_pool admin_pool_{1};  // policy.d writes for the admin API
+  asio::thread_pool keys_pool_{1};   // DKIM key generation on reload
   live_view view_;
   relay_metrics metrics_;
   sqlite_state_store store_;

@@ -5,6 +5,7 @@ verifiers, python3-dkim and Perl's Mail::DKIM, asking knotd for the keys.
 A message that arrives signed keeps its signature and gets a second one."""
 import json
 import os
+import signal
 import stat
 import subprocess
 import unittest
@@ -13,7 +14,7 @@ import dkim
 import dns.message
 import dns.query
 
-from harness import run_mfrelay
+from harness import run_mfrelay, wait_until
 from relay_fixture import RelayTest, smtplib_send
 
 PERL_VERIFIER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dkim_verifiers.pl")
@@ -127,6 +128,15 @@ class EasyDkimEd25519(DkimRelayTest):
         # "unsupported algorithm"): python3-dkim is the verifier here.
         message = self.send_and_verify(records[0]["name"].split(".")[0], perl=False)
         self.assertIn(b"a=ed25519-sha256;", message)
+
+    def test_an_identity_given_dkim_by_a_reload_gets_its_keys(self):
+        r = run_mfrelay("records", "other.example", "-c", self.config)
+        self.assertEqual(r.returncode, 1)
+        self.write("conf/policy.d/test.toml", self.identities + '\n[[identity]]\nname = "other.example"\ndkim = true\n')
+        self.relay.send_signal(signal.SIGHUP)
+        out = wait_until(lambda: run_mfrelay("records", "other.example", "--format", "json", "-c", self.config).stdout,
+                         what="keys for other.example")
+        self.assertTrue(json.loads(out)[0]["value"].startswith('"v=DKIM1; k=rsa; p='))
 
 
 if __name__ == "__main__":
