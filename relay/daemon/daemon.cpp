@@ -139,7 +139,6 @@ class daemon {
     spool_pool_.join();
     auth_pool_.join();
     admin_pool_.join();
-    keys_pool_.join();
     spdlog::info("stopped");
     return 0;
   }
@@ -360,8 +359,9 @@ class daemon {
       spdlog::error("reload refused: the running policy stays in force");
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
-      // Key generation and its fsyncs stay off the event loop.
-      co_await asio::co_spawn(keys_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
+      // Key generation and its fsyncs stay off the event loop. A member coroutine: the
+      // same work as a coroutine lambda co_spawned here never completed (GCC 12).
+      co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
@@ -383,7 +383,6 @@ class daemon {
   asio::thread_pool spool_pool_{1};  // group flushes of the spool
   asio::thread_pool auth_pool_{1};   // PBKDF2 for AUTH
   asio::thread_pool admin_pool_{1};  // policy.d writes for the admin API
-  asio::thread_pool keys_pool_{1};   // DKIM key generation on reload
   live_view view_;
   relay_metrics metrics_;
   sqlite_state_store store_;
