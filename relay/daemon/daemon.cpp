@@ -73,6 +73,7 @@ class daemon {
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),
+        dkim_keys_(cfg.relay.state_dir),
         services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
         suppression_store_(state_db_path(cfg)),
@@ -105,11 +106,13 @@ class daemon {
     services_.quota = &quota_;
     // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
     counters_store_.load(quota_, statistics_, now());
+    services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
     drain_timeout_ = cfg.relay.drain_timeout;
+    ensure_dkim_keys(cfg);  // before the listeners bind: a session may sign at once
     for (const auto& l : cfg.listeners)
       listeners_.push_back(std::make_unique<smtp_listener>(io_, l, services_, sessions_));
     bool admin_enabled = cfg.admin.enabled;
@@ -251,6 +254,31 @@ class daemon {
       if (l.tls != policy::tls_mode::none) return true;
     }
     return false;
+  }
+
+  // Easy DKIM: a key pair and tokens for every dkim = true identity, generated
+  // the first time and read back afterwards. One that fails is logged; its mail
+  // then goes out unsigned (the session says so) rather than not at all.
+  void ensure_dkim_keys(const policy::config& cfg) {
+    for (const auto& id : cfg.identities.all()) {
+      if (!id.dkim) continue;
+      try {
+        bool existed = dkim_keys_.find(id.name) != nullptr;
+        auto keys = dkim_keys_.ensure(id.name, id.dkim_key_type == policy::dkim_key_kind::ed25519
+                                                   ? dkim::key_type::ed25519
+                                                   : dkim::key_type::rsa);
+        if (!existed)
+          spdlog::info("dkim: {} signs with selector {} ({}); its records: mfrelay records {}", id.name,
+                       keys->tokens[0], keys->key.algorithm(), id.name);
+      } catch (const std::exception& e) {
+        spdlog::error("dkim: keys of {}: {}; its mail is not signed", id.name, e.what());
+      }
+    }
+  }
+
+  asio::awaitable<void> ensure_dkim_keys_of(std::shared_ptr<const policy::config> cfg) {
+    ensure_dkim_keys(*cfg);
+    co_return;
   }
 
   static std::string prepare_state_dir(const policy::config& cfg) {
@@ -397,6 +425,9 @@ class daemon {
       spdlog::error("reload refused: the running policy stays in force");
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
+      // Key generation and its fsyncs stay off the event loop. A member coroutine: the
+      // same work as a coroutine lambda co_spawned here never completed (GCC 12).
+      co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
@@ -428,6 +459,7 @@ class daemon {
   spool spool_;
   std::optional<asio::ssl::context> tls_;
   password_verifier passwords_;
+  dkim::dkim_key_store dkim_keys_;  // <state_dir>/dkim
   session_services services_;
   event_log_observer delivery_observer_;
   suppression_store suppression_store_;  // its own connection to state.db

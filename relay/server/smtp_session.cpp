@@ -15,6 +15,8 @@
 #include "relay/common/clock.hpp"
 #include "relay/auth/password_hash.hpp"
 #include "relay/common/message_ids.hpp"
+#include "relay/dkim/dkim_signer.hpp"
+#include "relay/dkim/message_tap.hpp"
 #include "relay/events/mail_events.hpp"
 #include "relay/server/smtp_connection.hpp"
 #include "relay/smtp/proxy_header.hpp"
@@ -379,6 +381,10 @@ class session final : public smtp::session_hooks {
     }
     message_id_ = new_message_id();
     store_error_.reset();
+    // Watched for signing only when some identity signs: the From header that
+    // decides is known only once the message is whole.
+    tap_.reset();
+    if (svc_.dkim && any_dkim(*svc_.view.config())) tap_.emplace(smtp::header_scanner::default_limit);
     try {
       writer_ = svc_.spool.begin(message_id_);
       std::string date = rfc5322_date(now());
@@ -396,6 +402,7 @@ class session final : public smtp::session_hooks {
       return;
     }
     if (!writer_ || store_error_) return;
+    if (tap_) tap_->feed(data);
     try {
       writer_->append(data);
     } catch (const spool_error& e) {
@@ -464,6 +471,7 @@ class session final : public smtp::session_hooks {
     }
     envelope_record(envelope, mail, d);
     try {
+      sign(envelope, *cfg, *writer);
       co_await svc_.spool.commit(std::move(*writer), spooled_);
     } catch (const spool_error& e) {
       if (svc_.quota) svc_.quota->refund(recipients, mail.timestamp);
@@ -476,6 +484,45 @@ class session final : public smtp::session_hooks {
     if (svc_.accepted) svc_.accepted(spooled_);
     if (svc_.sent_index) remember(envelope, d);
     co_return smtp::replies::accepted(message_id_);
+  }
+
+  static bool any_dkim(const policy::config& cfg) {
+    const auto& all = cfg.identities.all();
+    return std::any_of(all.begin(), all.end(), [](const policy::identity& id) { return id.dkim; });
+  }
+
+  // Easy DKIM: the domain identity governing the From domain signs, with d= its
+  // name and its first token as the selector; on top of the message, so the
+  // spool holds what leaves. A signature already there stays (a second one is
+  // added). A message that cannot be signed goes out unsigned, with a warning:
+  // DKIM is for the receiver's verdict, never a reason to refuse mail.
+  void sign(const smtp::message_envelope& envelope, const policy::config& cfg, message_writer& writer) {
+    std::optional<dkim::message_tap> tap = std::move(tap_);  // its header block goes with this message
+    tap_.reset();
+    if (!tap || !envelope.from) return;
+    const policy::email_address& from = *envelope.from;
+    const policy::identity* id = cfg.identities.match_domain(from.ascii_domain.empty() ? from.domain : from.ascii_domain);
+    if (!id || !id->dkim) return;
+    auto keys = svc_.dkim->find(id->name);
+    if (!keys) {
+      spdlog::warn("session {}: message {} not DKIM-signed: identity {} has no keys (see the startup log)", info_.id,
+                   message_id_, id->name);
+      return;
+    }
+    if (tap->overflowed()) {
+      spdlog::warn("session {}: message {} not DKIM-signed: its header is longer than {} octets", info_.id,
+                   message_id_, smtp::header_scanner::default_limit);
+      return;
+    }
+    auto body_hash = tap->finish();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+    std::string field;
+    try {
+      field = dkim::dkim_signature(tap->header_block(), body_hash, {id->name, keys->tokens.front(), seconds, &keys->key});
+    } catch (const std::runtime_error& e) {
+      spdlog::error("session {}: message {} not DKIM-signed: {}", info_.id, message_id_, e.what());
+    }
+    if (!field.empty()) writer.prepend(field);  // a spool_error is the commit's to answer
   }
 
   // Queued only (the index writes in batches on its own thread): the 250 waits for nothing.
@@ -533,6 +580,7 @@ class session final : public smtp::session_hooks {
   std::string out_;  // replies not yet written
   std::string message_id_;
   std::optional<message_writer> writer_;
+  std::optional<dkim::message_tap> tap_;  // the message for its DKIM signature
   std::optional<smtp_reply> store_error_;
   envelope spooled_;
   std::string feedback_body_;       // the report in DATA (feedback listeners)

@@ -77,6 +77,9 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   ids[0].mail_from_spelling = "Mail.Example.com";
   ids[3].tags = {{"env", "prod"}, {"a \"quoted\" key", "välue"}};
   ids[3].forward_feedback = false;
+  ids[0].dkim = true;
+  ids[3].dkim = true;
+  ids[3].dkim_key_type = policy::dkim_key_kind::ed25519;
 
   std::string text = render_policy_file(ids);
   CHECK(parse_back({"/p/admin-api.toml", text}) == declarations(ids));
@@ -91,6 +94,10 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   // Feedback forwarding turned off stays off; the others keep SES's default (on).
   CHECK_FALSE(table.find("x.example.com")->forward_feedback);
   CHECK(table.find("example.com")->forward_feedback);
+  // An API change to one identity must not turn another's Easy DKIM off (or change its key type).
+  CHECK(table.find("example.com")->dkim);
+  CHECK(table.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
+  CHECK(table.find("x.example.com")->dkim_key_type == policy::dkim_key_kind::ed25519);
   CHECK(render_policy_file({}) ==
         "# Identity policy written by mfrelay's admin API (SES SetIdentityMailFromDomain,\n"
         "# VerifyDomainIdentity, PutEmailIdentityMailFromAttributes, ...).\n"

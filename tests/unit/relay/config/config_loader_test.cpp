@@ -690,6 +690,30 @@ TEST_CASE("identity rules of policy.d are reported at the mail_from_domain key")
         "policy.d/a.toml:9:1); it must be a domain that sends no mail, as it receives the feedback\n");
 }
 
+TEST_CASE("[[identity]] dkim: off by default, RSA unless ed25519 is asked, only for domains") {
+  config_dir dir;
+  dir.write("policy.d/a.toml",
+            "[[identity]]\nname = \"plain.example\"\n\n"
+            "[[identity]]\nname = \"example.com\"\ndkim = true\n\n"
+            "[[identity]]\nname = \"ed.example\"\ndkim = true\ndkim_key_type = \"ed25519\"\n");
+  auto got = load_main(dir, minimal);
+  CHECK(got.errors == "");
+  const policy::identity_table& ids = got.result.config.identities;
+  CHECK_FALSE(ids.find("plain.example")->dkim);
+  CHECK(ids.find("example.com")->dkim);
+  CHECK(ids.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
+  CHECK(ids.find("ed.example")->dkim_key_type == policy::dkim_key_kind::ed25519);
+
+  config_dir bad;
+  bad.write("policy.d/a.toml",
+            "[[identity]]\nname = \"alerts@example.com\"\ndkim = true\n\n"
+            "[[identity]]\nname = \"example.org\"\ndkim = true\ndkim_key_type = \"dsa\"\n");
+  CHECK(load_main(bad, minimal).errors ==
+        "policy.d/a.toml:3:1: [[identity]] dkim: Easy DKIM needs a domain identity; 'alerts@example.com' is an "
+        "email address (enable DKIM on its domain's identity)\n"
+        "policy.d/a.toml:8:1: [[identity]] dkim_key_type: must be one of \"rsa\", \"ed25519\", not \"dsa\"\n");
+}
+
 TEST_CASE("a duplicate identity across two files names where it was first declared") {
   config_dir dir;
   // Written in reverse order: files are read in name order, not directory order.
