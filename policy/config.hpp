@@ -47,7 +47,7 @@ struct listener_settings {
   // A load balancer in front sends a PROXY protocol header (v1 or v2) first;
   // accepted only from these networks, required from them.
   bool proxy_protocol = false;
-  std::vector<ip_network> proxy_networks;
+  std::vector<ip_network> proxy_networks{};
 };
 
 struct tls_settings {
