@@ -185,9 +185,12 @@ class daemon {
     render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
                   connections);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
+    // From the snapshot decisions read, not the store: a scrape must not read
+    // 10^5 rows, nor wait for a group commit.
     auto cfg = view_.config();
-    for (const auto& row : join_states(*cfg, verification_.recorder().all())) {
-      if (auto status = row.status()) by_state[std::string(to_string(*status))] += 1;
+    auto snapshot = view_.states();
+    for (const auto& id : cfg->identities.all()) {
+      if (id.has_mail_from()) by_state[std::string(to_string(snapshot->status_of(id.name, id.mail_from_domain)))] += 1;
     }
     std::vector<sample> states;
     for (const auto& [state, count] : by_state) states.push_back({{{"state", state}}, count});

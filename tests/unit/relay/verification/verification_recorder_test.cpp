@@ -33,7 +33,9 @@ class ram_store final : public state_store {
       rows.push_back(w.current);
     }
   }
-  void remove(const std::vector<std::string>&) override {}
+  void remove(const std::vector<std::string>& identities) override {
+    for (const auto& id : identities) std::erase_if(rows, [&](const stored_state& s) { return s.identity == id; });
+  }
   std::vector<state_transition> history(const std::string&, std::size_t) override { return {}; }
 
   std::vector<stored_state> rows;
@@ -80,6 +82,12 @@ struct fixture {
   // Runs record() to completion; rethrows what it threw.
   void record(const dns::check_report& r) {
     auto done = boost::asio::co_spawn(io, recorder.record(r), boost::asio::use_future);
+    io.run();
+    io.restart();
+    done.get();
+  }
+  void apply(std::vector<state_write> writes, std::vector<std::string> removed) {
+    auto done = boost::asio::co_spawn(io, recorder.apply(std::move(writes), std::move(removed)), boost::asio::use_future);
     io.run();
     io.restart();
     done.get();
@@ -132,6 +140,22 @@ TEST_CASE("a report for a MAIL FROM domain no longer configured is dropped") {
   f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "old.example.com"));
   CHECK(f.store.rows.empty());
   CHECK(f.event_lines().empty());
+}
+
+TEST_CASE("current() and all() read the store; a removal takes the identity out of the snapshot") {
+  fixture f;
+  f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "mail.example.com"));
+  REQUIRE(f.recorder.current("example.com"));
+  CHECK(f.recorder.current("example.com")->state.status == policy::mail_from_status::success);
+  // No copy of the store is kept: what the store holds is what is read.
+  f.store.rows[0].reason = "edited in the store";
+  CHECK(f.recorder.current("example.com")->reason == "edited in the store");
+  CHECK(f.recorder.all().size() == 1);
+
+  f.apply({}, {"example.com"});
+  CHECK_FALSE(f.view.states()->find("example.com", "mail.example.com"));
+  CHECK_FALSE(f.recorder.current("example.com"));
+  CHECK(f.recorder.all().empty());
 }
 
 }  // namespace
