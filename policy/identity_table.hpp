@@ -19,6 +19,11 @@ class identity_table {
   // Adds an identity; returns the one already declared under the same name
   // instead (the caller reports the duplicate), or nullptr when added.
   const identity* add(identity id);
+  // Makes room for `count` more identities before adding them: exactly that
+  // many when none are held yet (one policy file of 10^5 identities gets one
+  // buffer, not a doubling that holds the old and new at once), else
+  // growing by at least half, so that many small files stay linear.
+  void reserve_more(std::size_t count);
 
   // Exact lookup by name (normalized with parse_identity_name first).
   const identity* find(std::string_view name) const;

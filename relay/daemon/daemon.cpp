@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
@@ -46,6 +47,13 @@ namespace mfrelay::relay {
 namespace {
 
 namespace asio = boost::asio;
+
+// Hands the pages of freed memory back to the system. The configuration's
+// parse tree (at start) and the first reconcile's plan are freed on the
+// main thread's malloc arena, while the verification pass allocates on the
+// io and store threads' arenas: without this, both would count in the
+// daemon's resident memory at once (a 10^5-identity start peaked 40 MB higher).
+void release_free_memory() { malloc_trim(0); }
 
 // [relay] threads, 0 = half the cores (at least one): the spool's flush thread and
 // the peers on the same machine use the rest. On two cores one I/O thread did
@@ -255,6 +263,7 @@ class daemon {
 
   asio::awaitable<void> start() {
     co_await verification_.reconcile();
+    release_free_memory();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
   }
@@ -393,6 +402,7 @@ int run_daemon(const std::string& config_path) {
     for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
     return 1;
   }
+  release_free_memory();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   daemon d(config_path, std::move(loaded.config));
   return d.run();

@@ -158,5 +158,32 @@ TEST_CASE("current() and all() read the store; a removal takes the identity out 
   CHECK(f.recorder.all().empty());
 }
 
+state_write pending_write(std::string identity, std::string domain) {
+  state_write w;
+  w.current.identity = std::move(identity);
+  w.current.mail_from_domain = std::move(domain);
+  w.current.state = {policy::mail_from_status::pending, t0};
+  return w;
+}
+
+TEST_CASE("new settings at Pending are stored without growing the snapshot; a Pending over a known state is shown") {
+  fixture f;
+  std::vector<state_write> writes;
+  for (int i = 0; i < 3000; ++i) writes.push_back(pending_write("d" + std::to_string(i) + ".example", "mail.d.example"));
+  f.apply(std::move(writes), {});
+  CHECK(f.store.rows.size() == 3000);  // durable, every one
+  // A decision reads Pending for each (as for no entry), and no shard was copied for them.
+  CHECK(f.view.states()->size() == 0);
+  CHECK(f.view.states()->status_of("d7.example", "mail.d.example") == policy::mail_from_status::pending);
+
+  // Success, then Pending again (a setting made again after Failed): the snapshot must follow.
+  f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "mail.example.com"));
+  CHECK(f.view.states()->status_of("example.com", "mail.example.com") == policy::mail_from_status::success);
+  std::vector<state_write> again;
+  again.push_back(pending_write("example.com", "mail.example.com"));
+  f.apply(std::move(again), {});
+  CHECK(f.view.states()->status_of("example.com", "mail.example.com") == policy::mail_from_status::pending);
+}
+
 }  // namespace
 }  // namespace mfrelay::relay
