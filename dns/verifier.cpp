@@ -230,7 +230,8 @@ struct verifier::core : std::enable_shared_from_this<core> {
   // Starts queued checks, oldest first, while there are free lookup slots.
   void pump() {
     const std::size_t limit = std::max(1u, settings_.concurrency);
-    while (!stopped_ && lookups_ < limit && !ready_.empty()) {
+    const std::size_t backlog = limit * std::max(1u, settings_.backlog_per_slot);
+    while (!stopped_ && lookups_ < limit && in_flight_ < backlog && !ready_.empty()) {
       const check_ref r = ready_.front();
       ready_.pop_front();
       target_entry* e = live(r);
@@ -264,6 +265,7 @@ struct verifier::core : std::enable_shared_from_this<core> {
     if (target_entry* e = self->live(r)) e->in_flight = false;
     self->release_slot(slot);
     if (--self->in_flight_ == 0) self->idle_.cancel();
+    self->pump();  // the backlog has room again
   }
 
   // entries_ may grow (update_targets) while this waits: it holds a check_ref

@@ -217,5 +217,35 @@ TEST_CASE("verifier: a slow sink does not hold the lookup slots") {
   REQUIRE(run_until(f.io, [&] { return f.v->checks_in_flight() == 0; }));
 }
 
+TEST_CASE("verifier: checks waiting for a slow sink are bounded by concurrency * backlog_per_slot") {
+  // Each check waiting for the store holds its answers and report: with the
+  // store stuck, no more than the backlog may pile up, and none is lost.
+  verifier_fixture f;
+  auto s = quick_settings();
+  s.concurrency = 2;
+  s.backlog_per_slot = 3;
+  f.start(s);
+  f.sink.hold = true;
+  std::vector<verification_target> targets;
+  for (int i = 0; i < 20; ++i) {
+    std::string domain = "mail.d" + std::to_string(i) + ".example";
+    f.checker.answers[domain] = passing();
+    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
+  }
+  f.v->update_targets(targets);
+  REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
+  run_for(f.io, 50ms);
+  CHECK(f.sink.reports.size() == 6);    // 2 * 3, no more
+  CHECK(f.v->checks_in_flight() == 6);
+  std::size_t asked = 0;
+  for (const auto& [domain, calls] : f.checker.calls) asked += calls;
+  CHECK(asked == 6);  // the rest wait in the ready queue, with no lookups out
+
+  f.sink.release();
+  REQUIRE(f.run_until_reports(20));
+  REQUIRE(run_until(f.io, [&] { return f.v->checks_in_flight() == 0; }));
+  for (int i = 0; i < 20; ++i) CHECK(f.v->state_of("d" + std::to_string(i) + ".example")->status == mail_from_status::success);
+}
+
 }  // namespace
 }  // namespace mfrelay::dns
