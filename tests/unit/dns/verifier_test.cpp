@@ -19,6 +19,17 @@ const policy::verification_state success{mail_from_status::success, t0};
 const policy::verification_state temp_failure{mail_from_status::temporary_failure, t0};
 const policy::verification_state failed{mail_from_status::failed, t0};
 
+// n Pending targets d0.example .. d<n-1>.example whose MAIL FROM domains all pass.
+std::vector<verification_target> passing_targets(verifier_fixture& f, int n) {
+  std::vector<verification_target> targets;
+  for (int i = 0; i < n; ++i) {
+    std::string domain = "mail.d" + std::to_string(i) + ".example";
+    f.checker.answers[domain] = passing();
+    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
+  }
+  return targets;
+}
+
 TEST_CASE("verifier: Pending -> Success, then checked again on success_interval") {
   verifier_fixture f;
   auto s = quick_settings();
@@ -170,13 +181,7 @@ TEST_CASE("verifier: never more than `concurrency` checks in flight") {
   s.concurrency = 3;
   f.start(s);
   f.checker.delay = 30ms;
-  std::vector<verification_target> targets;
-  for (int i = 0; i < 10; ++i) {
-    std::string domain = "mail.d" + std::to_string(i) + ".example";
-    f.checker.answers[domain] = passing();
-    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
-  }
-  f.v->update_targets(targets);
+  f.v->update_targets(passing_targets(f, 10));
   std::size_t most = 0;
   REQUIRE(run_until(f.io, [&] {
     most = std::max(most, f.v->checks_in_flight());
@@ -198,13 +203,7 @@ TEST_CASE("verifier: a slow sink does not hold the lookup slots") {
   f.start(s);
   f.checker.delay = 10ms;
   f.sink.hold = true;  // the store is busy: no record() returns
-  std::vector<verification_target> targets;
-  for (int i = 0; i < 6; ++i) {
-    std::string domain = "mail.d" + std::to_string(i) + ".example";
-    f.checker.answers[domain] = passing();
-    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
-  }
-  f.v->update_targets(targets);
+  f.v->update_targets(passing_targets(f, 6));
   REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
   CHECK(f.checker.max_running == 2);  // still never more than `concurrency` lookups
   CHECK(f.sink.completed == 0);
@@ -226,13 +225,7 @@ TEST_CASE("verifier: checks waiting for a slow sink are bounded by concurrency *
   s.backlog_per_slot = 3;
   f.start(s);
   f.sink.hold = true;
-  std::vector<verification_target> targets;
-  for (int i = 0; i < 20; ++i) {
-    std::string domain = "mail.d" + std::to_string(i) + ".example";
-    f.checker.answers[domain] = passing();
-    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
-  }
-  f.v->update_targets(targets);
+  f.v->update_targets(passing_targets(f, 20));
   REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
   run_for(f.io, 50ms);
   CHECK(f.sink.reports.size() == 6);    // 2 * 3, no more
