@@ -5,6 +5,11 @@
 #include <netdb.h>
 
 #include <climits>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 
 namespace mfrelay::dns {
 namespace {
@@ -37,18 +42,76 @@ dns_outcome outcome_of_status(int ares_status) {
   }
 }
 
+namespace {
+
+std::uint16_t read16(std::span<const unsigned char> b, std::size_t at) {
+  return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+}
+
+// The (possibly compressed) name at `at`, lower case, without a trailing dot;
+// `at` moves past it. Nullopt when malformed.
+std::optional<std::string> read_name(std::span<const unsigned char> b, std::size_t& at) {
+  if (at >= b.size()) return std::nullopt;
+  char* name = nullptr;
+  long length = 0;
+  if (ares_expand_name(b.data() + at, b.data(), length_of(b), &name, &length) != ARES_SUCCESS) return std::nullopt;
+  std::string out(name);
+  ares_free_string(name);
+  at += static_cast<std::size_t>(length);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+bool cname_chain_loops(std::span<const unsigned char> answer) {
+  constexpr std::size_t header = 12, type_cname = 5;
+  if (answer.size() < header) return false;
+  const std::size_t questions = read16(answer, 4), answers = read16(answer, 6);
+  if (questions != 1) return false;
+  std::size_t at = header;
+  auto qname = read_name(answer, at);
+  if (!qname) return false;
+  at += 4;  // QTYPE, QCLASS
+  std::map<std::string, std::string> cname;  // owner -> target
+  for (std::size_t i = 0; i < answers; ++i) {
+    auto owner = read_name(answer, at);
+    if (!owner || at + 10 > answer.size()) return false;
+    const std::size_t type = read16(answer, at), rdlength = read16(answer, at + 8);
+    at += 10;
+    if (at + rdlength > answer.size()) return false;
+    if (type == type_cname) {
+      std::size_t rdata = at;
+      auto target = read_name(answer, rdata);
+      if (!target) return false;
+      cname.emplace(*owner, *target);
+    }
+    at += rdlength;
+  }
+  std::set<std::string> seen{*qname};
+  for (auto it = cname.find(*qname); it != cname.end(); it = cname.find(it->second)) {
+    if (!seen.insert(it->second).second) return true;
+  }
+  return false;
+}
+
 policy::mx_answer parse_mx_answer(std::span<const unsigned char> answer) {
   policy::mx_answer out;
   ares_mx_reply* replies = nullptr;
   int status = ares_parse_mx_reply(answer.data(), length_of(answer), &replies);
   if (status != ARES_SUCCESS) {
     out.outcome = parse_failure(status);
+    out.cname_loop = out.outcome == dns_outcome::nodata && cname_chain_loops(answer);
     return out;
   }
   out.outcome = dns_outcome::ok;
   for (ares_mx_reply* r = replies; r; r = r->next) out.records.push_back({r->priority, r->host ? r->host : ""});
   ares_free_data(replies);
-  if (out.records.empty()) out.outcome = dns_outcome::nodata;
+  if (out.records.empty()) {
+    out.outcome = dns_outcome::nodata;
+    out.cname_loop = cname_chain_loops(answer);
+  }
   return out;
 }
 

@@ -19,7 +19,12 @@ struct address_answer {
 // as one of policy's closed set of outcomes.
 policy::dns_outcome outcome_of_status(int ares_status);
 
+// An MX answer with no MX records whose CNAME chain loops has cname_loop set.
 policy::mx_answer parse_mx_answer(std::span<const unsigned char> answer);
+
+// Whether the answer section's CNAME records, followed from the question's name,
+// come back to a name already seen. False for anything malformed.
+bool cname_chain_loops(std::span<const unsigned char> answer);
 policy::txt_answer parse_txt_answer(std::span<const unsigned char> answer);
 address_answer parse_a_answer(std::span<const unsigned char> answer);
 address_answer parse_aaaa_answer(std::span<const unsigned char> answer);

@@ -43,7 +43,11 @@ struct listener_settings {
   tls_mode tls = tls_mode::none;
   auth_mode auth = auth_mode::password;  // submission only; a feedback listener never offers AUTH
   origin where;
-  listener_role role = listener_role::submission;  // last: {name, address, tls, auth, where} still reads
+  listener_role role = listener_role::submission;  // after where: {name, address, tls, auth, where} still reads
+  // A load balancer in front sends a PROXY protocol header (v1 or v2) first;
+  // accepted only from these networks, required from them.
+  bool proxy_protocol = false;
+  std::vector<ip_network> proxy_networks{};
 };
 
 struct tls_settings {
@@ -104,6 +108,10 @@ struct delivery_settings {
   bool bounce_messages = true;  // RFC 3464 DSN to the original envelope sender for failed recipients
   std::uint16_t mx_port = 25;                    // the port MX hosts are contacted on (tests: another)
   std::uint32_t connections_per_destination = 4;  // direct delivery: sessions per recipient domain
+  // Direct delivery: sessions per MX host address, shared by every recipient
+  // domain whose MX hosts resolve to it (many domains hosted by one provider).
+  std::uint32_t connections_per_host = 20;
+  std::uint32_t messages_per_connection = 100;  // transactions per session, then QUIT; 0 = no limit
   std::vector<route_settings> routes;            // [[route]], in file order
 
   // The route of a recipient domain (lower case): the [[route]] naming it, else

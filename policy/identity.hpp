@@ -15,6 +15,9 @@ enum class identity_kind { domain, email_address };
 
 enum class mx_failure_behavior { use_default_value, reject_message };
 
+// Easy DKIM's key algorithm: RSA 2048 (rsa-sha256, the default) or Ed25519 (RFC 8463).
+enum class dkim_key_kind { rsa, ed25519 };
+
 // "UseDefaultValue" / "RejectMessage" (SES v1 spelling).
 std::string_view to_string(mx_failure_behavior behavior);
 // Accepts the SES v1 spelling and the v2 one (USE_DEFAULT_VALUE / REJECT_MESSAGE).
@@ -27,6 +30,10 @@ struct identity {
   std::string mail_from_spelling;  // as the operator or client wrote it (case kept); "" = mail_from_domain
   mx_failure_behavior behavior = mx_failure_behavior::use_default_value;
   bool forward_feedback = true;  // bounces and complaints forwarded to the original sender (SES's default)
+  // Easy DKIM (domain identities only): mfrelay keeps a key pair and three
+  // selector tokens for it under state_dir and signs its mail.
+  bool dkim = false;
+  dkim_key_kind dkim_key_type = dkim_key_kind::rsa;
   origin where;                  // the [[identity]] table
   origin mail_from_where;        // the mail_from_domain key (or the table)
   // SES resource tags, Key -> Value; kept for API clients (Terraform reads

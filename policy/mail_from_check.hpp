@@ -26,6 +26,11 @@ struct mx_record {
 struct mx_answer {
   dns_outcome outcome = dns_outcome::timeout;
   std::vector<mx_record> records;
+  // With nodata: the name's CNAME chain in the answer leads back to itself
+  // (a.example CNAME b.example, b.example CNAME a.example), so no record of any
+  // type can ever be found there. An authoritative server answers so; a
+  // recursive one usually says SERVFAIL instead (then outcome is servfail).
+  bool cname_loop = false;
 };
 
 struct txt_answer {

@@ -30,6 +30,7 @@ struct identity_change {
     set_mail_from,  // SetIdentityMailFromDomain / PUT .../mail-from
     remove,         // DeleteIdentity / DELETE v2
     tag,            // TagResource / UntagResource
+    set_feedback_forwarding,  // SetIdentityFeedbackForwardingEnabled / PUT .../feedback
   };
   kind what = kind::create;
   std::string identity;                          // normalized (policy::parse_identity_name)
@@ -39,6 +40,7 @@ struct identity_change {
   std::optional<policy::mx_failure_behavior> behavior;  // set_mail_from: nullopt keeps the current one
   std::map<std::string, std::string> set_tags = {};  // create, tag: added, or replacing the value of the same key
   std::vector<std::string> remove_tags = {};         // tag: keys removed (absent ones ignored)
+  bool forward_feedback = true;                      // set_feedback_forwarding: the new setting
 };
 
 class admin_backend {

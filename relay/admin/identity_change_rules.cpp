@@ -32,6 +32,12 @@ policy::identity_table apply_change(const policy::identity_table& current, const
         out.add(std::move(changed));
         break;
       }
+      case identity_change::kind::set_feedback_forwarding: {
+        policy::identity changed = id;
+        changed.forward_feedback = change.forward_feedback;
+        out.add(std::move(changed));
+        break;
+      }
       case identity_change::kind::tag: {
         policy::identity changed = id;
         for (const auto& key : change.remove_tags) changed.tags.erase(key);

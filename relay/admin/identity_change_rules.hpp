@@ -16,7 +16,7 @@ inline constexpr std::size_t max_identity_tags = 50;  // SES's limit per resourc
 // The table with `change` applied, in the same order: a changed identity keeps
 // its place and origin, a removed one is left out, a created one is appended
 // with origin `new_origin`. A change naming an identity it cannot apply to
-// (set_mail_from/remove of an undeclared one, create of a declared one) leaves
+// (set_mail_from/set_feedback_forwarding/tag/remove of an undeclared one, create of a declared one) leaves
 // the table as it is.
 policy::identity_table apply_change(const policy::identity_table& current, const identity_change& change,
                                     const policy::origin& new_origin);

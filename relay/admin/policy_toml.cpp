@@ -41,6 +41,8 @@ std::string render_policy_file(const std::vector<policy::identity>& identities) 
     if (id.has_mail_from()) out += "mail_from_domain = " + toml_string(id.mail_from_as_given()) + '\n';
     out += "behavior_on_mx_failure = " + toml_string(to_string(id.behavior)) + '\n';
     if (!id.forward_feedback) out += "forward_feedback = false\n";
+    if (id.dkim) out += "dkim = true\n";
+    if (id.dkim_key_type == policy::dkim_key_kind::ed25519) out += "dkim_key_type = \"ed25519\"\n";
     if (!id.tags.empty()) {
       std::string tags;
       for (const auto& [key, value] : id.tags) tags += (tags.empty() ? "" : ", ") + toml_string(key) + " = " + toml_string(value);

@@ -26,8 +26,8 @@ struct policy_write_plan {
   // One entry per file to rewrite; empty when the change changes nothing
   // (create of an identity already declared).
   std::vector<policy_file_write> writes;
-  // Why the change cannot be planned (set_mail_from or remove of an identity
-  // that is not declared); nothing is to be written then.
+  // Why the change cannot be planned (anything but create of an identity that is
+  // not declared); nothing is to be written then.
   std::vector<policy::config_error> errors;
 };
 

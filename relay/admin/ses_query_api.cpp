@@ -98,6 +98,19 @@ std::vector<std::string> requested_identities(const params& p) {
   return requested;
 }
 
+// Calls each(key, identity) for every declared identity `requested` names, in
+// the order asked, once per key as the client spelled it; unknown or malformed
+// names are left out, as SES does in the Get*Attributes answers.
+template <class Each>
+void for_each_declared(const std::vector<std::string>& requested, const policy::config& cfg, Each each) {
+  std::set<std::string> written;
+  for (const auto& given : requested) {
+    auto parsed = policy::parse_identity_name(given);
+    if (!parsed.value || !written.insert(given).second) continue;
+    if (const policy::identity* id = cfg.identities.find(parsed.value->name)) each(given, *id);
+  }
+}
+
 policy::identity_name parse_name(const std::string& text) {
   auto parsed = policy::parse_identity_name(text);
   if (!parsed.value) throw api_error(400, "InvalidParameterValue", parsed.error);
@@ -117,6 +130,15 @@ std::optional<policy::mx_failure_behavior> v1_behavior(const params& p) {
   if (*text == "UseDefaultValue") return policy::mx_failure_behavior::use_default_value;
   if (*text == "RejectMessage") return policy::mx_failure_behavior::reject_message;
   enum_error(*text, "behaviorOnMXFailure", "RejectMessage, UseDefaultValue");
+}
+
+// A query-protocol boolean: botocore and the aws CLI send "true" / "false".
+bool required_boolean(const params& p, const std::string& name) {
+  std::string text = required(p, name);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw api_error(400, "InvalidParameterValue",
+                  "Value " + text + " for parameter " + name + " is invalid: it must be true or false.");
 }
 
 params request_params(const http_request& request) {
@@ -146,10 +168,12 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
   static const std::map<std::string, action_fn, std::less<>> actions{
       {"DeleteIdentity", &ses_query_api::delete_identity},
       {"GetIdentityMailFromDomainAttributes", &ses_query_api::get_identity_mail_from_domain_attributes},
+      {"GetIdentityNotificationAttributes", &ses_query_api::get_identity_notification_attributes},
       {"GetIdentityVerificationAttributes", &ses_query_api::get_identity_verification_attributes},
       {"GetSendQuota", &ses_query_api::get_send_quota},
       {"GetSendStatistics", &ses_query_api::get_send_statistics},
       {"ListIdentities", &ses_query_api::list_identities},
+      {"SetIdentityFeedbackForwardingEnabled", &ses_query_api::set_identity_feedback_forwarding_enabled},
       {"SetIdentityMailFromDomain", &ses_query_api::set_identity_mail_from_domain},
       {"VerifyDomainIdentity", &ses_query_api::verify_domain_identity},
       {"VerifyEmailIdentity", &ses_query_api::verify_email_identity},
@@ -209,13 +233,9 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
 
   co_return result("GetIdentityMailFromDomainAttributes", request_id, [&](xml_writer& w) {
     w.open("MailFromDomainAttributes");
-    std::set<std::string> written;
-    for (const auto& given : requested) {
-      // Unknown (or malformed) identities are left out, as SES does.
-      auto parsed = policy::parse_identity_name(given);
-      if (!parsed.value || !written.insert(given).second) continue;
-      auto found = by_name.find(parsed.value->name);
-      if (found == by_name.end()) continue;
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& declared) {
+      auto found = by_name.find(declared.name);
+      if (found == by_name.end()) return;
       const identity_status& row = *found->second;
       const policy::identity& id = *row.identity;
       w.open("entry").element("key", given).open("value");
@@ -225,7 +245,44 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_mail_from_doma
       }
       w.element("BehaviorOnMXFailure", to_string(id.behavior));
       w.close().close();
-    }
+    });
+    w.close();
+  });
+}
+
+boost::asio::awaitable<http_response> ses_query_api::set_identity_feedback_forwarding_enabled(
+    const params& p, const std::string& request_id) {
+  std::string given = required(p, "Identity");
+  policy::identity_name name = parse_name(given);
+  bool enabled = required_boolean(p, "ForwardingEnabled");
+  if (!backend_.config()->identities.find(name.name))
+    throw api_error(400, "InvalidParameterValue", "Identity <" + given + "> does not exist.");
+  // SES lets forwarding be turned off only once SNS topics take bounces and
+  // complaints; mfrelay has no SNS, and its event log and webhook always
+  // carry them, so it is never refused.
+  identity_change change;
+  change.what = identity_change::kind::set_feedback_forwarding;
+  change.identity = name.name;
+  change.forward_feedback = enabled;
+  co_await request_change(backend_, std::move(change), "InvalidParameterValue");
+  co_return empty_result("SetIdentityFeedbackForwardingEnabled", request_id);
+}
+
+boost::asio::awaitable<http_response> ses_query_api::get_identity_notification_attributes(
+    const params& p, const std::string& request_id) {
+  std::vector<std::string> requested = requested_identities(p);
+  auto cfg = backend_.config();
+  co_return result("GetIdentityNotificationAttributes", request_id, [&](xml_writer& w) {
+    w.open("NotificationAttributes");
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& id) {
+      // No BounceTopic / ComplaintTopic / DeliveryTopic: no SNS topic is ever set.
+      w.open("entry").element("key", given).open("value");
+      w.element("ForwardingEnabled", id.forward_feedback ? "true" : "false");
+      w.element("HeadersInBounceNotificationsEnabled", "false");
+      w.element("HeadersInComplaintNotificationsEnabled", "false");
+      w.element("HeadersInDeliveryNotificationsEnabled", "false");
+      w.close().close();
+    });
     w.close();
   });
 }
@@ -236,17 +293,12 @@ boost::asio::awaitable<http_response> ses_query_api::get_identity_verification_a
   auto cfg = backend_.config();
   co_return result("GetIdentityVerificationAttributes", request_id, [&](xml_writer& w) {
     w.open("VerificationAttributes");
-    std::set<std::string> written;
-    for (const auto& given : requested) {
-      auto parsed = policy::parse_identity_name(given);
-      if (!parsed.value || !written.insert(given).second) continue;
-      const policy::identity* id = cfg->identities.find(parsed.value->name);
-      if (!id) continue;
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& id) {
       // Declared by the operator: verified. The token only for domains, as in SES.
       w.open("entry").element("key", given).open("value").element("VerificationStatus", "Success");
-      if (id->kind == policy::identity_kind::domain) w.element("VerificationToken", verification_token(id->name));
+      if (id.kind == policy::identity_kind::domain) w.element("VerificationToken", verification_token(id.name));
       w.close().close();
-    }
+    });
     w.close();
   });
 }

@@ -17,7 +17,9 @@ inline constexpr std::string_view ses_xmlns = "http://ses.amazonaws.com/doc/2010
 // SetIdentityMailFromDomain, GetIdentityMailFromDomainAttributes, ListIdentities,
 // VerifyDomainIdentity, VerifyEmailIdentity, DeleteIdentity and
 // GetIdentityVerificationAttributes (Terraform reads it after a Verify*),
-// GetSendQuota and GetSendStatistics ([quota]; -1 = unlimited): XML
+// GetSendQuota and GetSendStatistics ([quota]; -1 = unlimited),
+// SetIdentityFeedbackForwardingEnabled and GetIdentityNotificationAttributes
+// (forward_feedback; no SNS topics: events go to the event log and webhook): XML
 // results in SES's namespace, errors as <ErrorResponse> with SES's codes.
 class ses_query_api {
  public:
@@ -39,6 +41,10 @@ class ses_query_api {
   boost::asio::awaitable<http_response> verify_domain_identity(const params& p, const std::string& request_id);
   boost::asio::awaitable<http_response> verify_email_identity(const params& p, const std::string& request_id);
   boost::asio::awaitable<http_response> delete_identity(const params& p, const std::string& request_id);
+  boost::asio::awaitable<http_response> set_identity_feedback_forwarding_enabled(const params& p,
+                                                                               const std::string& request_id);
+  boost::asio::awaitable<http_response> get_identity_notification_attributes(const params& p,
+                                                                             const std::string& request_id);
   boost::asio::awaitable<http_response> get_send_quota(const params& p, const std::string& request_id);
   boost::asio::awaitable<http_response> get_send_statistics(const params& p, const std::string& request_id);
 

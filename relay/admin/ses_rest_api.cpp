@@ -106,6 +106,8 @@ boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& r
     if (identities && s.size() == 4 && m == "DELETE") co_return co_await delete_identity(s[3]);
     if (identities && s.size() == 5 && s[4] == "mail-from" && m == "PUT")
       co_return co_await put_mail_from(s[3], request);
+    if (identities && s.size() == 5 && s[4] == "feedback" && m == "PUT")
+      co_return co_await put_feedback(s[3], request);
     bool tags = s.size() == 3 && s[0] == "v2" && s[1] == "email" && s[2] == "tags";
     if (tags && m == "GET") co_return list_tags(request);
     if (tags && m == "POST") co_return co_await tag_resource(request);
@@ -139,7 +141,7 @@ http_response ses_rest_api::get_identity(const std::string& given) const {
 
   return json_response(boost::json::object{
       {"IdentityType", v2_type(id->kind)},
-      {"FeedbackForwardingStatus", true},
+      {"FeedbackForwardingStatus", id->forward_feedback},
       {"VerifiedForSendingStatus", true},  // declared by the operator: verified
       {"DkimAttributes", dkim_attributes()},
       {"MailFromAttributes", std::move(mail_from)},
@@ -240,6 +242,27 @@ boost::asio::awaitable<http_response> ses_rest_api::put_mail_from(const std::str
   // The call replaces the whole setting, as SES does: an omitted behavior is
   // USE_DEFAULT_VALUE, not the one set before.
   change.behavior = behavior.value_or(policy::mx_failure_behavior::use_default_value);
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+  co_return json_response(boost::json::object{});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::put_feedback(const std::string& given,
+                                                                 const http_request& request) {
+  policy::identity_name name = parse_name(given);
+  boost::json::object body = parse_body(request.body);
+  // Optional in SES's model; an unset boolean is false there, so an empty body
+  // turns forwarding off, as it does in SES.
+  bool enabled = false;
+  if (auto it = body.find("EmailForwardingEnabled"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_bool())
+      throw api_error(400, "SerializationException", "EmailForwardingEnabled must be a JSON boolean.");
+    enabled = it->value().as_bool();
+  }
+  if (!backend_.config()->identities.find(name.name)) not_found("Identity " + given + " does not exist.");
+  identity_change change;
+  change.what = identity_change::kind::set_feedback_forwarding;
+  change.identity = name.name;
+  change.forward_feedback = enabled;
   co_await request_change(backend_, std::move(change), "BadRequestException");
   co_return json_response(boost::json::object{});
 }

@@ -10,7 +10,8 @@
 
 namespace mfrelay::relay {
 
-// PutEmailIdentityMailFromAttributes, GetEmailIdentity, ListEmailIdentities,
+// PutEmailIdentityMailFromAttributes, PutEmailIdentityFeedbackAttributes,
+// GetEmailIdentity, ListEmailIdentities,
 // CreateEmailIdentity (Tags kept), DeleteEmailIdentity, ListTagsForResource,
 // TagResource, UntagResource (/v2/email/tags, ResourceArn
 // arn:aws:ses:<region>:<account>:identity/<name>); rest-json errors (status,
@@ -29,6 +30,7 @@ class ses_rest_api {
   boost::asio::awaitable<http_response> create_identity(const http_request& request);
   boost::asio::awaitable<http_response> delete_identity(const std::string& given);
   boost::asio::awaitable<http_response> put_mail_from(const std::string& given, const http_request& request);
+  boost::asio::awaitable<http_response> put_feedback(const std::string& given, const http_request& request);
   http_response list_tags(const http_request& request) const;
   boost::asio::awaitable<http_response> tag_resource(const http_request& request);
   boost::asio::awaitable<http_response> untag_resource(const http_request& request);

@@ -22,18 +22,21 @@ namespace {
 }  // namespace
 
 void write_file_durably(const std::filesystem::path& path, std::string_view text) {
+  mode_t mode = 0644;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  write_file_durably(path, text, mode);
+}
+
+void write_file_durably(const std::filesystem::path& path, std::string_view text, unsigned mode) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   const std::filesystem::path temp = dir / ("." + path.filename().string() + ".tmp-" + new_session_id());
   const std::string temp_name = temp.string();
 
-  mode_t mode = 0644;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
-
-  unique_fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  unique_fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));
   if (!fd) fail(errno, "create " + temp_name);
   try {
-    if (::fchmod(fd.get(), mode) != 0) fail(errno, "chmod " + temp_name);  // umask may have narrowed it
+    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) fail(errno, "chmod " + temp_name);  // umask may have narrowed it
     if (int err = pwrite_all(fd.get(), text, 0)) fail(err, "write " + temp_name);
     if (int err = retry_eintr([&] { return ::fsync(fd.get()); })) fail(err, "fsync " + temp_name);
     fd.reset();  // after the fsync, close() has no write-back error left to report

@@ -13,4 +13,9 @@ namespace mfrelay::relay {
 // the path and step; the temporary file is removed then, the target untouched.
 void write_file_durably(const std::filesystem::path& path, std::string_view text);
 
+// The same, with the file's permission bits forced to `mode` from the moment the
+// temporary file is created (a private key is never readable by others, not even
+// for an instant).
+void write_file_durably(const std::filesystem::path& path, std::string_view text, unsigned mode);
+
 }  // namespace mfrelay::relay

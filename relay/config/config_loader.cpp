@@ -65,6 +65,20 @@ void read_relay(toml_section& s, config& cfg, policy::origin& policy_dir_where) 
   if (cfg.relay.threads > 256) s.error("threads", "must be at most 256");
 }
 
+// A list of CIDR networks ([[user]] networks, [[listener]] proxy_networks).
+void read_networks(toml_section& s, const char* key, std::vector<policy::ip_network>& out) {
+  std::vector<std::string> texts;
+  s.read(key, texts);
+  for (const auto& text : texts) {
+    auto net = policy::parse_ip_network(text);
+    if (!net) {
+      s.error(key, "'" + text + "' is not an IP network (like 127.0.0.0/8 or ::1/128; host bits must be zero)");
+      continue;
+    }
+    out.push_back(std::move(*net));
+  }
+}
+
 void read_listener(toml_section& s, config& cfg) {
   policy::listener_settings l;
   l.where = s.where();
@@ -79,6 +93,12 @@ void read_listener(toml_section& s, config& cfg) {
   // Feedback comes from any mail server on the Internet: nobody authenticates.
   if (l.role == policy::listener_role::feedback && s.has("auth"))
     s.error("auth", "a listener with role = \"feedback\" takes no auth: it accepts only addresses mfrelay issued");
+  s.read("proxy_protocol", l.proxy_protocol);
+  read_networks(s, "proxy_networks", l.proxy_networks);
+  if (l.proxy_protocol && l.proxy_networks.empty())
+    s.error("proxy_protocol", "needs proxy_networks: the load balancers allowed to send a PROXY header");
+  if (!l.proxy_protocol && s.has("proxy_networks"))
+    s.error("proxy_networks", "has no effect without proxy_protocol = true");
   // A missing or malformed name or address is already reported.
   if (!l.name.empty() && !l.address.host.empty()) cfg.listeners.push_back(std::move(l));
 }
@@ -88,17 +108,9 @@ void read_user(toml_section& s, config& cfg) {
   u.where = s.where();
   s.read("name", u.name, nullptr, true);
   s.read("password_hash", u.password_hash, check_password_hash);
-  std::vector<std::string> networks, identities;
-  s.read("networks", networks);
+  std::vector<std::string> identities;
+  read_networks(s, "networks", u.networks);
   s.read("identities", identities);
-  for (const auto& text : networks) {
-    auto net = policy::parse_ip_network(text);
-    if (!net) {
-      s.error("networks", "'" + text + "' is not an IP network (like 127.0.0.0/8 or ::1/128; host bits must be zero)");
-      continue;
-    }
-    u.networks.push_back(std::move(*net));
-  }
   for (const auto& text : identities) {
     if (text == "*") {
       u.identities.push_back(text);
@@ -151,6 +163,8 @@ void read_delivery(toml_section& s, config& cfg) {
   if (mx_port > 65535) s.error("mx_port", "must be a port number, 1 to 65535");
   d.mx_port = static_cast<std::uint16_t>(std::min<std::uint32_t>(mx_port, 65535));
   s.read("connections_per_destination", d.connections_per_destination);
+  s.read("connections_per_host", d.connections_per_host);
+  s.read("messages_per_connection", d.messages_per_connection, 0);
 }
 
 // [[route]]: domain = "example.org" | "*", via = "mx" | "<smarthost name>" (the

@@ -34,6 +34,9 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
                 {{"UseDefaultValue", policy::mx_failure_behavior::use_default_value},
                  {"RejectMessage", policy::mx_failure_behavior::reject_message}});
   s.read("forward_feedback", id.forward_feedback);
+  s.read("dkim", id.dkim);
+  s.read_choice("dkim_key_type", id.dkim_key_type,
+                {{"rsa", policy::dkim_key_kind::rsa}, {"ed25519", policy::dkim_key_kind::ed25519}});
   s.finish();
   if (name.empty()) return;
   // Names and domains are kept in the form they are matched on: U-labels
@@ -42,6 +45,11 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   if (!parsed.value) return s.error("name", parsed.error);
   id.name = parsed.value->name;
   id.kind = parsed.value->kind;
+  // As in SES, Easy DKIM belongs to a domain; an address identity's mail is
+  // signed with its domain's keys.
+  if (id.dkim && id.kind != policy::identity_kind::domain)
+    return s.error("dkim", "Easy DKIM needs a domain identity; '" + id.name +
+                               "' is an email address (enable DKIM on its domain's identity)");
   id.mail_from_domain = policy::normalize_domain(mail_from);
   if (std::any_of(mail_from.begin(), mail_from.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     policy::domain_forms forms = policy::parse_domain(mail_from, &idna_to_ascii);

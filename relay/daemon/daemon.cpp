@@ -1,5 +1,6 @@
 #include "relay/daemon/daemon.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <filesystem>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +25,7 @@
 #include "relay/delivery/account_observer.hpp"
 #include "relay/delivery/event_log_observer.hpp"
 #include "relay/feedback/suppression_list.hpp"
+#include "relay/state/send_counters_store.hpp"
 #include "relay/state/send_quota.hpp"
 #include "relay/state/send_statistics.hpp"
 #include "relay/state/suppression_store.hpp"
@@ -34,6 +37,7 @@
 #include "relay/daemon/admin_service.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/daemon/policy_watcher.hpp"
+#include "relay/daemon/service_manager.hpp"
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
@@ -58,6 +62,8 @@ void release_free_memory() { malloc_trim(0); }
 // [relay] threads, 0 = half the cores (at least one): the spool's flush thread and
 // the peers on the same machine use the rest. On two cores one I/O thread did
 // more with less CPU than two that wake each other (scripts/bench smtp).
+constexpr auto counters_save_interval = std::chrono::seconds(1);
+
 unsigned io_threads(std::uint32_t configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency() / 2);
@@ -75,11 +81,13 @@ class daemon {
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),
+        dkim_keys_(cfg.relay.state_dir),
         services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
         suppression_store_(state_db_path(cfg)),
         suppression_(&suppression_store_, suppression_reasons(cfg)),
         quota_(cfg.quota.max_send_rate, cfg.quota.max_24_hour_send),
+        counters_store_(state_db_path(cfg)),
         account_observer_(delivery_observer_, statistics_, &suppression_, store_pool_.get_executor()),
         delivery_resolver_(needs_resolver(cfg) ? std::make_unique<dns::resolver>(
                                                      io_.get_executor(),
@@ -104,11 +112,15 @@ class daemon {
     admin_.set_delivery(&delivery_);
     admin_.set_account(&suppression_, &quota_, &statistics_);
     services_.quota = &quota_;
+    // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
+    counters_store_.load(quota_, statistics_, now());
+    services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
     drain_timeout_ = cfg.relay.drain_timeout;
+    ensure_dkim_keys(cfg);  // before the listeners bind: a session may sign at once
     for (const auto& l : cfg.listeners)
       listeners_.push_back(std::make_unique<smtp_listener>(io_, l, services_, sessions_));
     bool admin_enabled = cfg.admin.enabled;
@@ -135,6 +147,9 @@ class daemon {
     watcher_->start();
     asio::co_spawn(io_, start(), [](std::exception_ptr e) { rethrow_fatal(e, "start"); });
     asio::co_spawn(io_, handle_signals(), [](std::exception_ptr e) { rethrow_fatal(e, "signals"); });
+    if (auto every = service_manager::watchdog_interval())
+      asio::co_spawn(io_, watchdog(*every), [](std::exception_ptr e) { rethrow_fatal(e, "watchdog"); });
+    asio::co_spawn(io_, save_counters_periodically(), asio::detached);
     const unsigned threads = io_threads_;
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
@@ -192,6 +207,12 @@ class daemon {
                   "gauge", queued);
     render_family(text, "mfrelay_destination_connections", "Delivery connections open, per destination.", "gauge",
                   connections);
+    // Per MX host address ([delivery] connections_per_host counts here, across
+    // every recipient domain the host serves); only addresses with connections.
+    std::vector<sample> hosts;
+    for (const auto& h : ds.mx_hosts) hosts.push_back({{{"address", h.address}}, static_cast<double>(h.connections)});
+    render_family(text, "mfrelay_mx_host_connections",
+                  "Direct-delivery connections open (or opening), per MX host address.", "gauge", hosts);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
     // From the snapshot decisions read, not the store: a scrape must not read
     // 10^5 rows, nor wait for a group commit.
@@ -246,6 +267,31 @@ class daemon {
     return false;
   }
 
+  // Easy DKIM: a key pair and tokens for every dkim = true identity, generated
+  // the first time and read back afterwards. One that fails is logged; its mail
+  // then goes out unsigned (the session says so) rather than not at all.
+  void ensure_dkim_keys(const policy::config& cfg) {
+    for (const auto& id : cfg.identities.all()) {
+      if (!id.dkim) continue;
+      try {
+        bool existed = dkim_keys_.find(id.name) != nullptr;
+        auto keys = dkim_keys_.ensure(id.name, id.dkim_key_type == policy::dkim_key_kind::ed25519
+                                                   ? dkim::key_type::ed25519
+                                                   : dkim::key_type::rsa);
+        if (!existed)
+          spdlog::info("dkim: {} signs with selector {} ({}); its records: mfrelay records {}", id.name,
+                       keys->tokens[0], keys->key.algorithm(), id.name);
+      } catch (const std::exception& e) {
+        spdlog::error("dkim: keys of {}: {}; its mail is not signed", id.name, e.what());
+      }
+    }
+  }
+
+  asio::awaitable<void> ensure_dkim_keys_of(std::shared_ptr<const policy::config> cfg) {
+    ensure_dkim_keys(*cfg);
+    co_return;
+  }
+
   static std::string prepare_state_dir(const policy::config& cfg) {
     std::filesystem::create_directories(cfg.relay.state_dir);
     return state_db_path(cfg);
@@ -266,6 +312,22 @@ class daemon {
     release_free_memory();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
+    manager_.ready(serving_status());
+  }
+
+  std::string serving_status() const {
+    return "serving " + std::to_string(view_.config()->identities.all().size()) + " identities";
+  }
+
+  // WATCHDOG=1 from a timer on the I/O loop: a loop that stops turning stops
+  // the pings, and systemd restarts the relay (WatchdogSec in the unit).
+  asio::awaitable<void> watchdog(std::chrono::microseconds every) {
+    asio::steady_timer timer(io_);
+    while (!periodic_stop_) {
+      manager_.watchdog_ping();
+      timer.expires_after(every);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
   }
 
   asio::awaitable<void> handle_signals() {
@@ -296,6 +358,7 @@ class daemon {
   // not delivered stays in the spool for the next start.
   asio::awaitable<void> stop() {
     auto deadline = std::chrono::steady_clock::now() + drain_timeout_;
+    manager_.stopping();
     for (auto& l : listeners_) l->stop();
     admin_.set_ready(false);
     watcher_->stop();
@@ -320,11 +383,41 @@ class daemon {
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
     co_await delivery_.wait_stopped();
+    // The periodic loops (counters saver, watchdog) see the flag within their
+    // period (their timers are their own: cancelling one from here could race
+    // it on another I/O thread).
+    periodic_stop_ = true;
+    co_await save_counters();  // the last counts: nothing is sent or delivered after this
     if (delivery_resolver_) {
       co_await asio::co_spawn(delivery_resolver_->get_executor(), shutdown_resolver(delivery_resolver_.get()),
                               asio::use_awaitable);
     }
     io_.stop();
+  }
+
+  // The quota's 24-hour count and the send statistics, saved every second when
+  // they changed, on the store thread: the SMTP path only touches the counters.
+  asio::awaitable<void> save_counters_periodically() {
+    while (!periodic_stop_) {
+      counters_timer_.expires_after(counters_save_interval);
+      auto [ec] = co_await counters_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || periodic_stop_) co_return;
+      co_await save_counters();
+    }
+  }
+
+  asio::awaitable<void> save_counters() {
+    co_await asio::co_spawn(store_pool_, save_counters_now(), asio::use_awaitable);
+  }
+
+  // A disk that refuses the write costs the counts of that second, never a message.
+  asio::awaitable<void> save_counters_now() {
+    try {
+      counters_store_.save(quota_, statistics_, now());
+    } catch (const std::exception& e) {
+      spdlog::error("send counters not saved: {}", e.what());
+    }
+    co_return;
   }
 
   static asio::awaitable<void> shutdown_resolver(dns::resolver* r) {
@@ -335,6 +428,7 @@ class daemon {
   // Loads the configuration from disk and applies it; the errors that refused it.
   asio::awaitable<std::vector<policy::config_error>> reload(std::string why) {
     auto held = co_await reload_lock_.lock();
+    manager_.reloading();
     auto result = load_config(config_path_);
     boost::json::array errors;
     for (const auto& e : result.errors) errors.push_back(boost::json::string(to_string(e)));
@@ -343,6 +437,9 @@ class daemon {
       spdlog::error("reload refused: the running policy stays in force");
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
+      // Key generation and its fsyncs stay off the event loop. A member coroutine: the
+      // same work as a coroutine lambda co_spawned here never completed (GCC 12).
+      co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
@@ -354,6 +451,7 @@ class daemon {
                      {"result", result.ok() ? "applied" : "refused"},
                      {"identities", view_.config()->identities.all().size()},
                      {"errors", std::move(errors)}}}});
+    manager_.ready(serving_status());  // refused or applied, the relay serves on
     co_return std::move(result.errors);
   }
 
@@ -373,12 +471,16 @@ class daemon {
   spool spool_;
   std::optional<asio::ssl::context> tls_;
   password_verifier passwords_;
+  dkim::dkim_key_store dkim_keys_;  // <state_dir>/dkim
   session_services services_;
   event_log_observer delivery_observer_;
   suppression_store suppression_store_;  // its own connection to state.db
   suppression_list suppression_;
   send_quota quota_;
   send_statistics statistics_;
+  send_counters_store counters_store_;  // quota_ and statistics_ across restarts; its own connection to state.db
+  std::atomic<bool> periodic_stop_{false};  // set at the end of stop()
+  asio::steady_timer counters_timer_{io_};
   account_observer account_observer_;  // statistics and automatic suppression, then delivery_observer_
   std::unique_ptr<dns::resolver> delivery_resolver_;  // for MX lookups; null without direct delivery
   delivery_queue delivery_;
@@ -392,6 +494,7 @@ class daemon {
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
+  service_manager manager_;
 };
 
 }  // namespace

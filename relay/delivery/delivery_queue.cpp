@@ -30,6 +30,7 @@
 #include "relay/delivery/destination_client.hpp"
 #include "relay/delivery/destination_gauges.hpp"
 #include "relay/delivery/dsn_message.hpp"
+#include "relay/delivery/mx_host_slots.hpp"
 #include "relay/delivery/queue_entry.hpp"
 
 namespace mfrelay::relay {
@@ -54,6 +55,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
   struct idle_worker {
     asio::steady_timer* timer = nullptr;
     bool woken = false;
+    const destination_client* client = nullptr;
   };
 
   // One destination's own workers and ready list: a destination that hangs
@@ -96,8 +98,11 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
         bounces(s, settings.hostname, settings.delivery.bounce_messages),
         wake(strand),
         grace(strand),
-        stopped_signal(strand) {
+        stopped_signal(strand),
+        host_slots(settings.delivery.connections_per_host) {
     client_settings.helo_name = settings.hostname;
+    client_settings.max_transactions = settings.delivery.messages_per_connection;
+    host_slots.on_contention = [this](const std::string& address) { release_idle_at(address); };
     client_settings.connect_timeout = settings.connect_timeout;
     client_settings.command_timeout = settings.command_timeout;
     client_settings.data_timeout = settings.data_timeout;
@@ -136,6 +141,7 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
 
   std::atomic<std::size_t> queued_count{0}, in_flight_count{0}, session_count{0};
   destination_gauges gauges;
+  mx_host_slots host_slots;  // [delivery] connections_per_host, across every MX lane
   std::atomic<std::uint64_t> delivered_count{0}, deferred_count{0}, bounced_count{0}, dropped_count{0};
 
   void spawn(asio::awaitable<void> task, const char* what) {
@@ -287,6 +293,14 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     }
   }
 
+  // A lane waits for a connection to MX host `address` while all of its slots are
+  // taken: idle sessions there (of any lane) QUIT now instead of at idle_timeout.
+  void release_idle_at(const std::string& address) {
+    for (auto& [key, ln] : lanes)
+      for (auto* w : ln.idle)
+        if (w->client && w->client->mx_address() == address) w->timer->cancel();  // not woken: it leaves
+  }
+
   void schedule_retry(job j, policy::timestamp when) {
     bool earliest = waiting.empty() || when < waiting.begin()->first;
     waiting.emplace(when, std::move(j));
@@ -335,11 +349,12 @@ struct delivery_queue::core : std::enable_shared_from_this<core> {
     lane& ln = lanes.at(key);
     asio::ssl::context& context = tls_for(ln.destination.mx ? "" : ln.destination.smarthost.ca_file);
     destination_client client(strand, context, ln.destination, client_settings, settings.delivery.mx_port,
-                              settings.resolver, settings.random);
+                              settings.resolver, settings.random, &host_slots);
     clients.push_back(&client);
     asio::steady_timer timer(strand);
     idle_worker me;
     me.timer = &timer;
+    me.client = &client;
     bool counted_as_promised = true;
     try {
       for (;;) {
@@ -663,6 +678,7 @@ delivery_queue_stats delivery_queue::stats() const {
   s.bounced = core_->bounced_count;
   s.dropped = core_->dropped_count;
   s.destinations = core_->gauges.snapshot();
+  s.mx_hosts = core_->host_slots.snapshot();
   return s;
 }
 

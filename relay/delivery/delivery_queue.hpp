@@ -1,8 +1,9 @@
 // Delivers spooled messages: each recipient's domain picks a destination (a
 // smarthost, or the domain's MX hosts: delivery_destination), and each
 // destination has its own sessions (up to `connections` for a smarthost,
-// `connections_per_destination` for an MX domain), each reused message after
-// message, so a slow destination holds up only itself; deferred recipients retried on
+// `connections_per_destination` for an MX domain, and never more than
+// `connections_per_host` to one MX host address across domains), each reused for
+// up to `messages_per_connection` messages, so a slow destination holds up only itself; deferred recipients retried on
 // retry_schedule until received_at + max_age, then bounced; spool.remove() once
 // every recipient is delivered or bounced; every outcome told to a delivery_observer.
 // Public members: any thread. The work runs on one strand of the executor given;
@@ -24,6 +25,7 @@
 #include "relay/delivery/mx_plan.hpp"
 #include "relay/delivery/delivery_observer.hpp"
 #include "relay/delivery/destination_gauges.hpp"
+#include "relay/delivery/mx_host_slots.hpp"
 #include "relay/delivery/queued_message.hpp"
 #include "relay/feedback/suppression_list.hpp"
 #include "relay/spool/envelope.hpp"
@@ -56,6 +58,7 @@ struct delivery_queue_stats {
   std::uint64_t delivered = 0, deferred = 0, bounced = 0;  // recipients, since start
   std::uint64_t dropped = 0;                               // messages the spool could not read (damaged or gone)
   std::vector<destination_gauge> destinations;             // per destination with messages or sessions
+  std::vector<mx_host_gauge> mx_hosts;                     // per MX host address with connections
 };
 
 // Lifecycle: construct, start() once, enqueue() after each commit, stop(), then

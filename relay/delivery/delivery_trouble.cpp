@@ -210,6 +210,10 @@ delivery_verdict judge_no_such_domain(std::string_view domain) {
   return bounced("5.1.2", "Host or domain name not found: " + str(domain) + " does not exist (NXDOMAIN)", "Permanent");
 }
 
+delivery_verdict judge_cname_loop(std::string_view domain) {
+  return bounced("5.4.4", "Unable to route: the name " + str(domain) + " is a CNAME loop in DNS", "Permanent");
+}
+
 delivery_verdict judge_dns_trouble(std::string_view domain, std::string_view outcome) {
   return deferred("4.4.3", "Host or domain name lookup failed for " + str(domain) + " (" + str(outcome) + ")",
                   "TransientCommunicationFailure", false);

@@ -81,11 +81,15 @@ delivery_verdict judge_local_error(std::string_view what);
 delivery_verdict judge_bad_address(bool sender);
 
 // Direct delivery (mx_plan): what the recipient domain's DNS says. A null MX
-// (RFC 7505): bounced, 5.1.10. A domain that does not exist: bounced, 5.1.2.
-// Resolver trouble (SERVFAIL, timeout, ...): deferred, 4.4.3. No MX host with an
-// address: deferred, 4.4.4 (DNS may be fixed; max_age is the safety net).
+// (RFC 7505): bounced, 5.1.10. A domain that does not exist: bounced, 5.1.2 (bad
+// destination system address). A domain whose name is a CNAME loop: bounced,
+// 5.4.4 (unable to route: DNS holds no usable route, and retrying the same
+// authoritative answer will not make one). Resolver trouble (SERVFAIL, timeout,
+// ...): deferred, 4.4.3. No MX host with an address: deferred, 4.4.4 (DNS may be
+// fixed; max_age is the safety net).
 delivery_verdict judge_null_mx(std::string_view domain);
 delivery_verdict judge_no_such_domain(std::string_view domain);
+delivery_verdict judge_cname_loop(std::string_view domain);
 delivery_verdict judge_dns_trouble(std::string_view domain, std::string_view outcome);
 delivery_verdict judge_no_mx_address(std::string_view domain);
 

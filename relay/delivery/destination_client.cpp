@@ -20,14 +20,17 @@ transaction_result settle(const outgoing_message& m, const delivery_verdict& ver
 
 destination_client::destination_client(asio::any_io_executor ex, asio::ssl::context& tls,
                                        delivery_destination destination, smtp_client_settings base,
-                                       std::uint16_t mx_port, dns::resolver* resolver, mx_random random)
+                                       std::uint16_t mx_port, dns::resolver* resolver, mx_random random,
+                                       mx_host_slots* slots)
     : ex_(std::move(ex)),
       tls_(tls),
       destination_(std::move(destination)),
       settings_(std::move(base)),
       mx_port_(mx_port),
       resolver_(resolver),
-      random_(std::move(random)) {
+      random_(std::move(random)),
+      slots_(slots),
+      slot_wait_(ex_) {
   settings_.require_tls = destination_.require_tls;
   if (destination_.mx) {
     settings_.tls = policy::tls_mode::starttls;  // opportunistic: whatever the host offers
@@ -46,6 +49,21 @@ destination_client::destination_client(asio::any_io_executor ex, asio::ssl::cont
   settings_.password = h.password;
   client_.emplace(ex_, tls_, settings_);
   peer_ = client_->peer();
+}
+
+destination_client::~destination_client() { release_slot(); }
+
+void destination_client::release_slot() noexcept {
+  if (held_.empty()) return;
+  try {
+    slots_->give_back(held_);
+  } catch (...) {  // out of memory in a map: the count stays high, nothing worse
+  }
+  held_.clear();
+}
+
+void destination_client::release_slot_if_closed() noexcept {
+  if (!client_ || !client_->connected()) release_slot();
 }
 
 smtp_client& destination_client::client_for(const std::string& address, const std::string& name) {
@@ -68,6 +86,7 @@ asio::awaitable<transaction_result> destination_client::deliver(outgoing_message
     outgoing_message copy = message;
     transaction_result r = co_await client_->deliver(std::move(copy));
     peer_ = client_->peer();
+    release_slot_if_closed();  // closed by the server, or messages_per_connection reached
     if (!r.session_failed || aborted_) co_return r;
   }
   co_return co_await deliver_mx(std::move(message));
@@ -94,9 +113,16 @@ asio::awaitable<transaction_result> destination_client::deliver_mx(outgoing_mess
     for (const auto& address : found.addresses) {
       if (aborted_ || tried >= max_addresses) break;
       ++tried;
+      client_.reset();
+      release_slot();
+      if (slots_) {
+        if (!co_await slots_->take(address, slot_wait_, aborted_)) break;
+        held_ = address;
+      }
       smtp_client& client = client_for(address, host.name);
       transaction_result r = co_await client.deliver(message);
       peer_ = client.peer();
+      release_slot_if_closed();
       if (!r.session_failed) co_return r;
       spdlog::info("delivery to {}: no session with MX {} (preference {}): {}", domain, peer_, host.preference,
                    r.recipients.empty() ? std::string() : r.recipients.front().verdict.diagnostic);
@@ -111,11 +137,14 @@ asio::awaitable<transaction_result> destination_client::deliver_mx(outgoing_mess
 
 asio::awaitable<void> destination_client::quit() {
   if (client_) co_await client_->quit();
+  release_slot();
 }
 
 void destination_client::abort() noexcept {
   aborted_ = true;
+  slot_wait_.cancel();  // a wait for a host slot ends without one
   if (client_) client_->abort();
+  release_slot();
 }
 
 }  // namespace mfrelay::relay

@@ -28,6 +28,10 @@ mx_plan plan_mx(std::string_view domain, const policy::mx_answer& answer, const 
       plan.verdict = judge_no_such_domain(domain);
       return plan;
     case policy::dns_outcome::nodata:
+      if (answer.cname_loop) {  // no implicit MX: the domain itself resolves to nothing, ever
+        plan.verdict = judge_cname_loop(domain);
+        return plan;
+      }
       plan.hosts.push_back({without_trailing_dot(domain), 0});
       return plan;
     case policy::dns_outcome::ok:

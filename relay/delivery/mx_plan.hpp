@@ -36,8 +36,9 @@ using mx_random = std::function<std::uint64_t(std::uint64_t bound)>;
 //     (RFC 5321 5.1 load spreading). A single record whose exchange is the root
 //     ("." or empty) is a null MX (RFC 7505): bounce 5.1.10. A root exchange among
 //     other records is skipped (nothing can be delivered there).
-//   - nodata: the implicit MX, the domain itself (RFC 5321 5.1).
-//   - nxdomain: bounce 5.1.2.
+//   - nodata: the implicit MX, the domain itself (RFC 5321 5.1); but a CNAME
+//     loop (answer.cname_loop) has no implicit MX: bounce 5.4.4.
+//   - nxdomain: bounce 5.1.2 (no implicit MX either).
 //   - servfail, refused, timeout, bad_response: defer 4.4.3.
 mx_plan plan_mx(std::string_view domain, const policy::mx_answer& answer, const mx_random& random);
 

@@ -88,6 +88,11 @@ asio::awaitable<transaction_result> smtp_client::deliver(outgoing_message messag
     break;
   }
   result.remote_address = connection_.remote_ip();
+  // [delivery] messages_per_connection: a transaction happened on this session
+  // (whatever its outcome); at the limit, leave now rather than when the next
+  // message finds a session the receiver may hold against us.
+  if (session_ && settings_.max_transactions > 0 && ++transactions_ >= settings_.max_transactions)
+    co_await goodbye();
   co_return result;
 }
 
@@ -128,6 +133,7 @@ asio::awaitable<upstream_reply> smtp_client::command(std::string_view line, smtp
 asio::awaitable<void> smtp_client::open_session() {
   session_ = false;
   need_rset_ = false;
+  transactions_ = 0;
   capabilities_ = {};
   auto ec = co_await connection_.connect(settings_.server, settings_.connect_timeout);
   set_peer();

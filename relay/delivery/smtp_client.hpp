@@ -41,6 +41,9 @@ struct smtp_client_settings {
   policy::duration connect_timeout = std::chrono::seconds(30);
   policy::duration command_timeout = std::chrono::minutes(5);  // each command's write and reply
   policy::duration data_timeout = std::chrono::minutes(10);    // sending the content, and the reply to "."
+  // Transactions (MAIL FROM) per session; once reached, QUIT right after the last
+  // one, and the next deliver() opens a new session. 0: no limit.
+  std::uint32_t max_transactions = 0;
 };
 
 struct outgoing_message {
@@ -112,6 +115,7 @@ class smtp_client {
   bool aborted_ = false;    // abort() was called during this deliver()
   int progress_ = 0;        // replies (other than 421) received in this deliver() round
   std::uint64_t sessions_ = 0;
+  std::uint32_t transactions_ = 0;  // on this session
 };
 
 }  // namespace mfrelay::relay

@@ -1,7 +1,7 @@
 // What every SMTP session shares: the live configuration and states, the
 // spool, the event log, the password verifier, the TLS context, where an
 // accepted message goes next (delivery), the sent-message index and the
-// feedback receiver. Owned by the daemon; sessions on any
+// feedback receiver, the DKIM keys. Owned by the daemon; sessions on any
 // strand use it concurrently (each member is thread-safe).
 #pragma once
 #include <boost/asio/ssl/context.hpp>
@@ -14,6 +14,7 @@
 #include "relay/feedback/feedback_receiver.hpp"
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
+#include "relay/dkim/dkim_key_store.hpp"
 #include "relay/spool/envelope.hpp"
 #include "relay/spool/message_store.hpp"
 #include "relay/state/sent_message_index.hpp"
@@ -38,6 +39,7 @@ struct session_services {
   sent_message_index* sent_index = nullptr;  // every accepted message is remembered here; null: not kept
   feedback_receiver* feedback = nullptr;     // role = "feedback" listeners; null: they refuse every RCPT
   send_quota* quota = nullptr;  // [quota]; null: unlimited
+  dkim::dkim_key_store* dkim = nullptr;  // keys of dkim = true identities; null: nothing is signed
 };
 
 }  // namespace mfrelay::relay

@@ -15,8 +15,11 @@
 #include "relay/common/clock.hpp"
 #include "relay/auth/password_hash.hpp"
 #include "relay/common/message_ids.hpp"
+#include "relay/dkim/dkim_signer.hpp"
+#include "relay/dkim/message_tap.hpp"
 #include "relay/events/mail_events.hpp"
 #include "relay/server/smtp_connection.hpp"
+#include "relay/smtp/proxy_header.hpp"
 #include "relay/smtp/received_header.hpp"
 #include "relay/smtp/reply_renderer.hpp"
 #include "relay/smtp/session_machine.hpp"
@@ -33,6 +36,8 @@ using smtp::session_action;
 
 constexpr std::chrono::seconds write_timeout{60};
 constexpr std::chrono::seconds tls_timeout{30};
+// A balancer sends its PROXY header at once; a client that trickles one is cut.
+constexpr std::chrono::seconds proxy_header_timeout{10};
 
 smtp_reply too_many_sessions() { return {421, "4.7.0", "Too many concurrent SMTP connections"}; }
 smtp_reply no_space() { return {452, "4.3.1", "Insufficient system storage"}; }
@@ -95,6 +100,11 @@ class session final : public smtp::session_hooks {
       session_control& c;
       ~detach_on_exit() { c.detach(); }
     } detach{*control_};
+    // Before any byte is written or read as SMTP (or TLS): the balancer's header.
+    if (listener_.proxy_protocol && !co_await read_proxy_header()) {
+      conn_.cut();
+      co_return;
+    }
     auto cfg = svc_.view.config();
     if (svc_.counters.active.load() > cfg->limits.max_sessions) {
       co_await conn_.write(smtp::render_reply(too_many_sessions(), false), write_timeout);
@@ -218,6 +228,41 @@ class session final : public smtp::session_hooks {
     co_await handle(machine_->on_shutdown());  // writes the 421, then closes
   }
 
+  // [[listener]] proxy_protocol: the load balancer's PROXY header names the
+  // client. Only a balancer in proxy_networks may send one, and from there it
+  // must come first and whole within proxy_header_timeout; anything else is
+  // closed unanswered (the header is never read past, so an implicit-TLS
+  // handshake finds its ClientHello untouched).
+  awaitable<bool> read_proxy_header() {
+    const std::string balancer = client_ip_;
+    auto peer = policy::parse_ip_address(balancer);
+    const auto& allowed = listener_.proxy_networks;
+    if (!peer || std::none_of(allowed.begin(), allowed.end(), [&](const auto& n) { return n.contains(*peer); })) {
+      spdlog::warn("listener '{}': connection from {} closed: not in proxy_networks", listener_.name, balancer);
+      co_return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + proxy_header_timeout;
+    for (;;) {
+      smtp::proxy_header h = smtp::parse_proxy_header(in_);
+      if (h.status == smtp::proxy_parse_status::complete) {
+        in_.erase(0, h.length);
+        if (!h.local) client_ip_ = info_.client_ip = h.source_address;
+        co_return true;
+      }
+      if (h.status == smtp::proxy_parse_status::invalid) {
+        spdlog::warn("listener '{}': connection from {} closed: {}", listener_.name, balancer, h.error);
+        co_return false;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      bool timed_out = false;
+      if (left.count() <= 0 || co_await conn_.read_some(in_, h.more, left, timed_out) == 0) {
+        spdlog::warn("listener '{}': connection from {} closed: no whole PROXY header{}", listener_.name, balancer,
+                     timed_out || left.count() <= 0 ? " in time" : "");
+        co_return false;
+      }
+    }
+  }
+
   static std::string client_address(const asio::ip::tcp::socket& socket) {
     boost::system::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
@@ -336,6 +381,10 @@ class session final : public smtp::session_hooks {
     }
     message_id_ = new_message_id();
     store_error_.reset();
+    // Watched for signing only when some identity signs: the From header that
+    // decides is known only once the message is whole.
+    tap_.reset();
+    if (svc_.dkim && any_dkim(*svc_.view.config())) tap_.emplace(smtp::header_scanner::default_limit);
     try {
       writer_ = svc_.spool.begin(message_id_);
       std::string date = rfc5322_date(now());
@@ -353,6 +402,7 @@ class session final : public smtp::session_hooks {
       return;
     }
     if (!writer_ || store_error_) return;
+    if (tap_) tap_->feed(data);
     try {
       writer_->append(data);
     } catch (const spool_error& e) {
@@ -421,6 +471,7 @@ class session final : public smtp::session_hooks {
     }
     envelope_record(envelope, mail, d);
     try {
+      sign(envelope, *cfg, *writer);
       co_await svc_.spool.commit(std::move(*writer), spooled_);
     } catch (const spool_error& e) {
       if (svc_.quota) svc_.quota->refund(recipients, mail.timestamp);
@@ -433,6 +484,45 @@ class session final : public smtp::session_hooks {
     if (svc_.accepted) svc_.accepted(spooled_);
     if (svc_.sent_index) remember(envelope, d);
     co_return smtp::replies::accepted(message_id_);
+  }
+
+  static bool any_dkim(const policy::config& cfg) {
+    const auto& all = cfg.identities.all();
+    return std::any_of(all.begin(), all.end(), [](const policy::identity& id) { return id.dkim; });
+  }
+
+  // Easy DKIM: the domain identity governing the From domain signs, with d= its
+  // name and its first token as the selector; on top of the message, so the
+  // spool holds what leaves. A signature already there stays (a second one is
+  // added). A message that cannot be signed goes out unsigned, with a warning:
+  // DKIM is for the receiver's verdict, never a reason to refuse mail.
+  void sign(const smtp::message_envelope& envelope, const policy::config& cfg, message_writer& writer) {
+    std::optional<dkim::message_tap> tap = std::move(tap_);  // its header block goes with this message
+    tap_.reset();
+    if (!tap || !envelope.from) return;
+    const policy::email_address& from = *envelope.from;
+    const policy::identity* id = cfg.identities.match_domain(from.ascii_domain.empty() ? from.domain : from.ascii_domain);
+    if (!id || !id->dkim) return;
+    auto keys = svc_.dkim->find(id->name);
+    if (!keys) {
+      spdlog::warn("session {}: message {} not DKIM-signed: identity {} has no keys (see the startup log)", info_.id,
+                   message_id_, id->name);
+      return;
+    }
+    if (tap->overflowed()) {
+      spdlog::warn("session {}: message {} not DKIM-signed: its header is longer than {} octets", info_.id,
+                   message_id_, smtp::header_scanner::default_limit);
+      return;
+    }
+    auto body_hash = tap->finish();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+    std::string field;
+    try {
+      field = dkim::dkim_signature(tap->header_block(), body_hash, {id->name, keys->tokens.front(), seconds, &keys->key});
+    } catch (const std::runtime_error& e) {
+      spdlog::error("session {}: message {} not DKIM-signed: {}", info_.id, message_id_, e.what());
+    }
+    if (!field.empty()) writer.prepend(field);  // a spool_error is the commit's to answer
   }
 
   // Queued only (the index writes in batches on its own thread): the 250 waits for nothing.
@@ -490,6 +580,7 @@ class session final : public smtp::session_hooks {
   std::string out_;  // replies not yet written
   std::string message_id_;
   std::optional<message_writer> writer_;
+  std::optional<dkim::message_tap> tap_;  // the message for its DKIM signature
   std::optional<smtp_reply> store_error_;
   envelope spooled_;
   std::string feedback_body_;       // the report in DATA (feedback listeners)

@@ -13,4 +13,10 @@ void message_writer::append(std::string_view bytes) {
   size_ += bytes.size();
 }
 
+void message_writer::prepend(std::string_view bytes) {
+  if (!sink_) throw std::logic_error("message_writer::prepend after commit or abort");
+  sink_->prepend(bytes);
+  size_ += bytes.size();
+}
+
 }  // namespace mfrelay::relay

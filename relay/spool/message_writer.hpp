@@ -18,6 +18,8 @@ class message_writer {
     virtual ~sink() = default;
     // Throws spool_error (no_space or io).
     virtual void append(std::string_view bytes) = 0;
+    // Puts `bytes` before everything appended so far. Throws spool_error.
+    virtual void prepend(std::string_view bytes) = 0;
   };
 
   message_writer() = default;
@@ -29,6 +31,11 @@ class message_writer {
   // Throws spool_error{no_space|io}; after an error the writer only fails.
   // Throws std::logic_error once the writer was committed or aborted.
   void append(std::string_view bytes);
+
+  // Puts header fields on top of the message once it is whole (the DKIM
+  // signature, which needs the whole body first). Same errors as append. A
+  // message past the spill threshold is copied once into a new file for it.
+  void prepend(std::string_view bytes);
 
   // Discards the message; the same happens on destruction unless committed.
   void abort() noexcept { sink_.reset(); }

@@ -14,6 +14,10 @@ class ram_spool::ram_sink final : public message_writer::sink {
     owner_.check_failure();
     data_.append(bytes);
   }
+  void prepend(std::string_view bytes) override {
+    owner_.check_failure();
+    data_.insert(0, bytes);
+  }
   std::string data_;
 
  private:

@@ -84,6 +84,42 @@ class spool::buffer_sink final : public message_writer::sink {
     write_spill(bytes);
   }
 
+  // The checksum covers the data from its first byte: it is computed again.
+  void prepend(std::string_view bytes) override {
+    if (failed_) throw *failed_;
+    if (!spill_) {
+      data_.insert(0, bytes);
+      size_ += bytes.size();
+      hash_ = sha256();
+      hash_.update(data_);
+      if (data_.size() > owner_.settings_.spill_threshold) start_spill();
+      return;
+    }
+    // A big message: a new .spill file with the bytes first, then the old one's content.
+    unique_fd old = std::move(spill_);
+    std::uint64_t old_number = spill_number_;
+    std::uint64_t old_size = spilled_;
+    spilled_ = 0;
+    hash_ = sha256();
+    try {
+      start_spill();
+      hash_.update(bytes);
+      write_spill(bytes);
+      std::string chunk;
+      for (std::uint64_t at = 0; at < old_size; at += chunk.size()) {
+        chunk.resize(static_cast<std::size_t>(std::min<std::uint64_t>(old_size - at, 1 << 20)));
+        if (int err = read_at(old.get(), chunk.data(), chunk.size(), record_header_size + at))
+          fail(err < 0 ? EIO : err, "read " + owner_.path_of("segments", owner_.segment_name(old_number, ".spill")).string());
+        hash_.update(chunk);
+        write_spill(chunk, false);
+      }
+    } catch (...) {
+      ::unlinkat(owner_.segments_dir_.get(), owner_.segment_name(old_number, ".spill").c_str(), 0);
+      throw;
+    }
+    ::unlinkat(owner_.segments_dir_.get(), owner_.segment_name(old_number, ".spill").c_str(), 0);
+  }
+
   ticket_ptr finish(std::string aux, policy::timestamp received_at) {
     if (failed_) throw *failed_;
     auto t = std::make_shared<ticket>();

@@ -13,6 +13,8 @@
 // commit(), step by step:
 //   1. while DATA streams in (session thread), the bytes go into the writer's own
 //      buffer and are hashed; past spill_threshold they go to a .spill file instead;
+//      a prepend at the end (the DKIM signature) rehashes, and copies a spilled
+//      message once into a new .spill file behind the new bytes;
 //   2. commit() hands the record (header, data, envelope, checksum) to the flush
 //      worker, without copying the data; the session coroutine is suspended;
 //   3. the worker takes every record submitted since its last round and

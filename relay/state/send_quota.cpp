@@ -64,6 +64,30 @@ std::uint64_t send_quota::sent_last_24_hours(policy::timestamp wall) const {
   return total;
 }
 
+std::vector<quarter_count> send_quota::daily_counts(policy::timestamp wall) const {
+  const std::uint64_t full = quarter_of(wall);
+  const std::uint64_t now = full & quarter_mask;
+  std::vector<quarter_count> out;
+  for (const auto& slot : daily_) {
+    std::uint64_t word = slot.load(std::memory_order_acquire);
+    std::uint64_t age = (now - slot_quarter(word)) & quarter_mask;
+    if (age >= slots || age > full || slot_count(word) == 0) continue;
+    auto start_ms = static_cast<std::int64_t>((full - age) * quarter_ms);
+    out.push_back({policy::timestamp{policy::duration{start_ms}}, slot_count(word)});
+  }
+  std::sort(out.begin(), out.end(), [](const quarter_count& a, const quarter_count& b) { return a.start < b.start; });
+  return out;
+}
+
+void send_quota::restore_daily(const quarter_count& saved, policy::timestamp wall) {
+  const std::uint64_t now = quarter_of(wall), quarter = quarter_of(saved.start);
+  if (saved.count == 0 || quarter > now || now - quarter >= slots) return;
+  auto& slot = daily_[quarter % slots];
+  std::uint64_t word = slot.load(std::memory_order_relaxed);
+  std::uint64_t count = slot_quarter(word) == (quarter & quarter_mask) ? slot_count(word) : 0;
+  slot.store(pack(quarter, std::min(count + saved.count, count_mask)), std::memory_order_release);
+}
+
 bool send_quota::take_rate(std::uint32_t n, mono_time mono) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(mono.time_since_epoch()).count();
   std::int64_t tat = tat_.load(std::memory_order_relaxed);

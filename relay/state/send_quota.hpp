@@ -3,19 +3,28 @@
 // hours. Asked once per message at the end of DATA by every SMTP session, on
 // any thread: lock-free (atomics only), no allocation. Time is a parameter, so
 // tests drive it with simulated time. The 24-hour count is kept in memory
-// (96 quarter-hour slots): a restart forgets it. No untrusted input.
+// (96 quarter-hour slots); send_counters_store saves it off the hot path and
+// puts it back at the next start. No untrusted input.
 #pragma once
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "policy/time.hpp"
 
 namespace mfrelay::relay {
 
 enum class quota_verdict { ok, rate_exceeded, daily_exceeded };
+
+// What one quarter-hour counted.
+struct quarter_count {
+  policy::timestamp start{};  // the quarter-hour's first millisecond
+  std::uint64_t count = 0;
+  friend bool operator==(const quarter_count&, const quarter_count&) = default;
+};
 
 class send_quota {
  public:
@@ -36,6 +45,12 @@ class send_quota {
 
   // GetSendQuota.SentLast24Hours: what acquire() let through in the 96 quarter-hours up to `wall`.
   std::uint64_t sent_last_24_hours(policy::timestamp wall) const;
+  // The quarter-hours of that count that hold anything, oldest first (for
+  // send_counters_store; lock-free reads, any thread).
+  std::vector<quarter_count> daily_counts(policy::timestamp wall) const;
+  // Adds a saved count back (at startup, before the first acquire()); a
+  // quarter-hour outside the 24 hours up to `wall` is ignored.
+  void restore_daily(const quarter_count& saved, policy::timestamp wall);
   double max_send_rate() const { return rate_; }
   std::uint64_t max_24_hour_send() const { return daily_max_; }
 

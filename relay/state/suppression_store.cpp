@@ -1,5 +1,6 @@
 #include "relay/state/suppression_store.hpp"
 
+#include "relay/state/sqlite_database.hpp"
 #include "relay/state/sqlite_statement.hpp"
 
 #include <sqlite3.h>
@@ -47,31 +48,10 @@ std::optional<suppression_reason> parse_suppression_reason(std::string_view text
   return std::nullopt;
 }
 
-suppression_store::suppression_store(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK)
-    fail("cannot open");
-  sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
-  exec(schema);
-}
+suppression_store::suppression_store(const std::string& path)
+    : path_(path), db_(open_store_database(path, "suppression store", schema)) {}
 
 suppression_store::~suppression_store() { sqlite3_close_v2(db_); }
-
-void suppression_store::exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : "unknown error";
-    sqlite3_free(message);
-    throw std::runtime_error("suppression store " + path_ + ": " + text);
-  }
-}
-
-void suppression_store::fail(const std::string& what) {
-  std::string text = db_ ? sqlite3_errmsg(db_) : "out of memory";
-  throw std::runtime_error("suppression store " + path_ + ": " + what + ": " + text);
-}
 
 std::vector<suppressed_destination> suppression_store::load_all() {
   std::vector<suppressed_destination> out;

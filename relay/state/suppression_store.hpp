@@ -53,9 +53,6 @@ class suppression_store {
   void save_reasons(const std::vector<suppression_reason>& reasons);
 
  private:
-  void exec(const char* sql);
-  [[noreturn]] void fail(const std::string& what);
-
   std::string path_;
   sqlite3* db_ = nullptr;
 };

@@ -12,7 +12,7 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aiosmtpd_peer
 
 class Peer:
     def __init__(self, test, host="127.0.0.1", port=None, tls="none", cert=None, key=None, user=None,
-                 password=None, replies=()):
+                 password=None, replies=(), delay=0.0):
         self.host = host
         self.port = port or free_port(host)
         self.dir = test.path(f"peer-{host}-{self.port}")
@@ -24,15 +24,22 @@ class Peer:
             argv += ["--user", user, "--password", password]
         for r in replies:
             argv += ["--reply", r]
+        if delay:
+            argv += ["--delay", str(delay)]
         self.proc = test.start(argv)
         wait_for_port(self.port, host=host, proc=self.proc)
 
     def messages(self):
         out = []
-        for path in sorted(glob.glob(os.path.join(self.dir, "*.json"))):
+        for path in sorted(glob.glob(os.path.join(self.dir, "*-*.json"))):
             with open(path) as f:
                 out.append(json.load(f))
         return out
+
+    def connections(self):
+        """{"open", "max", "total"}: connections open now, the most ever open at once, and in all."""
+        with open(os.path.join(self.dir, "connections.json")) as f:
+            return json.load(f)
 
 
 class PeerRelayTest(TempDirTest):

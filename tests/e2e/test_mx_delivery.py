@@ -8,7 +8,11 @@ host answering 4xx defers, then delivers once it accepts; a destination that
 hangs (accepts, never greets) does not slow the others; a [[route]] sends one
 domain through a smarthost while the rest go by MX; STARTTLS is used when
 offered whatever the certificate, and a route's require_tls defers instead of
-sending in clear."""
+sending in clear. MxLimitsTest: two domains on one provider's MX host share its
+connections_per_host, each session carries at most messages_per_connection
+messages, /metrics counts connections per MX host; a recipient domain that is a
+CNAME loop bounces 5.4.4 and one that does not exist 5.1.2, each with a DSN to
+the application."""
 import socket
 import time
 import unittest
@@ -31,6 +35,7 @@ HOSTS = {  # loopback address of each MX host
     "hang": "127.0.0.10",                           # hang.test: accepts, never greets
     "tls": "127.0.0.11",                            # tls.test: STARTTLS with a certificate nobody trusts
     "strict": "127.0.0.12",                         # strict.test: no STARTTLS, and a route requiring TLS
+    "shared": "127.0.0.13",                         # MxLimitsTest: one.test's and two.test's MX host
 }
 
 
@@ -48,10 +53,33 @@ def port_free_everywhere(port):
     return True
 
 
-class MxDeliveryTest(TempDirTest):
+class MxRelayTest(TempDirTest):
+    """mfrelay delivering directly, its MX hosts on HOSTS' addresses at one port (`self.mx_port`), free on
+    all of them; a subclass starts its knotd and peers, then start_relay() with its own [delivery] keys."""
+
     def setUp(self):
         super().setUp()
         self.mx_port = next(p for p in (free_port() for _ in range(50)) if port_free_everywhere(p))
+
+    def start_relay(self, delivery):
+        """`delivery`: more [delivery] keys, then any other tables."""
+        self.local = free_port()
+        delivery = (f'[delivery]\nmode = "mx"\nmx_port = {self.mx_port}\nretry_schedule = ["1s"]\n'
+                    f'max_age = "1h"\n' + delivery)
+        self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
+                                   extra=delivery, listeners=[
+                                       {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
+                                        "auth": "network"}])
+        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
+        wait_for_port(self.local, proc=self.relay)
+
+    def send(self, recipients, subject):
+        smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))
+
+
+class MxDeliveryTest(MxRelayTest):
+    def setUp(self):
+        super().setUp()
         h = HOSTS
         self.knot = Knot(self, {
             "alpha.test": ["@ MX 20 mx2", "@ MX 10 mx1", f"mx1 A {h['alpha-1']}", f"mx2 A {h['alpha-2']}"],
@@ -78,21 +106,10 @@ class MxDeliveryTest(TempDirTest):
         self.tls = Peer(self, host=h["tls"], port=port, tls="starttls", cert=cert, key=key)
         self.strict = Peer(self, host=h["strict"], port=port)
         self.partner = Sink(self)  # the [[route]]'s smarthost, on 127.0.0.1
-        self.local = free_port()
-        delivery = (f'[delivery]\nmode = "mx"\nmx_port = {port}\nretry_schedule = ["1s"]\nmax_age = "1h"\n'
-                    f'connections_per_destination = 2\n\n'
-                    f'[[smarthost]]\nname = "partner"\naddress = "{self.partner.address()}"\ntls = "none"\n\n'
-                    f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n\n'
-                    f'[[route]]\ndomain = "strict.test"\nvia = "mx"\nrequire_tls = true\n')
-        self.config = relay_config(self, dns_server=self.knot.server(), identities=identity("example.com"),
-                                   extra=delivery, listeners=[
-                                       {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none",
-                                        "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        wait_for_port(self.local, proc=self.relay)
-
-    def send(self, recipients, subject):
-        smtplib_send(self.local, "app@example.com", recipients, message(", ".join(recipients), subject))
+        self.start_relay('connections_per_destination = 2\n\n'
+                         f'[[smarthost]]\nname = "partner"\naddress = "{self.partner.address()}"\ntls = "none"\n\n'
+                         f'[[route]]\ndomain = "routed.test"\nvia = "partner"\n\n'
+                         f'[[route]]\ndomain = "strict.test"\nvia = "mx"\nrequire_tls = true\n')
 
     def subjects(self, peer):
         out = []
@@ -189,6 +206,73 @@ class MxDeliveryTest(TempDirTest):
         self.assertEqual(delay["deliveryDelay"]["delayedRecipients"][0]["emailAddress"], "s@strict.test")
         self.assertIn("TLS", delay["deliveryDelay"]["delayedRecipients"][0]["diagnosticCode"])
         self.assertEqual(self.strict.messages(), [])
+
+
+class MxLimitsTest(MxRelayTest):
+    """One relay: one.test and two.test share one MX host (aiosmtpd, slow to answer the data so that
+    sessions overlap); loop.test holds a CNAME loop; example.com's MX takes the DSNs."""
+    per_destination, per_host, per_connection = 3, 2, 3
+
+    def setUp(self):
+        super().setUp()
+        self.knot = Knot(self, {
+            "one.test": ["@ MX 10 mx.provider.test."],
+            "two.test": ["@ MX 10 mx.provider.test."],  # another name for the same host would count the same
+            "provider.test": [f"mx A {HOSTS['shared']}"],
+            "loop.test": ["a CNAME b", "b CNAME a"],  # and missing.loop.test does not exist (NXDOMAIN)
+            "example.com": ["@ MX 10 mx", f"mx A {HOSTS['sender']}"],
+        })
+        self.shared = Peer(self, host=HOSTS["shared"], port=self.mx_port, delay=0.4)
+        self.sender = Peer(self, host=HOSTS["sender"], port=self.mx_port)
+        self.start_relay(f'connections_per_destination = {self.per_destination}\n'
+                         f'connections_per_host = {self.per_host}\n'
+                         f'messages_per_connection = {self.per_connection}\n')
+
+    def metrics(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
+            return r.read().decode()
+
+    def test_domains_on_one_mx_host_share_its_connection_limit_and_sessions_are_recycled(self):
+        # 2 x 6 messages: each domain alone may open 3 sessions, together 6; the host allows 2.
+        for i in range(6):
+            self.send([f"u{i}@one.test"], f"one {i}")
+            self.send([f"u{i}@two.test"], f"two {i}")
+        gauge = f'mfrelay_mx_host_connections{{address="{HOSTS["shared"]}"}} {self.per_host}'
+        wait_until(lambda: gauge in self.metrics(), timeout=20, what="/metrics counting the shared host's connections")
+        messages = wait_until(lambda: self.shared.messages() if len(self.shared.messages()) == 12 else None,
+                              timeout=30, what="the 12 messages at the shared MX host")
+        self.assertEqual(sorted(m["rcpt_tos"][0].split("@")[1] for m in messages), ["one.test"] * 6 + ["two.test"] * 6)
+        # Never more than connections_per_host at once, across both domains; and the limit was reached.
+        self.assertEqual(self.shared.connections()["max"], self.per_host)
+        # messages_per_connection: at most 3 transactions per session, and sessions were reused up to that.
+        per_connection = {}
+        for m in messages:
+            per_connection[m["connection"]] = max(per_connection.get(m["connection"], 0), m["transaction"])
+        self.assertLessEqual(max(per_connection.values()), self.per_connection)
+        self.assertEqual(max(per_connection.values()), self.per_connection)
+        self.assertGreaterEqual(len(per_connection), 12 // self.per_connection)
+        self.assertEqual(self.events("Bounce"), [])
+
+    def test_a_cname_loop_and_a_missing_domain_bounce_with_a_dsn(self):
+        self.send(["x@a.loop.test"], "loop")
+        self.send(["y@missing.loop.test"], "missing")
+        dsns = wait_until(lambda: (lambda d: d if len(d) == 2 else None)(
+            [m for m in self.sender.messages() if m["mail_from"] in ("", "<>")]), timeout=30,
+            what="two DSNs at example.com's MX host")
+        for dsn in dsns:
+            self.assertEqual(dsn["rcpt_tos"], ["app@example.com"])
+        by_recipient = {}
+        for dsn in dsns:
+            by_recipient["x@a.loop.test" if "x@a.loop.test" in dsn["data"] else "y@missing.loop.test"] = dsn["data"]
+        check_dsn(self, by_recipient["x@a.loop.test"], {"x@a.loop.test": ("5.4.4", "CNAME loop")})
+        check_dsn(self, by_recipient["y@missing.loop.test"], {"y@missing.loop.test": ("5.1.2", "does not exist")})
+        statuses = {b["bounce"]["bouncedRecipients"][0]["emailAddress"]: b["bounce"]["bouncedRecipients"][0]["status"]
+                    for b in self.events("Bounce")}
+        self.assertEqual(statuses, {"x@a.loop.test": "5.4.4", "y@missing.loop.test": "5.1.2"})
+        for b in self.events("Bounce"):
+            self.assertEqual(b["bounce"]["bounceType"], "Permanent")
+            self.assertIsNotNone(b["bounce"]["dsnMessageId"])
+        self.assertEqual(self.events("DeliveryDelay"), [])  # decided at once, not deferred
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 `454 4.7.0 Throttling failure: Maximum sending rate exceeded` after DATA; with
 max_24_hour_send = 3 the 4th message gets `Daily message quota exceeded`; SES
 v1 GetSendQuota and SESv2 GetAccount (botocore, the client boto3 wraps) report
-the limits and the count sent."""
+the limits and the count sent, and the count (with the daily quota it feeds
+and the send statistics) goes on after a restart."""
+import signal
 import smtplib
 import unittest
 
-from harness import MFRELAY, TempDirTest, free_port, identity, relay_config, wait_for_port
+from harness import MFRELAY, TempDirTest, free_port, identity, relay_config, wait_for_port, wait_until
 from peer import Peer
 from test_suppression import client
 
@@ -20,9 +22,12 @@ class QuotaTest(TempDirTest):
         self.peer = Peer(self)
         self.local = free_port()
         extra = f'[delivery]\nsmarthost = "127.0.0.1:{self.peer.port}"\n\n[quota]\n{quota}\n'
-        config = relay_config(self, identities=identity("example.com"), extra=extra, listeners=[
+        self.config = relay_config(self, identities=identity("example.com"), extra=extra, listeners=[
             {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}])
-        self.relay = self.start([MFRELAY, "serve", "-c", config])
+        self.serve()
+
+    def serve(self):
+        self.relay = self.start([MFRELAY, "serve", "-c", self.config])
         wait_for_port(self.local, proc=self.relay)
         wait_for_port(self.admin_port, proc=self.relay)
 
@@ -62,6 +67,19 @@ class QuotaTest(TempDirTest):
         self.assertEqual(account["SendQuota"], {"Max24HourSend": 3.0, "MaxSendRate": -1.0, "SentLast24Hours": 3.0})
         stats = client(self, "ses").get_send_statistics()["SendDataPoints"]
         self.assertIsInstance(stats, list)
+
+        # A restart keeps the count: SentLast24Hours still 3, the quota still spent, the statistics kept.
+        wait_until(lambda: sum(p["DeliveryAttempts"] for p in
+                               client(self, "ses").get_send_statistics()["SendDataPoints"]) >= 3,
+                   what="three delivery attempts counted")
+        self.relay.send_signal(signal.SIGTERM)
+        self.relay.wait(timeout=30)
+        self.serve()
+        self.assertEqual(client(self, "ses").get_send_quota()["SentLast24Hours"], 3.0)
+        self.assertEqual(client(self, "sesv2").get_account()["SendQuota"]["SentLast24Hours"], 3.0)
+        self.assertEqual(self.send_many(1)[0][0], 454)
+        stats = client(self, "ses").get_send_statistics()["SendDataPoints"]
+        self.assertEqual(sum(p["DeliveryAttempts"] for p in stats), 3)
 
 
 if __name__ == "__main__":

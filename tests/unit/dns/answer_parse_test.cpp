@@ -51,6 +51,37 @@ TEST_CASE("MX: no records is nodata") {
   CHECK(mx.records.empty());
 }
 
+TEST_CASE("MX: a CNAME chain that comes back to a name seen is a loop (nodata, cname_loop)") {
+  // What an authoritative server (knotd) answers for a.loop.example CNAME b, b CNAME a.
+  auto two = response("a.loop.example", type_mx,
+                      {record("a.loop.example", type_cname, encode_name("b.loop.example")),
+                       record("B.Loop.Example", type_cname, encode_name("a.loop.example."))});
+  auto mx = parse_mx_answer(two);
+  CHECK(mx.outcome == dns_outcome::nodata);
+  CHECK(mx.cname_loop);
+  // A name that points at itself; a loop further down the chain.
+  CHECK(cname_chain_loops(response("self.example", type_mx,
+                                   {resource_record{pointer_to_question(), type_cname, pointer_to_question()}})));
+  CHECK(cname_chain_loops(response("x.example", type_mx,
+                                   {record("x.example", type_cname, encode_name("y.example")),
+                                    record("y.example", type_cname, encode_name("z.example")),
+                                    record("z.example", type_cname, encode_name("y.example"))})));
+  // A chain that just ends (dangling, or at a name with no MX) is no loop: the implicit MX applies.
+  auto chain = parse_mx_answer(response("x.example", type_mx,
+                                        {record("x.example", type_cname, encode_name("y.example")),
+                                         record("y.example", type_cname, encode_name("z.example"))}));
+  CHECK(chain.outcome == dns_outcome::nodata);
+  CHECK_FALSE(chain.cname_loop);
+  // CNAMEs that loop among themselves but are not on the question's chain.
+  CHECK_FALSE(cname_chain_loops(response("x.example", type_mx,
+                                         {record("p.example", type_cname, encode_name("q.example")),
+                                          record("q.example", type_cname, encode_name("p.example"))})));
+  // Truncated bytes: no verdict from them.
+  auto cut = two;
+  cut.resize(cut.size() - 3);
+  CHECK_FALSE(cname_chain_loops(cut));
+}
+
 TEST_CASE("TXT: a record's strings are joined; records stay apart") {
   auto msg = response("mail.example.com", type_txt,
                       {record("mail.example.com", type_txt, txt_rdata({"v=spf1 ", "include:amazonses.com ~all"})),

@@ -27,12 +27,13 @@ struct declared {
   policy::identity_kind kind;
   std::string mail_from;
   policy::mx_failure_behavior behavior;
+  bool forward_feedback = true;
   friend bool operator==(const declared&, const declared&) = default;
 };
 
 std::vector<declared> declarations(const std::vector<policy::identity>& ids) {
   std::vector<declared> out;
-  for (const auto& id : ids) out.push_back({id.name, id.kind, id.mail_from_domain, id.behavior});
+  for (const auto& id : ids) out.push_back({id.name, id.kind, id.mail_from_domain, id.behavior, id.forward_feedback});
   return out;
 }
 
@@ -76,6 +77,9 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   ids[0].mail_from_spelling = "Mail.Example.com";
   ids[3].tags = {{"env", "prod"}, {"a \"quoted\" key", "välue"}};
   ids[3].forward_feedback = false;
+  ids[0].dkim = true;
+  ids[3].dkim = true;
+  ids[3].dkim_key_type = policy::dkim_key_kind::ed25519;
 
   std::string text = render_policy_file(ids);
   CHECK(parse_back({"/p/admin-api.toml", text}) == declarations(ids));
@@ -90,6 +94,10 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   // Feedback forwarding turned off stays off; the others keep SES's default (on).
   CHECK_FALSE(table.find("x.example.com")->forward_feedback);
   CHECK(table.find("example.com")->forward_feedback);
+  // An API change to one identity must not turn another's Easy DKIM off (or change its key type).
+  CHECK(table.find("example.com")->dkim);
+  CHECK(table.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
+  CHECK(table.find("x.example.com")->dkim_key_type == policy::dkim_key_kind::ed25519);
   CHECK(render_policy_file({}) ==
         "# Identity policy written by mfrelay's admin API (SES SetIdentityMailFromDomain,\n"
         "# VerifyDomainIdentity, PutEmailIdentityMailFromAttributes, ...).\n"
@@ -233,7 +241,14 @@ TEST_CASE("on disk: plan, check, write durably, reload: the reloaded identities 
   CHECK(read_file(policy / "b.toml").find("the operator's comment") == std::string::npos);
   apply({identity_change::kind::create, "new.example", {}, {}});
   CHECK(fs::exists(policy / "admin-api.toml"));
+  identity_change quiet{identity_change::kind::set_feedback_forwarding, "ops@b.example", {}, {}};
+  quiet.forward_feedback = false;
+  apply(quiet);
+  CHECK_FALSE(cfg.identities.find("ops@b.example")->forward_feedback);
+  CHECK(cfg.identities.find("ops@b.example")->mail_from_domain == "bounce.b.example");
+  CHECK(cfg.identities.find("b.example")->forward_feedback);
   apply({identity_change::kind::remove, "b.example", {}, {}});
+  CHECK_FALSE(cfg.identities.find("ops@b.example")->forward_feedback);  // kept when its file is rewritten
   CHECK_FALSE(cfg.identities.find("b.example"));
 
   CHECK(read_file(policy / "a.toml") == a_text);  // never rewritten
@@ -261,6 +276,12 @@ TEST_CASE("check_files_unchanged refuses to overwrite a hand edit not reloaded y
   auto stale = check_files_unchanged(cfg, plan.writes);
   REQUIRE(stale.size() == 1);
   CHECK(stale[0].where.file == file.string());
+  CHECK(stale[0].message.starts_with("was changed since the policy was loaded"));
+
+  // forward_feedback switched off by hand: the API's rewrite would switch it back on.
+  write_file(file, "[[identity]]\nname = \"b.example\"\nforward_feedback = false\n");
+  stale = check_files_unchanged(cfg, plan.writes);
+  REQUIRE(stale.size() == 1);
   CHECK(stale[0].message.starts_with("was changed since the policy was loaded"));
 
   write_file(file, "[[identity]\nname = ");

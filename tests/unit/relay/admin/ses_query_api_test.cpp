@@ -218,6 +218,69 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the daemon's refusal is I
               "InvalidParameterValue", "example.toml:3:1: the policy would not load; and another reason");
 }
 
+TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: turns forwarding off and on, written to the identity's file") {
+  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v);
+  auto r = call(set + "&Identity=billing%40example.com&ForwardingEnabled=false");
+  CHECK(r.status == 200);
+  CHECK(r.body == ok_xml("SetIdentityFeedbackForwardingEnabled", "<SetIdentityFeedbackForwardingEnabledResult/>"));
+  REQUIRE(backend.changes.size() == 1);
+  CHECK(backend.changes[0].what == identity_change::kind::set_feedback_forwarding);
+  CHECK(backend.changes[0].identity == "billing@example.com");
+  CHECK_FALSE(backend.changes[0].forward_feedback);
+  CHECK_FALSE(backend.cfg->identities.find("billing@example.com")->forward_feedback);
+  // Nothing else about the identity moves.
+  CHECK(backend.cfg->identities.find("billing@example.com")->mail_from_domain == "bounce.example.com");
+  CHECK(backend.cfg->identities.find("example.com")->forward_feedback);
+  REQUIRE(backend.writes.size() == 1);
+  CHECK(backend.writes[0].path == example_file);
+  CHECK(backend.writes[0].text.find("forward_feedback = false") != std::string::npos);
+
+  CHECK(call(set + "&Identity=billing%40example.com&ForwardingEnabled=true").status == 200);
+  CHECK(backend.cfg->identities.find("billing@example.com")->forward_feedback);
+  REQUIRE(backend.writes.size() == 2);
+  CHECK(backend.writes[1].text.find("forward_feedback") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: SES's refusals, and nothing changes") {
+  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v);
+  check_error(call(set + "&Identity=unknown.net&ForwardingEnabled=false"), "InvalidParameterValue",
+              "Identity <unknown.net> does not exist.");
+  check_error(call(set + "&Identity=example.com"), "MissingParameter",
+              "The request must contain the parameter ForwardingEnabled.");
+  check_error(call(set + "&ForwardingEnabled=false"), "MissingParameter",
+              "The request must contain the parameter Identity.");
+  check_error(call(set + "&Identity=example.com&ForwardingEnabled=no"), "InvalidParameterValue",
+              "Value no for parameter ForwardingEnabled is invalid: it must be true or false.");
+  check_error(call(set + "&Identity=ex%20ample.com&ForwardingEnabled=false"), "InvalidParameterValue",
+              "'ex ample.com' is not a valid domain: label 'ex ample' has a character other than letters, digits and '-'");
+  CHECK(backend.changes.empty());
+  CHECK(backend.cfg->identities.find("example.com")->forward_feedback);
+}
+
+TEST_CASE_FIXTURE(fixture, "GetIdentityNotificationAttributes: ForwardingEnabled per identity, no topics, unknown ones left out") {
+  CHECK(call("Action=SetIdentityFeedbackForwardingEnabled" + std::string(v) +
+             "&Identity=other.org&ForwardingEnabled=false")
+            .status == 200);
+  auto r = call("Action=GetIdentityNotificationAttributes" + std::string(v) +
+                "&Identities.member.1=Example.COM&Identities.member.2=other.org&Identities.member.3=unknown.net"
+                "&Identities.member.4=not%20valid");
+  CHECK(r.status == 200);
+  const std::string headers = "<HeadersInBounceNotificationsEnabled>false</HeadersInBounceNotificationsEnabled>"
+                              "<HeadersInComplaintNotificationsEnabled>false</HeadersInComplaintNotificationsEnabled>"
+                              "<HeadersInDeliveryNotificationsEnabled>false</HeadersInDeliveryNotificationsEnabled>";
+  CHECK(r.body == ok_xml("GetIdentityNotificationAttributes",
+                         "<GetIdentityNotificationAttributesResult><NotificationAttributes>"
+                         "<entry><key>Example.COM</key><value><ForwardingEnabled>true</ForwardingEnabled>" +
+                             headers +
+                             "</value></entry>"
+                             "<entry><key>other.org</key><value><ForwardingEnabled>false</ForwardingEnabled>" +
+                             headers +
+                             "</value></entry>"
+                             "</NotificationAttributes></GetIdentityNotificationAttributesResult>"));
+  check_error(call("Action=GetIdentityNotificationAttributes" + std::string(v)), "MissingParameter",
+              "The request must contain the parameter Identities.");
+}
+
 // The ListIdentities document naming `names`, then `next_token` when there is one.
 std::string identities_xml(const std::vector<std::string>& names, const std::string& next_token = {}) {
   std::string result = "<ListIdentitiesResult><Identities>";

@@ -145,6 +145,44 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: refusals as BadR
               "the store is read-only");
 }
 
+TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: GetEmailIdentity's FeedbackForwardingStatus follows it") {
+  auto status = [&] {
+    return json_of(call("GET", "/v2/email/identities/billing%40example.com")).at("FeedbackForwardingStatus");
+  };
+  CHECK(status() == true);  // SES's default
+  auto r = call("PUT", "/v2/email/identities/billing%40example.com/feedback", R"({"EmailForwardingEnabled":false})");
+  CHECK(r.status == 200);
+  CHECK(r.body == "{}");
+  REQUIRE(backend.changes.size() == 1);
+  CHECK(backend.changes[0].what == identity_change::kind::set_feedback_forwarding);
+  CHECK(backend.changes[0].identity == "billing@example.com");
+  CHECK(status() == false);
+  CHECK(json_of(call("GET", "/v2/email/identities/example.com")).at("FeedbackForwardingStatus") == true);
+  REQUIRE(backend.writes.size() == 1);
+  CHECK(backend.writes[0].path == example_file);
+  CHECK(backend.writes[0].text.find("forward_feedback = false") != std::string::npos);
+
+  CHECK(call("PUT", "/v2/email/identities/billing%40example.com/feedback", R"({"EmailForwardingEnabled":true})")
+            .status == 200);
+  CHECK(status() == true);
+  // An unset boolean is false in SES's model.
+  CHECK(call("PUT", "/v2/email/identities/billing%40example.com/feedback", "{}").status == 200);
+  CHECK(status() == false);
+}
+
+TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: refusals, and nothing changes") {
+  check_error(call("PUT", "/v2/email/identities/unknown.net/feedback", R"({"EmailForwardingEnabled":false})"), 404,
+              "NotFoundException", "Identity unknown.net does not exist.");
+  check_error(call("PUT", "/v2/email/identities/example.com/feedback", R"({"EmailForwardingEnabled":"no"})"), 400,
+              "SerializationException", "EmailForwardingEnabled must be a JSON boolean.");
+  check_error(call("PUT", "/v2/email/identities/example.com/feedback", "[false]"), 400, "SerializationException",
+              "The request body must be a JSON object.");
+  check_error(call("GET", "/v2/email/identities/example.com/feedback"), 404, "UnknownOperationException",
+              "No SES v2 operation is GET /v2/email/identities/example.com/feedback");
+  CHECK(backend.changes.empty());
+  CHECK(backend.cfg->identities.find("example.com")->forward_feedback);
+}
+
 TEST_CASE_FIXTURE(fixture, "ListEmailIdentities: IdentityInfo items in name order, PageSize and NextToken") {
   auto r = call("GET", "/v2/email/identities");
   auto item = [](const char* type, const char* name) {

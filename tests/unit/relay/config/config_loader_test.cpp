@@ -307,6 +307,27 @@ TEST_CASE("[[listener]] role and [feedback]: defaults, values, and a feedback li
         std::string::npos);
 }
 
+TEST_CASE("[[listener]] proxy_protocol: off by default, the balancers' networks required, bad ones refused") {
+  config_dir dir;
+  CHECK_FALSE(load_main(dir, std::string(minimal)).result.config.listeners[0].proxy_protocol);
+  const std::string listener = "\n[[listener]]\nname = \"lb\"\naddress = \"127.0.0.1:2526\"\nauth = \"network\"\n";
+  auto [set, errors] = load_main(
+      dir, std::string(minimal) + listener + "proxy_protocol = true\nproxy_networks = [\"10.0.0.0/8\", \"::1/128\"]\n");
+  REQUIRE(errors == "");
+  const policy::listener_settings& lb = set.config.listeners[1];
+  CHECK(lb.proxy_protocol);
+  REQUIRE(lb.proxy_networks.size() == 2);
+  CHECK(lb.proxy_networks[0].contains(*policy::parse_ip_address("10.1.2.3")));
+  CHECK_FALSE(lb.proxy_networks[0].contains(*policy::parse_ip_address("192.0.2.1")));
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_protocol = true\n").errors ==
+        "mfrelay.toml:16:1: [[listener]] proxy_protocol: needs proxy_networks: the load balancers allowed to send a "
+        "PROXY header\n");
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_networks = [\"10.0.0.0/8\"]\n")
+            .errors.find("proxy_networks: has no effect without proxy_protocol = true") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + listener + "proxy_protocol = true\nproxy_networks = [\"10.0.0.1/8\"]\n")
+            .errors.find("proxy_networks: '10.0.0.1/8' is not an IP network") != std::string::npos);
+}
+
 TEST_CASE("[relay] threads: 0 (half the cores) by default, a count, and a clear error past 256") {
   config_dir dir;
   CHECK(load_main(dir, std::string(minimal)).result.config.relay.threads == 0);
@@ -669,6 +690,30 @@ TEST_CASE("identity rules of policy.d are reported at the mail_from_domain key")
         "policy.d/a.toml:9:1); it must be a domain that sends no mail, as it receives the feedback\n");
 }
 
+TEST_CASE("[[identity]] dkim: off by default, RSA unless ed25519 is asked, only for domains") {
+  config_dir dir;
+  dir.write("policy.d/a.toml",
+            "[[identity]]\nname = \"plain.example\"\n\n"
+            "[[identity]]\nname = \"example.com\"\ndkim = true\n\n"
+            "[[identity]]\nname = \"ed.example\"\ndkim = true\ndkim_key_type = \"ed25519\"\n");
+  auto got = load_main(dir, minimal);
+  CHECK(got.errors == "");
+  const policy::identity_table& ids = got.result.config.identities;
+  CHECK_FALSE(ids.find("plain.example")->dkim);
+  CHECK(ids.find("example.com")->dkim);
+  CHECK(ids.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
+  CHECK(ids.find("ed.example")->dkim_key_type == policy::dkim_key_kind::ed25519);
+
+  config_dir bad;
+  bad.write("policy.d/a.toml",
+            "[[identity]]\nname = \"alerts@example.com\"\ndkim = true\n\n"
+            "[[identity]]\nname = \"example.org\"\ndkim = true\ndkim_key_type = \"dsa\"\n");
+  CHECK(load_main(bad, minimal).errors ==
+        "policy.d/a.toml:3:1: [[identity]] dkim: Easy DKIM needs a domain identity; 'alerts@example.com' is an "
+        "email address (enable DKIM on its domain's identity)\n"
+        "policy.d/a.toml:8:1: [[identity]] dkim_key_type: must be one of \"rsa\", \"ed25519\", not \"dsa\"\n");
+}
+
 TEST_CASE("a duplicate identity across two files names where it was first declared") {
   config_dir dir;
   // Written in reverse order: files are read in name order, not directory order.
@@ -906,6 +951,8 @@ TEST_CASE("[delivery] mode = \"mx\" with mx_port and connections_per_destination
 mode = "mx"
 mx_port = 2525
 connections_per_destination = 3
+connections_per_host = 6
+messages_per_connection = 0
 
 [[smarthost]]
 name = "partner"
@@ -929,6 +976,8 @@ via = "mx"
   CHECK(d.mode == policy::delivery_mode::mx);
   CHECK(d.mx_port == 2525);
   CHECK(d.connections_per_destination == 3);
+  CHECK(d.connections_per_host == 6);
+  CHECK(d.messages_per_connection == 0);  // no limit
   REQUIRE(d.routes.size() == 3);
   CHECK(d.routes[0].domain == "partner.example");  // lower case
   auto partner = d.route_for("partner.example");
@@ -945,6 +994,8 @@ via = "mx"
   REQUIRE(plain_errors == "");
   CHECK(plain.config.delivery.mx_port == 25);
   CHECK(plain.config.delivery.connections_per_destination == 4);
+  CHECK(plain.config.delivery.connections_per_host == 20);
+  CHECK(plain.config.delivery.messages_per_connection == 100);
   CHECK_FALSE(plain.config.delivery.route_for("example.org").mx);
   CHECK(plain.config.delivery.route_for("example.org").smarthost.empty());
 }
@@ -963,6 +1014,13 @@ TEST_CASE("[[route]] mistakes are reported at the entry, with the file and line"
        "mfrelay.toml:13:1: [[route]] domain: "},
       {"[[route]]\nvia = \"mx\"\n", "mfrelay.toml:12:1: [[route]]: 'domain'"},
       {"[delivery]\nmx_port = 70000\n", "mfrelay.toml:13:1: [delivery] mx_port: must be a port number, 1 to 65535\n"},
+      {"[delivery]\nconnections_per_host = 0\n",
+       "mfrelay.toml:13:1: [delivery] connections_per_host: must be at least 1, not 0\n"},
+      {"[delivery]\nconnections_per_host = \"8\"\n", "mfrelay.toml:13:1: [delivery] connections_per_host: "},
+      {"[delivery]\nmessages_per_connection = -1\n",
+       "mfrelay.toml:13:1: [delivery] messages_per_connection: must be at least 0, not -1\n"},
+      {"[delivery]\nmessages_per_connection = 4294967296\n",
+       "mfrelay.toml:13:1: [delivery] messages_per_connection: is too large\n"},
   };
   for (const auto& r : rows) {
     config_dir dir;

@@ -103,6 +103,18 @@ TEST_CASE("plan_mx: NXDOMAIN bounces with 5.1.2") {
   CHECK(p.hosts.empty());
 }
 
+TEST_CASE("plan_mx: a domain whose name is a CNAME loop bounces with 5.4.4, no implicit MX") {
+  policy::mx_answer loop = answer(dns_outcome::nodata);
+  loop.cname_loop = true;
+  auto p = plan_mx("a.loop.example", loop, first);
+  REQUIRE(p.verdict);
+  CHECK(p.verdict->fate == recipient_fate::bounced);
+  CHECK(p.verdict->status == "5.4.4");
+  CHECK(p.verdict->bounce_type == "Permanent");
+  CHECK(p.verdict->diagnostic.find("CNAME loop") != std::string::npos);
+  CHECK(p.hosts.empty());
+}
+
 TEST_CASE("plan_mx: resolver trouble defers, never bounces") {
   for (auto o : {dns_outcome::servfail, dns_outcome::timeout, dns_outcome::refused, dns_outcome::bad_response}) {
     auto p = plan_mx("flaky.example", answer(o), first);

@@ -116,6 +116,37 @@ TEST_CASE("smtp_client: one connection for several messages; RSET only after a f
   check_script(server);
 }
 
+TEST_CASE("smtp_client: max_transactions per session, then QUIT and a new session for the next message") {
+  client_fixture f;
+  const std::string batch = "MAIL FROM:<rp@bounce.example> SIZE=4\r\nRCPT TO:<a@example.net>\r\nDATA\r\n";
+  const std::string accept = "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n";
+  // Two transactions (one refused, it counts too), QUIT right after the second; the third on a new session.
+  session_script first{step("", greeting), step(ehlo, ehlo_pipelining), step(batch, accept),
+                       step("m1\r\n.\r\n", "250 2.0.0 Ok: 1\r\n"),
+                       step(batch, "451 4.3.0 Later\r\n503 5.5.1 need MAIL\r\n554 5.5.1 no valid recipients\r\n"),
+                       step(quit, bye, script_step::close)};
+  session_script second{step("", greeting), step(ehlo, ehlo_pipelining), step(batch, accept),
+                        step("m3\r\n.\r\n", "250 2.0.0 Ok: 3\r\n"), step(quit, bye, script_step::close)};
+  scripted_smtp_server server(f.io, {first, second});
+  auto settings = f.settings(server.port());
+  settings.max_transactions = 2;
+  smtp_client client(f.io.get_executor(), f.tls, settings);
+
+  CHECK(f.deliver(client, message({"a@example.net"}, "m1\r\n")).recipients[0].verdict.fate == delivered);
+  CHECK(client.connected());
+  auto r2 = f.deliver(client, message({"a@example.net"}, "m2\r\n"));
+  CHECK(r2.recipients[0].verdict.fate == deferred);
+  CHECK(r2.remote_address == "127.0.0.1");  // known, though the session closed right after
+  CHECK_FALSE(client.connected());           // QUIT at the limit, not at the next message
+  auto r3 = f.deliver(client, message({"a@example.net"}, "m3\r\n"));
+  CHECK(r3.recipients[0].verdict.fate == delivered);
+  CHECK(client.sessions_opened() == 2);
+  f.quit(client);
+  REQUIRE(run_until(f.io, [&] { return server.done(); }));
+  CHECK(server.accepted() == 2);
+  check_script(server);
+}
+
 TEST_CASE("smtp_client: 421 defers everything undecided and ends the session") {
   client_fixture f;
   scripted_smtp_server server(

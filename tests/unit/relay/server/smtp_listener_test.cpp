@@ -3,7 +3,8 @@
 // spooled with the rewritten envelope sender and one Received header, the
 // accepted hook is told, the event log says Send; a refused transaction leaves
 // nothing behind; stop() closes the door to new connections, and the session
-// group's stop says 421 to an idle session.
+// group's stop says 421 to an idle session. A dkim = true identity's mail is spooled
+// signed (the signature on top), other mail as it came.
 #include "relay/server/smtp_listener.hpp"
 
 #include <doctest/doctest.h>
@@ -47,7 +48,7 @@ auth = "network"
 [[user]]
 name = "local-apps"
 networks = ["127.0.0.0/8"]
-identities = ["example.com"]
+identities = ["example.com", "signed.example"]
 
 [events]
 file = "events.jsonl"
@@ -60,6 +61,11 @@ name = "example.com"
 name = "billing@example.com"
 mail_from_domain = "bounce.example.com"
 behavior_on_mx_failure = "RejectMessage"
+
+[[identity]]
+name = "signed.example"
+dkim = true
+dkim_key_type = "ed25519"
 )";
 
 void write(const std::filesystem::path& path, std::string_view text) {
@@ -75,6 +81,8 @@ struct server_fixture {
     config_load_result loaded = load_config(dir.path() / "mfrelay.toml");
     REQUIRE(loaded.ok());
     view.set_config(std::make_shared<const policy::config>(loaded.config));
+    dkim_keys.ensure("signed.example", dkim::key_type::ed25519);  // as the daemon does before listening
+    services.dkim = &dkim_keys;
     services.accepted = [this](const envelope& env) {
       std::lock_guard lock(mutex);
       accepted.push_back(env.id);
@@ -109,6 +117,7 @@ struct server_fixture {
   password_verifier passwords{workers.get_executor()};
   relay_metrics metrics;
   session_services services{view, spool, log, passwords, nullptr, {}, metrics, {}};
+  dkim::dkim_key_store dkim_keys{dir.path()};
   std::mutex mutex;
   std::vector<std::string> accepted;
   asio::io_context io;
@@ -174,6 +183,31 @@ TEST_CASE("a message over TCP is spooled with the rewritten sender, told to deli
   CHECK(f.accepted_ids() == std::vector<std::string>{id});
   CHECK(f.events().find(R"("eventType":"Send")") != std::string::npos);
   CHECK(c.send("QUIT").starts_with("221"));
+}
+
+TEST_CASE("mail of a dkim = true identity is spooled with its DKIM signature on top; other mail is not signed") {
+  server_fixture f;
+  client c(f.listener->local_endpoint());
+  c.send("EHLO app.test");
+  auto send = [&](const std::string& from) {
+    CHECK(c.send("MAIL FROM:<" + from + ">").starts_with("250"));
+    CHECK(c.send("RCPT TO:<reader@dest.test>").starts_with("250"));
+    CHECK(c.send("DATA").starts_with("354"));
+    std::string reply = c.send("From: " + from + "\r\nSubject: hi\r\n\r\nbody\r\n.");
+    REQUIRE(reply.starts_with("250 2.0.0 Ok "));
+    return *f.spool.read_data(reply.substr(13, reply.find('\n') - 13));
+  };
+  std::string signed_data = send("news@signed.example");
+  const std::string& token = f.dkim_keys.find("signed.example")->tokens.front();
+  CHECK(signed_data.starts_with("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=signed.example; s=" +
+                                token + ";\r\n"));
+  CHECK(signed_data.find("h=from:subject:from;") != std::string::npos);
+  CHECK(signed_data.find("\r\nReceived: from app.test") != std::string::npos);
+  CHECK(signed_data.ends_with("\r\nFrom: news@signed.example\r\nSubject: hi\r\n\r\nbody\r\n"));
+
+  std::string plain = send("news@example.com");
+  CHECK(plain.starts_with("Received: from app.test"));
+  CHECK(plain.find("DKIM-Signature") == std::string::npos);
 }
 
 TEST_CASE("a sender refused at MAIL gets the policy's reply there") {

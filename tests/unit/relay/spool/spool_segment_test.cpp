@@ -50,4 +50,34 @@ TEST_CASE("a streamed binary message and its envelope round trip, also across a 
   }
 }
 
+TEST_CASE("header fields prepended once the message is whole come first, checksummed, across a restart") {
+  // The DKIM signature is put on top at the end of DATA: below the spill
+  // threshold, across it, and past it (the message's own file is rewritten).
+  temp_dir dir;
+  io_env env;
+  const std::string prefix = "DKIM-Signature: v=1; b=xyz\r\n";
+  for (std::size_t size : {std::size_t{100}, std::size_t{16 * 1024 - 10}, std::size_t{40'000}}) {
+    CAPTURE(size);
+    std::string id = make_id();
+    envelope e = make_envelope(id);
+    std::string data = binary_bytes(size);
+    {
+      spool s(dir.path() / "spool", env.worker.get_executor(), {}, small_segments());
+      s.recover();
+      message_writer w = s.begin(id);
+      w.append(data.substr(0, size / 2));
+      w.append(data.substr(size / 2));
+      w.prepend(prefix);
+      CHECK(w.size() == prefix.size() + size);
+      commit_now(env, s, std::move(w), e);
+      CHECK(s.read_data(id) == prefix + data);
+    }
+    spool again(dir.path() / "spool", env.worker.get_executor(), {}, small_segments());
+    CHECK(again.recover().size() == 1);
+    CHECK(again.read_data(id) == prefix + data);  // the checksum held: not quarantined
+    again.remove(id);
+    for (const auto& name : names_in(dir.path() / "spool" / "segments")) CHECK_FALSE(name.ends_with(".spill"));
+  }
+}
+
 }  // namespace mfrelay::relay::test

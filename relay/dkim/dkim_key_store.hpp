@@ -1,0 +1,60 @@
+// Easy DKIM's keys on disk: per domain identity, a private key and three
+// selector tokens, generated once and then kept (the DNS records published
+// for them must stay valid across restarts). The daemon ensures them at start
+// and on policy reload (blocking file I/O, off the event loop or before it
+// runs); SMTP sessions look them up (find, any thread, no I/O). The files are
+// ours, but may have been damaged or edited: a key that does not parse is an error.
+//
+// Layout: <state_dir>/dkim/                   0700
+//         <state_dir>/dkim/<domain>/          0700
+//         <state_dir>/dkim/<domain>/private.pem  0600, PKCS#8 PEM (a secret)
+//         <state_dir>/dkim/<domain>/tokens       0644, the three tokens, one a line
+#pragma once
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "policy/dns_records.hpp"
+#include "relay/dkim/dkim_key.hpp"
+
+namespace mfrelay::relay::dkim {
+
+struct identity_keys {
+  std::string domain;
+  std::vector<std::string> tokens;  // three; the first is the selector in use
+  dkim_key key;
+};
+
+class dkim_key_store {
+ public:
+  explicit dkim_key_store(std::filesystem::path state_dir) : dir_(std::move(state_dir) / "dkim") {}
+
+  // The domain's keys, generated (type `type`) and written durably when there
+  // are none yet; an existing key is kept whatever its type. Thread-safe;
+  // blocking. Throws std::runtime_error (or std::system_error) naming the file.
+  std::shared_ptr<const identity_keys> ensure(const std::string& domain, key_type type);
+
+  // Reads the domain's files without creating anything (the CLI); nullptr when
+  // they do not exist yet. Throws std::runtime_error when they are damaged.
+  std::shared_ptr<const identity_keys> load(const std::string& domain) const;
+
+  // What ensure() or load() gave last for the domain, or nullptr. No I/O.
+  std::shared_ptr<const identity_keys> find(const std::string& domain) const;
+
+  std::filesystem::path directory_of(const std::string& domain) const { return dir_ / domain; }
+
+ private:
+  std::filesystem::path dir_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, std::shared_ptr<const identity_keys>> cache_;
+};
+
+// The TXT records to publish: "<token>._domainkey.<domain>" with
+// "v=DKIM1; k=rsa|ed25519; p=<key>", the value split into quoted strings of at
+// most 255 octets (RFC 1035 3.3.14), as record_format prints TXT values.
+std::vector<policy::dns_record> dkim_records(const identity_keys& keys);
+
+}  // namespace mfrelay::relay::dkim
