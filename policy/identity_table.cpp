@@ -9,6 +9,7 @@ namespace mfrelay::policy {
 const identity* identity_table::add(identity id) {
   if (const identity* earlier = find(id.name)) return earlier;
   by_name_.insert(id.name, identities_.size());
+  if (id.dkim) ++signing_;
   identities_.push_back(std::move(id));
   return nullptr;
 }

@@ -37,12 +37,16 @@ class identity_table {
 
   const std::vector<identity>& all() const { return identities_; }
   bool empty() const { return identities_.empty(); }
+  // Some identity has dkim = true: the session then watches each message for
+  // its signature (counted as identities are added, not scanned per message).
+  bool any_dkim() const { return signing_ > 0; }
 
  private:
   static constexpr std::size_t max_batched = 12;  // names looked up together by match()
 
   std::vector<identity> identities_;
   name_index by_name_;  // name -> position in identities_
+  std::size_t signing_ = 0;  // identities with dkim = true
 };
 
 }  // namespace mfrelay::policy
