@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
-#include <map>
 #include <random>
 #include <utility>
 
@@ -14,6 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dns/check_schedule.hpp"
+#include "dns/deadline_queue.hpp"
+#include "policy/name_index.hpp"
 #include "policy/mail_from_check.hpp"
 
 namespace mfrelay::dns {
@@ -21,24 +22,32 @@ namespace asio = boost::asio;
 
 namespace {
 
-// One (identity, MAIL FROM domain). Replaced, never edited, when the setting changes,
-// so a check still running for the old setting can tell (`stopped`) and drop its result.
+// One (identity, MAIL FROM domain), in a slot of core::entries_. A slot is
+// freed when its target is removed or replaced and may then hold another
+// target: a check still running for the old one holds its slot and
+// generation (a check_ref), and finds the generation changed.
 struct target_entry {
-  target_entry(const asio::any_io_executor& ex, verification_target t) : target(std::move(t)), timer(ex) {}
-
-  verification_target target;  // target.state is the adopted (recorded) state
-  asio::steady_timer timer;    // until the next check is due
-  std::uint64_t wake = 0;      // bumped on every (re)schedule: a stale timer completion is ignored
-  bool queued = false;         // waiting in the ready queue for a slot
-  bool in_flight = false;      // a check (DNS, then sink) is running
-  bool recheck = false;        // check_now() during a check: another follows it at once
-  bool stopped = false;        // removed, replaced, or the verifier stopped
+  verification_target target;    // target.state is the adopted (recorded) state
+  std::uint64_t generation = 0;  // 0: a free slot
+  bool queued = false;           // waiting in the ready queue for a lookup slot
+  bool in_flight = false;        // a check (DNS, then sink) is running
+  bool recheck = false;          // check_now() during a check: another follows it at once
 };
-using entry_ptr = std::shared_ptr<target_entry>;
+
+struct check_ref {
+  std::uint32_t slot = 0;
+  std::uint64_t generation = 0;
+};
 
 }  // namespace
 
+// Memory: with 10^5 targets, one steady_timer, shared_ptr and map node per
+// target cost about a third of the daemon's peak. Targets are plain values in
+// one vector instead, found by name through one flat index, and every pending
+// check waits in one deadline_queue behind one timer.
 struct verifier::core : std::enable_shared_from_this<core> {
+  using steady = std::chrono::steady_clock;
+
   core(asio::any_io_executor ex, mail_from_checker& checker, verification_sink& sink, verifier_settings settings,
        std::function<policy::timestamp()> clock)
       : ex_(ex),
@@ -48,54 +57,113 @@ struct verifier::core : std::enable_shared_from_this<core> {
         clock_(std::move(clock)),
         intervals_{settings_.pending_interval, settings_.success_interval, settings_.retry_interval, settings_.jitter},
         idle_(ex),
+        wake_timer_(ex),
         rng_(std::random_device{}()) {
     idle_.expires_at(asio::steady_timer::time_point::max());
   }
 
+  target_entry* live(check_ref r) {
+    if (r.slot >= entries_.size() || entries_[r.slot].generation != r.generation) return nullptr;
+    return &entries_[r.slot];
+  }
+
+  std::size_t slot_of(std::string_view identity) const {
+    const std::size_t slot = by_identity_.find(identity);
+    return slot != policy::name_index::npos && entries_[slot].generation != 0 ? slot : policy::name_index::npos;
+  }
+
   void update_targets(std::vector<verification_target> targets) {
     if (stopped_) return;
-    std::map<std::string, verification_target, std::less<>> wanted;
-    for (auto& t : targets) {
-      std::string key = t.identity;
-      wanted.insert_or_assign(std::move(key), std::move(t));
+    // One target per identity, the last one given winning (as a map would).
+    std::vector<std::uint32_t> order(targets.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return targets[a].identity < targets[b].identity; });
+    std::vector<char> skip(targets.size(), 0);
+    for (std::size_t i = 0; i + 1 < order.size(); ++i) {
+      if (targets[order[i]].identity == targets[order[i + 1]].identity) skip[order[i]] = 1;
     }
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      auto w = wanted.find(it->first);
-      const auto& held = it->second->target;
-      if (w != wanted.end() && w->second.mail_from_domain == held.mail_from_domain && w->second.state == held.state) {
-        wanted.erase(w);  // unchanged: keep its schedule
-        ++it;
+    order = {};
+
+    // Unchanged targets keep their slot and schedule; the rest are replaced.
+    std::vector<char> kept(entries_.size(), 0);
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (skip[i]) continue;
+      const std::size_t slot = slot_of(targets[i].identity);
+      if (slot != policy::name_index::npos && entries_[slot].target.mail_from_domain == targets[i].mail_from_domain &&
+          entries_[slot].target.state == targets[i].state) {
+        kept[slot] = 1;
+        skip[i] = 1;
       } else {
-        stop_entry(*it->second);
-        it = entries_.erase(it);
+        ++added;
       }
     }
+    bool removed = false;
+    for (std::uint32_t slot = 0; slot < entries_.size(); ++slot) {
+      if (entries_[slot].generation == 0 || kept[slot]) continue;
+      free_slot(slot);
+      removed = true;
+    }
+    kept = {};
+    if (added > free_.size()) entries_.reserve(entries_.size() + added - free_.size());
+
     const auto now = clock_();
-    for (auto& [identity, t] : wanted) {
-      auto e = std::make_shared<target_entry>(ex_, std::move(t));
-      entries_.emplace(identity, e);
-      if (auto delay = first_delay(intervals_, e->target.state, e->target.last_check, now, unit())) schedule(e, *delay);
+    std::vector<std::uint32_t> new_slots;
+    new_slots.reserve(added);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (skip[i]) continue;
+      std::uint32_t slot;
+      if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+      } else {
+        slot = static_cast<std::uint32_t>(entries_.size());
+        entries_.emplace_back();
+      }
+      target_entry& e = entries_[slot];
+      e.target = std::move(targets[i]);
+      e.generation = next_generation_++;
+      new_slots.push_back(slot);
+    }
+    targets = {};
+    skip = {};
+    if (removed) {
+      // The index cannot forget a name: build it again over the slots in use.
+      by_identity_ = policy::name_index{};
+      for (std::uint32_t slot = 0; slot < entries_.size(); ++slot) {
+        if (entries_[slot].generation != 0) by_identity_.insert(entries_[slot].target.identity, slot);
+      }
+    } else {
+      for (std::uint32_t slot : new_slots) by_identity_.insert(entries_[slot].target.identity, slot);
+    }
+    for (std::uint32_t slot : new_slots) {
+      const target_entry& e = entries_[slot];
+      if (auto delay = first_delay(intervals_, e.target.state, e.target.last_check, now, unit())) schedule(slot, *delay);
     }
   }
 
   bool check_now(std::string_view identity) {
-    auto it = entries_.find(identity);
-    if (stopped_ || it == entries_.end()) return false;
-    auto& e = it->second;
-    if (e->target.state.status == policy::mail_from_status::failed) return false;
-    if (e->in_flight)
-      e->recheck = true;
+    const std::size_t slot = slot_of(identity);
+    if (stopped_ || slot == policy::name_index::npos) return false;
+    target_entry& e = entries_[slot];
+    if (e.target.state.status == policy::mail_from_status::failed) return false;
+    if (e.in_flight)
+      e.recheck = true;
     else
-      schedule(e, policy::duration::zero());
+      schedule(static_cast<std::uint32_t>(slot), policy::duration::zero());
     return true;
   }
 
   void stop() {
     if (stopped_) return;
     stopped_ = true;
-    for (auto& entry : entries_) stop_entry(*entry.second);
-    entries_.clear();
+    due_.clear();
+    entries_ = {};
+    free_ = {};
+    by_identity_ = policy::name_index{};
     ready_.clear();
+    wake_timer_.cancel();
     if (in_flight_ == 0) idle_.cancel();
   }
 
@@ -105,50 +173,74 @@ struct verifier::core : std::enable_shared_from_this<core> {
   }
 
   std::optional<policy::verification_state> state_of(std::string_view identity) const {
-    auto it = entries_.find(identity);
-    if (it == entries_.end()) return std::nullopt;
-    return it->second->target.state;
+    const std::size_t slot = slot_of(identity);
+    if (slot == policy::name_index::npos) return std::nullopt;
+    return entries_[slot].target.state;
   }
 
   double unit() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
-  static void stop_entry(target_entry& e) {
-    e.stopped = true;
-    ++e.wake;
-    e.timer.cancel();
+  // A removed or replaced target: its schedule goes, and a check of it in
+  // flight or queued finds the generation changed.
+  void free_slot(std::uint32_t slot) {
+    due_.cancel(slot);
+    entries_[slot] = target_entry{};
+    free_.push_back(slot);
   }
 
-  void schedule(const entry_ptr& e, policy::duration delay) {
-    const std::uint64_t wake = ++e->wake;
-    e->timer.expires_after(std::max(delay, policy::duration::zero()));
-    // Weak: a timer must not keep a removed target or a destroyed verifier alive.
-    e->timer.async_wait([weak_core = weak_from_this(), weak_entry = std::weak_ptr(e), wake](boost::system::error_code) {
+  void schedule(std::uint32_t slot, policy::duration delay) {
+    due_.schedule(slot, steady::now() + std::max(delay, policy::duration::zero()));
+    arm();
+  }
+
+  // Keeps the one timer set for the earliest deadline. A wait armed for a
+  // later time is replaced (expires_at cancels it); its handler then finds
+  // arm_seq_ moved on and does nothing.
+  void arm() {
+    const auto next = due_.next_due();
+    if (!next || (armed_for_ && *armed_for_ <= *next)) return;
+    armed_for_ = *next;
+    const std::uint64_t seq = ++arm_seq_;
+    wake_timer_.expires_at(*next);
+    // Weak: the timer must not keep a destroyed verifier alive.
+    wake_timer_.async_wait([weak_core = weak_from_this(), seq](boost::system::error_code) {
       auto self = weak_core.lock();
-      auto entry = weak_entry.lock();
-      if (!self || !entry || entry->wake != wake) return;  // rescheduled, stopped or gone
-      self->enqueue(entry);
+      if (!self || self->stopped_ || seq != self->arm_seq_) return;
+      self->armed_for_.reset();
+      self->fire();
     });
   }
 
-  void enqueue(const entry_ptr& e) {
-    if (stopped_ || e->stopped || e->queued || e->in_flight) return;
-    e->queued = true;
-    ready_.push_back(e);
+  // Moves every target now due to the ready queue, then waits for the next.
+  void fire() {
+    const auto now = steady::now();
+    while (auto slot = due_.pop_due(now)) enqueue(*slot);
+    arm();
+  }
+
+  void enqueue(std::uint32_t slot) {
+    if (stopped_ || slot >= entries_.size()) return;
+    target_entry& e = entries_[slot];
+    if (e.generation == 0 || e.queued || e.in_flight) return;
+    e.queued = true;
+    ready_.push_back({slot, e.generation});
     pump();
   }
 
   // Starts queued checks, oldest first, while there are free lookup slots.
   void pump() {
     const std::size_t limit = std::max(1u, settings_.concurrency);
-    while (!stopped_ && lookups_ < limit && !ready_.empty()) {
-      entry_ptr e = std::move(ready_.front());
+    const std::size_t backlog = limit * std::max(1u, settings_.backlog_per_slot);
+    while (!stopped_ && lookups_ < limit && in_flight_ < backlog && !ready_.empty()) {
+      const check_ref r = ready_.front();
       ready_.pop_front();
+      target_entry* e = live(r);
+      if (!e) continue;  // removed or replaced while it waited
       e->queued = false;
-      if (e->stopped) continue;
       e->in_flight = true;
       ++in_flight_;
       ++lookups_;
-      asio::co_spawn(ex_, run_check(shared_from_this(), std::move(e)), asio::detached);
+      asio::co_spawn(ex_, run_check(shared_from_this(), r), asio::detached);
     }
   }
 
@@ -161,26 +253,31 @@ struct verifier::core : std::enable_shared_from_this<core> {
 
   // Holds a lookup slot until the answers are in (check_once frees it) and counts
   // the check in flight until the sink is done; frees both on every path.
-  static asio::awaitable<void> run_check(std::shared_ptr<core> self, entry_ptr e) {
+  static asio::awaitable<void> run_check(std::shared_ptr<core> self, check_ref r) {
     bool slot = true;
     try {
-      co_await self->check_once(e, slot);
+      co_await self->check_once(r, slot);
     } catch (...) {
       // The checker or the sink failed (a broken store, say): nothing was adopted.
       ++self->failed_;
-      if (!e->stopped) self->schedule(e, jittered(self->intervals_.retry, self->intervals_.jitter, self->unit()));
+      if (self->live(r)) self->schedule(r.slot, jittered(self->intervals_.retry, self->intervals_.jitter, self->unit()));
     }
-    e->in_flight = false;
+    if (target_entry* e = self->live(r)) e->in_flight = false;
     self->release_slot(slot);
     if (--self->in_flight_ == 0) self->idle_.cancel();
+    self->pump();  // the backlog has room again
   }
 
-  asio::awaitable<void> check_once(entry_ptr e, bool& slot) {
-    const verification_target target = e->target;  // the state this check starts from
+  // entries_ may grow (update_targets) while this waits: it holds a check_ref
+  // and looks its entry up again after every co_await, never a reference.
+  asio::awaitable<void> check_once(check_ref r, bool& slot) {
+    const target_entry* held = live(r);
+    if (!held) co_return;
+    const verification_target target = held->target;  // the state this check starts from
     dns_check answers = co_await checker_.check(target.mail_from_domain);
     // The lookups are done: the next check's go out while the sink writes this one.
     release_slot(slot);
-    if (e->stopped) co_return;  // removed, replaced or stopped meanwhile: the result is stale
+    if (!live(r)) co_return;  // removed, replaced or stopped meanwhile: the result is stale
 
     check_report report;
     report.identity = target.identity;
@@ -195,14 +292,15 @@ struct verifier::core : std::enable_shared_from_this<core> {
     // Durable before used: the state is adopted only once the sink has it.
     co_await sink_.record(report);
     ++completed_;
-    if (e->stopped) co_return;
+    target_entry* e = live(r);
+    if (!e) co_return;
     e->target.state = report.transition.state;
     e->target.last_check = report.checked_at;
 
     auto next = interval_after(intervals_, report.transition, unit());
     if (next && std::exchange(e->recheck, false)) next = policy::duration::zero();
     // Anchored at checked_at: a slow sink does not push the schedule back.
-    if (next) schedule(e, *next - (clock_() - report.checked_at));
+    if (next) schedule(r.slot, *next - (clock_() - report.checked_at));
   }
 
   asio::any_io_executor ex_;
@@ -212,10 +310,17 @@ struct verifier::core : std::enable_shared_from_this<core> {
   const std::function<policy::timestamp()> clock_;
   const check_intervals intervals_;
   asio::steady_timer idle_;
+  asio::steady_timer wake_timer_;  // set for due_.next_due()
   std::mt19937_64 rng_;  // jitter only; not security-relevant
 
-  std::map<std::string, entry_ptr, std::less<>> entries_;  // by identity
-  std::deque<entry_ptr> ready_;                             // due, waiting for a slot (FIFO)
+  std::vector<target_entry> entries_;  // by slot
+  std::vector<std::uint32_t> free_;    // slots to reuse
+  policy::name_index by_identity_;     // identity -> slot, for the slots in use
+  deadline_queue due_;                 // slot -> when its next check is due
+  std::optional<steady::time_point> armed_for_;  // what wake_timer_ waits for, if it waits
+  std::uint64_t arm_seq_ = 0;
+  std::uint64_t next_generation_ = 1;
+  std::deque<check_ref> ready_;  // due, waiting for a lookup slot (FIFO)
   bool stopped_ = false;
   std::size_t lookups_ = 0;                  // checks holding a slot: DNS lookups in flight
   std::atomic<std::size_t> in_flight_{0};   // checks running, sink included

@@ -35,6 +35,7 @@ struct verifier_settings {
   policy::duration success_interval{};
   policy::duration retry_interval{};  // after an inconclusive check
   unsigned concurrency = 64;          // checks whose DNS lookups are in flight at once (0 counts as 1)
+  unsigned backlog_per_slot = 16;     // checks in flight in all (lookups, then the sink) at most concurrency * this
   double jitter = 0.1;                // +-10% on every interval, clamped to [0, 0.5]
 };
 
@@ -46,7 +47,11 @@ struct verifier_settings {
 // have their DNS lookups in flight; the rest wait their turn in one FIFO queue. A check
 // frees its slot once its answers are in, before the sink makes them durable: the next
 // lookups go out while the sink writes, and one group commit of the sink then serves
-// every check that finished meanwhile instead of at most `concurrency`.
+// every check that finished meanwhile instead of at most `concurrency`. That
+// backlog is bounded too: no check starts while concurrency * backlog_per_slot
+// are in flight. Each waiting check holds its answers and report; at 10^5
+// domains and a store slower than the DNS, an unbounded backlog grew the
+// daemon by tens of MB during a first pass.
 //
 // Each check: checker.check(domain), evaluate_mail_from, advance(state, result, clock(),
 // window), co_await sink.record(report) -- for every check, changed or not -- and only

@@ -1,5 +1,7 @@
 #include "policy/identity_table.hpp"
 
+#include <algorithm>
+
 #include "policy/domain_name.hpp"
 
 namespace mfrelay::policy {
@@ -7,8 +9,15 @@ namespace mfrelay::policy {
 const identity* identity_table::add(identity id) {
   if (const identity* earlier = find(id.name)) return earlier;
   by_name_.insert(id.name, identities_.size());
+  if (id.dkim) ++signing_;
   identities_.push_back(std::move(id));
   return nullptr;
+}
+
+void identity_table::reserve_more(std::size_t count) {
+  const std::size_t needed = identities_.size() + count;
+  if (needed <= identities_.capacity()) return;
+  identities_.reserve(identities_.empty() ? needed : std::max(needed, identities_.capacity() + identities_.capacity() / 2));
 }
 
 const identity* identity_table::find(std::string_view name) const {

@@ -19,6 +19,11 @@ class identity_table {
   // Adds an identity; returns the one already declared under the same name
   // instead (the caller reports the duplicate), or nullptr when added.
   const identity* add(identity id);
+  // Makes room for `count` more identities before adding them: exactly that
+  // many when none are held yet (one policy file of 10^5 identities gets one
+  // buffer, not a doubling that holds the old and new at once), else
+  // growing by at least half, so that many small files stay linear.
+  void reserve_more(std::size_t count);
 
   // Exact lookup by name (normalized with parse_identity_name first).
   const identity* find(std::string_view name) const;
@@ -32,12 +37,16 @@ class identity_table {
 
   const std::vector<identity>& all() const { return identities_; }
   bool empty() const { return identities_.empty(); }
+  // Some identity has dkim = true: the session then watches each message for
+  // its signature (counted as identities are added, not scanned per message).
+  bool any_dkim() const { return signing_ > 0; }
 
  private:
   static constexpr std::size_t max_batched = 12;  // names looked up together by match()
 
   std::vector<identity> identities_;
   name_index by_name_;  // name -> position in identities_
+  std::size_t signing_ = 0;  // identities with dkim = true
 };
 
 }  // namespace mfrelay::policy

@@ -59,6 +59,11 @@ void state_snapshot::set(const std::string& identity, const std::string& mail_fr
   ++size_;
 }
 
+bool state_snapshot::contains(std::string_view identity) const {
+  const shard* s = shards_[shard_of(identity)].get();
+  return s && s->by_identity.find(identity) != name_index::npos;
+}
+
 std::optional<verification_state> state_snapshot::find(std::string_view identity,
                                                        std::string_view mail_from_domain) const {
   const shard* s = shards_[shard_of(identity)].get();

@@ -39,6 +39,9 @@ class state_snapshot {
     return s ? s->status : mail_from_status::pending;
   }
 
+  // Whether any state is held for `identity`, for whichever MAIL FROM domain.
+  bool contains(std::string_view identity) const;
+
   std::size_t size() const { return size_; }
 
  private:

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <filesystem>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
@@ -51,6 +52,13 @@ namespace mfrelay::relay {
 namespace {
 
 namespace asio = boost::asio;
+
+// Hands the pages of freed memory back to the system. The configuration's
+// parse tree (at start) and the first reconcile's plan are freed on the
+// main thread's malloc arena, while the verification pass allocates on the
+// io and store threads' arenas: without this, both would count in the
+// daemon's resident memory at once (a 10^5-identity start peaked 40 MB higher).
+void release_free_memory() { malloc_trim(0); }
 
 // [relay] threads, 0 = half the cores (at least one): the spool's flush thread and
 // the peers on the same machine use the rest. On two cores one I/O thread did
@@ -213,9 +221,12 @@ class daemon {
     render_family(text, "mfrelay_mx_host_connections",
                   "Direct-delivery connections open (or opening), per MX host address.", "gauge", hosts);
     std::map<std::string, double> by_state{{"Pending", 0}, {"Success", 0}, {"TemporaryFailure", 0}, {"Failed", 0}};
+    // From the snapshot decisions read, not the store: a scrape must not read
+    // 10^5 rows, nor wait for a group commit.
     auto cfg = view_.config();
-    for (const auto& row : join_states(*cfg, verification_.recorder().all())) {
-      if (auto status = row.status()) by_state[std::string(to_string(*status))] += 1;
+    auto snapshot = view_.states();
+    for (const auto& id : cfg->identities.all()) {
+      if (id.has_mail_from()) by_state[std::string(to_string(snapshot->status_of(id.name, id.mail_from_domain)))] += 1;
     }
     std::vector<sample> states;
     for (const auto& [state, count] : by_state) states.push_back({{{"state", state}}, count});
@@ -305,6 +316,7 @@ class daemon {
 
   asio::awaitable<void> start() {
     co_await verification_.reconcile();
+    release_free_memory();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
     manager_.ready(serving_status());
@@ -501,6 +513,7 @@ int run_daemon(const std::string& config_path) {
     for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
     return 1;
   }
+  release_free_memory();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   daemon d(config_path, std::move(loaded.config));
   return d.run();

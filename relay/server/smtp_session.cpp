@@ -384,7 +384,7 @@ class session final : public smtp::session_hooks {
     // Watched for signing only when some identity signs: the From header that
     // decides is known only once the message is whole.
     tap_.reset();
-    if (svc_.dkim && any_dkim(*svc_.view.config())) tap_.emplace(smtp::header_scanner::default_limit);
+    if (svc_.dkim && svc_.view.config()->identities.any_dkim()) tap_.emplace(smtp::header_scanner::default_limit);
     try {
       writer_ = svc_.spool.begin(message_id_);
       std::string date = rfc5322_date(now());
@@ -484,11 +484,6 @@ class session final : public smtp::session_hooks {
     if (svc_.accepted) svc_.accepted(spooled_);
     if (svc_.sent_index) remember(envelope, d);
     co_return smtp::replies::accepted(message_id_);
-  }
-
-  static bool any_dkim(const policy::config& cfg) {
-    const auto& all = cfg.identities.all();
-    return std::any_of(all.begin(), all.end(), [](const policy::identity& id) { return id.dkim; });
   }
 
   // Easy DKIM: the domain identity governing the From domain signs, with d= its

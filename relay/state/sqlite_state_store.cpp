@@ -132,25 +132,41 @@ void sqlite_state_store::exec(const char* sql) {
   }
 }
 
+namespace {
+
+// The columns of mail_from_state in the order the SELECTs below name them.
+constexpr const char* state_columns =
+    "identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason";
+
+stored_state row_of(statement& s) {
+  stored_state row;
+  row.identity = s.text(0);
+  row.mail_from_domain = s.text(1);
+  row.state = {status_from(s.text(2)), from_ms(s.integer(3))};
+  if (!s.is_null(4)) row.last_check = from_ms(s.integer(4));
+  row.last_outcome = s.text(5);
+  row.reason = s.text(6);
+  row.spf = spf_from(s.text(7));
+  row.spf_reason = s.text(8);
+  return row;
+}
+
+}  // namespace
+
 std::vector<stored_state> sqlite_state_store::load_all() {
   if (!has_schema()) return {};
-  statement s(db_,
-              "SELECT identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason "
-              "FROM mail_from_state ORDER BY identity");
+  statement s(db_, (std::string("SELECT ") + state_columns + " FROM mail_from_state ORDER BY identity").c_str());
   std::vector<stored_state> out;
-  while (s.step()) {
-    stored_state row;
-    row.identity = s.text(0);
-    row.mail_from_domain = s.text(1);
-    row.state = {status_from(s.text(2)), from_ms(s.integer(3))};
-    if (!s.is_null(4)) row.last_check = from_ms(s.integer(4));
-    row.last_outcome = s.text(5);
-    row.reason = s.text(6);
-    row.spf = spf_from(s.text(7));
-    row.spf_reason = s.text(8);
-    out.push_back(std::move(row));
-  }
+  while (s.step()) out.push_back(row_of(s));
   return out;
+}
+
+std::optional<stored_state> sqlite_state_store::load(const std::string& identity) {
+  if (!has_schema()) return std::nullopt;
+  statement s(db_, (std::string("SELECT ") + state_columns + " FROM mail_from_state WHERE identity = ?1").c_str());
+  s.bind(1, identity);
+  if (!s.step()) return std::nullopt;
+  return row_of(s);
 }
 
 void sqlite_state_store::transaction(const std::function<void()>& body) {

@@ -23,6 +23,7 @@ class sqlite_state_store final : public state_store {
   sqlite_state_store& operator=(const sqlite_state_store&) = delete;
 
   std::vector<stored_state> load_all() override;
+  std::optional<stored_state> load(const std::string& identity) override;
   void write(const std::vector<state_write>& writes) override;
   void remove(const std::vector<std::string>& identities) override;
   std::vector<state_transition> history(const std::string& identity, std::size_t limit) override;

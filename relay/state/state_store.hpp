@@ -46,6 +46,15 @@ class state_store {
 
   virtual std::vector<stored_state> load_all() = 0;
 
+  // The current state of one identity, if stored. The default reads every
+  // row; a store with an index on identity (SQLite) reads just that one.
+  virtual std::optional<stored_state> load(const std::string& identity) {
+    for (auto& s : load_all()) {
+      if (s.identity == identity) return std::move(s);
+    }
+    return std::nullopt;
+  }
+
   // Applies every write in one transaction; durable (fsynced) on return.
   // Throws std::runtime_error when the store cannot write.
   virtual void write(const std::vector<state_write>& writes) = 0;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "relay/events/status_change_event.hpp"
+#include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
 
@@ -32,16 +33,8 @@ boost::asio::awaitable<std::vector<state_transition>> verification_recorder::his
                                            boost::asio::use_awaitable);
 }
 
-void verification_recorder::load(std::vector<stored_state> stored) {
-  std::lock_guard lock(mutex_);
-  mirror_.clear();
-  auto snapshot = std::make_shared<policy::state_snapshot>();
-  for (auto& s : stored) {
-    snapshot->set(s.identity, s.mail_from_domain, s.state);
-    std::string key = s.identity;
-    mirror_.insert_or_assign(std::move(key), std::move(s));
-  }
-  view_.set_states(std::move(snapshot));
+void verification_recorder::load(const std::vector<stored_state>& stored) {
+  view_.set_states(std::make_shared<policy::state_snapshot>(make_snapshot(stored)));
 }
 
 boost::asio::awaitable<void> verification_recorder::record(const dns::check_report& report) {
@@ -109,24 +102,30 @@ void verification_recorder::commit(std::vector<batch_item>& batch) {
     }
   }
   // Durable first: a state is used (snapshot) and announced (event) only once stored.
-  store_.write(writes);
-  store_.remove(removed);
-
-  // The next snapshot is the current one with this batch applied: a copy
-  // shares every shard the batch does not touch (state_snapshot.hpp), so a
-  // pass over 10^5 identities, committed 64 checks at a time, is not
-  // quadratic. Removals (a reconcile after a reload) rebuild it from the mirror.
   std::shared_ptr<policy::state_snapshot> snapshot;
   {
-    std::lock_guard lock(mutex_);
-    for (const auto& id : removed) mirror_.erase(id);
-    for (const auto& w : writes) mirror_.insert_or_assign(w.current.identity, w.current);
+    std::lock_guard lock(store_mutex_);
+    store_.write(writes);
+    store_.remove(removed);
+    // The next snapshot is the current one with this batch applied: a copy
+    // shares every shard the batch does not touch (state_snapshot.hpp), so a
+    // pass over 10^5 identities, committed 64 checks at a time, is not
+    // quadratic. A snapshot cannot forget an identity: removals (a reconcile
+    // after a reload) build it again from the store.
     if (removed.empty()) {
-      snapshot = std::make_shared<policy::state_snapshot>(*view_.states());
-      for (const auto& w : writes) snapshot->set(w.current.identity, w.current.mail_from_domain, w.current.state);
+      auto current = view_.states();
+      snapshot = std::make_shared<policy::state_snapshot>(*current);
+      for (const auto& w : writes) {
+        // Pending for an identity the snapshot holds nothing for reads the
+        // same as no entry (status_of). Left out, a first start's 10^5 new
+        // settings do not copy every shard once per chunk, two snapshots
+        // alive at once at the daemon's peak; the checks fill it in.
+        if (w.current.state.status == policy::mail_from_status::pending && !current->contains(w.current.identity))
+          continue;
+        snapshot->set(w.current.identity, w.current.mail_from_domain, w.current.state);
+      }
     } else {
-      snapshot = std::make_shared<policy::state_snapshot>();
-      for (const auto& [id, s] : mirror_) snapshot->set(s.identity, s.mail_from_domain, s.state);
+      snapshot = std::make_shared<policy::state_snapshot>(make_snapshot(store_.load_all()));
     }
   }
   view_.set_states(std::move(snapshot));
@@ -144,17 +143,13 @@ void verification_recorder::commit(std::vector<batch_item>& batch) {
 }
 
 std::optional<stored_state> verification_recorder::current(const std::string& identity) const {
-  std::lock_guard lock(mutex_);
-  auto found = mirror_.find(identity);
-  if (found == mirror_.end()) return std::nullopt;
-  return found->second;
+  std::lock_guard lock(store_mutex_);
+  return store_.load(identity);
 }
 
 std::vector<stored_state> verification_recorder::all() const {
-  std::lock_guard lock(mutex_);
-  std::vector<stored_state> out;
-  for (const auto& [id, s] : mirror_) out.push_back(s);
-  return out;
+  std::lock_guard lock(store_mutex_);
+  return store_.load_all();
 }
 
 }  // namespace mfrelay::relay

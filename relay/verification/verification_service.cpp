@@ -1,5 +1,8 @@
 #include "relay/verification/verification_service.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -38,9 +41,23 @@ verification_service::verification_service(boost::asio::any_io_executor io, boos
 void verification_service::load() { recorder_.load(store_.load_all()); }
 
 boost::asio::awaitable<void> verification_service::reconcile() {
-  auto cfg = view_.config();
-  reconciliation plan = relay::reconcile(*cfg, recorder_.all(), now());
-  co_await recorder_.apply(std::move(plan.writes), std::move(plan.removed));
+  auto cfg = view_.config();  // holds the identities plan.starts point into
+  const policy::timestamp at = now();
+  reconciliation plan = relay::reconcile(*cfg, recorder_.all(), at);
+  // New settings are written in chunks, each durable before the next is
+  // built: a first start with 10^5 identities would otherwise hold every
+  // state_write (with its strings) at once, at the daemon's peak of memory.
+  constexpr std::size_t chunk = 4096;
+  std::vector<std::string> removed = std::move(plan.removed);
+  std::size_t next = 0;
+  do {
+    const std::size_t end = std::min(plan.starts.size(), next + chunk);
+    std::vector<state_write> writes;
+    writes.reserve(end - next);
+    for (; next < end; ++next) writes.push_back(start_write(plan.starts[next], at));
+    co_await recorder_.apply(std::move(writes), std::exchange(removed, {}));
+  } while (next < plan.starts.size());
+  plan.starts = {};
   spdlog::info("verifying {} MAIL FROM domains", plan.targets.size());
   // The verifier lives on its strand: run the update there. (A member
   // coroutine with by-value parameters, not a capturing lambda: GCC 12

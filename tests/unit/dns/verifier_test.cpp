@@ -19,6 +19,17 @@ const policy::verification_state success{mail_from_status::success, t0};
 const policy::verification_state temp_failure{mail_from_status::temporary_failure, t0};
 const policy::verification_state failed{mail_from_status::failed, t0};
 
+// n Pending targets d0.example .. d<n-1>.example whose MAIL FROM domains all pass.
+std::vector<verification_target> passing_targets(verifier_fixture& f, int n) {
+  std::vector<verification_target> targets;
+  for (int i = 0; i < n; ++i) {
+    std::string domain = "mail.d" + std::to_string(i) + ".example";
+    f.checker.answers[domain] = passing();
+    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
+  }
+  return targets;
+}
+
 TEST_CASE("verifier: Pending -> Success, then checked again on success_interval") {
   verifier_fixture f;
   auto s = quick_settings();
@@ -170,13 +181,7 @@ TEST_CASE("verifier: never more than `concurrency` checks in flight") {
   s.concurrency = 3;
   f.start(s);
   f.checker.delay = 30ms;
-  std::vector<verification_target> targets;
-  for (int i = 0; i < 10; ++i) {
-    std::string domain = "mail.d" + std::to_string(i) + ".example";
-    f.checker.answers[domain] = passing();
-    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
-  }
-  f.v->update_targets(targets);
+  f.v->update_targets(passing_targets(f, 10));
   std::size_t most = 0;
   REQUIRE(run_until(f.io, [&] {
     most = std::max(most, f.v->checks_in_flight());
@@ -198,13 +203,7 @@ TEST_CASE("verifier: a slow sink does not hold the lookup slots") {
   f.start(s);
   f.checker.delay = 10ms;
   f.sink.hold = true;  // the store is busy: no record() returns
-  std::vector<verification_target> targets;
-  for (int i = 0; i < 6; ++i) {
-    std::string domain = "mail.d" + std::to_string(i) + ".example";
-    f.checker.answers[domain] = passing();
-    targets.push_back(target("d" + std::to_string(i) + ".example", domain, pending));
-  }
-  f.v->update_targets(targets);
+  f.v->update_targets(passing_targets(f, 6));
   REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
   CHECK(f.checker.max_running == 2);  // still never more than `concurrency` lookups
   CHECK(f.sink.completed == 0);
@@ -215,6 +214,30 @@ TEST_CASE("verifier: a slow sink does not hold the lookup slots") {
   REQUIRE(f.run_until_reports(6));
   CHECK(f.v->state_of("d0.example")->status == mail_from_status::success);
   REQUIRE(run_until(f.io, [&] { return f.v->checks_in_flight() == 0; }));
+}
+
+TEST_CASE("verifier: checks waiting for a slow sink are bounded by concurrency * backlog_per_slot") {
+  // Each check waiting for the store holds its answers and report: with the
+  // store stuck, no more than the backlog may pile up, and none is lost.
+  verifier_fixture f;
+  auto s = quick_settings();
+  s.concurrency = 2;
+  s.backlog_per_slot = 3;
+  f.start(s);
+  f.sink.hold = true;
+  f.v->update_targets(passing_targets(f, 20));
+  REQUIRE(run_until(f.io, [&] { return f.sink.reports.size() == 6; }));
+  run_for(f.io, 50ms);
+  CHECK(f.sink.reports.size() == 6);    // 2 * 3, no more
+  CHECK(f.v->checks_in_flight() == 6);
+  std::size_t asked = 0;
+  for (const auto& [domain, calls] : f.checker.calls) asked += calls;
+  CHECK(asked == 6);  // the rest wait in the ready queue, with no lookups out
+
+  f.sink.release();
+  REQUIRE(f.run_until_reports(20));
+  REQUIRE(run_until(f.io, [&] { return f.v->checks_in_flight() == 0; }));
+  for (int i = 0; i < 20; ++i) CHECK(f.v->state_of("d" + std::to_string(i) + ".example")->status == mail_from_status::success);
 }
 
 }  // namespace

@@ -218,3 +218,22 @@ TEST_CASE("the envelope sender is matched in the same canonical form") {
 
 }  // namespace
 }  // namespace mfrelay::policy
+
+namespace mfrelay::policy {
+namespace {
+
+TEST_CASE("any_dkim: counted as identities are added, a duplicate does not count") {
+  identity_table table = test::make_table({test::make_identity("example.com", "", test::use_default, 1)});
+  CHECK_FALSE(table.any_dkim());
+  identity signing = test::make_identity("other.org", "", test::use_default, 2);
+  signing.dkim = true;
+  identity again = signing;
+  CHECK(table.add(std::move(signing)) == nullptr);
+  CHECK(table.any_dkim());
+  identity_table plain = test::make_table({test::make_identity("other.org", "", test::use_default, 1)});
+  CHECK(plain.add(std::move(again)) != nullptr);  // already declared: refused, not counted
+  CHECK_FALSE(plain.any_dkim());
+}
+
+}  // namespace
+}  // namespace mfrelay::policy

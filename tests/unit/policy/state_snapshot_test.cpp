@@ -65,5 +65,15 @@ TEST_CASE("state_snapshot: a copy changed by set() leaves the original as it was
   CHECK_FALSE(original.find(name(3), "bounce." + name(3)));
 }
 
+TEST_CASE("state_snapshot: contains() knows an identity whatever its MAIL FROM domain") {
+  state_snapshot s;
+  CHECK_FALSE(s.contains("example.com"));
+  s.set("example.com", "mail.example.com", {mail_from_status::success, t0});
+  CHECK(s.contains("example.com"));
+  CHECK_FALSE(s.contains("other.example"));
+  s.set("example.com", "bounce.example.com", {mail_from_status::pending, t0});
+  CHECK(s.contains("example.com"));
+}
+
 }  // namespace
 }  // namespace mfrelay::policy

@@ -53,6 +53,27 @@ TEST_CASE("states and transitions survive a reopen") {
   CHECK(store.history("", 1).size() == 1);
 }
 
+TEST_CASE("load reads one identity's current state, the latest written") {
+  test::temp_dir dir;
+  sqlite_state_store store((dir.path() / "state.db").string());
+  CHECK_FALSE(store.load("example.com"));  // nothing written yet
+  store.write({write_of("example.com", policy::mail_from_status::pending, std::nullopt),
+               write_of("other.org", policy::mail_from_status::pending, std::nullopt)});
+  store.write({write_of("example.com", policy::mail_from_status::success, policy::mail_from_status::pending)});
+  auto row = store.load("example.com");
+  REQUIRE(row);
+  CHECK(row->identity == "example.com");
+  CHECK(row->mail_from_domain == "mail.example.com");
+  CHECK(row->state == policy::verification_state{policy::mail_from_status::success, t0 + 1s});
+  CHECK(row->last_check == t0 + 2s);
+  CHECK(row->reason == "exactly one MX");
+  CHECK(row->spf == policy::spf_status::wrong);
+  CHECK_FALSE(store.load("missing.example"));
+  store.remove({"example.com"});
+  CHECK_FALSE(store.load("example.com"));
+  CHECK(store.load("other.org"));
+}
+
 TEST_CASE("remove forgets the current state but keeps history") {
   test::temp_dir dir;
   sqlite_state_store store((dir.path() / "state.db").string());

@@ -33,9 +33,10 @@ stored_state stored(std::string identity, std::string domain, policy::mail_from_
 }
 
 TEST_CASE("a new MAIL FROM setting starts at Pending, written before it is checked") {
-  auto plan = reconcile(config_with({{"example.com", "mail.example.com"}, {"plain.org", ""}}), {}, t1);
-  REQUIRE(plan.writes.size() == 1);
-  const auto& w = plan.writes[0];
+  const auto cfg = config_with({{"example.com", "mail.example.com"}, {"plain.org", ""}});
+  auto plan = reconcile(cfg, {}, t1);
+  REQUIRE(plan.starts.size() == 1);
+  const auto w = start_write(plan.starts[0], t1);
   CHECK(w.current.identity == "example.com");
   CHECK(w.current.state == policy::verification_state{policy::mail_from_status::pending, t1});
   REQUIRE(w.transition);
@@ -51,19 +52,22 @@ TEST_CASE("a new MAIL FROM setting starts at Pending, written before it is check
 TEST_CASE("an unchanged setting keeps its stored state and last check") {
   auto plan = reconcile(config_with({{"example.com", "mail.example.com"}}),
                         {stored("example.com", "mail.example.com", policy::mail_from_status::success)}, t1);
-  CHECK(plan.writes.empty());
+  CHECK(plan.starts.empty());
   REQUIRE(plan.targets.size() == 1);
   CHECK(plan.targets[0].state == policy::verification_state{policy::mail_from_status::success, t0});
   CHECK(plan.targets[0].last_check == t0 + 5min);
 }
 
 TEST_CASE("a changed MAIL FROM domain restarts at Pending, even from Failed") {
-  auto plan = reconcile(config_with({{"example.com", "bounce.example.com"}}),
-                        {stored("example.com", "mail.example.com", policy::mail_from_status::failed)}, t1);
-  REQUIRE(plan.writes.size() == 1);
-  REQUIRE(plan.writes[0].transition);
-  CHECK(plan.writes[0].transition->from == policy::mail_from_status::failed);
-  CHECK(plan.writes[0].transition->reason == "MAIL FROM domain changed from mail.example.com to bounce.example.com");
+  const auto cfg = config_with({{"example.com", "bounce.example.com"}});
+  auto plan = reconcile(cfg, {stored("example.com", "mail.example.com", policy::mail_from_status::failed)}, t1);
+  REQUIRE(plan.starts.size() == 1);
+  const auto w = start_write(plan.starts[0], t1);
+  CHECK(w.current.mail_from_domain == "bounce.example.com");
+  CHECK(w.current.state == policy::verification_state{policy::mail_from_status::pending, t1});
+  REQUIRE(w.transition);
+  CHECK(w.transition->from == policy::mail_from_status::failed);
+  CHECK(w.transition->reason == "MAIL FROM domain changed from mail.example.com to bounce.example.com");
   REQUIRE(plan.targets.size() == 1);
   CHECK(plan.targets[0].state.status == policy::mail_from_status::pending);
   CHECK(plan.removed.empty());
@@ -75,7 +79,7 @@ TEST_CASE("identities gone, or without MAIL FROM now, are forgotten") {
                          stored("gone.org", "mail.gone.org", policy::mail_from_status::pending)},
                         t1);
   CHECK(plan.targets.empty());
-  CHECK(plan.writes.empty());
+  CHECK(plan.starts.empty());
   CHECK(plan.removed == std::vector<std::string>{"example.com", "gone.org"});
 }
 

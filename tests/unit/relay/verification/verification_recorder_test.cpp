@@ -33,7 +33,9 @@ class ram_store final : public state_store {
       rows.push_back(w.current);
     }
   }
-  void remove(const std::vector<std::string>&) override {}
+  void remove(const std::vector<std::string>& identities) override {
+    for (const auto& id : identities) std::erase_if(rows, [&](const stored_state& s) { return s.identity == id; });
+  }
   std::vector<state_transition> history(const std::string&, std::size_t) override { return {}; }
 
   std::vector<stored_state> rows;
@@ -80,6 +82,12 @@ struct fixture {
   // Runs record() to completion; rethrows what it threw.
   void record(const dns::check_report& r) {
     auto done = boost::asio::co_spawn(io, recorder.record(r), boost::asio::use_future);
+    io.run();
+    io.restart();
+    done.get();
+  }
+  void apply(std::vector<state_write> writes, std::vector<std::string> removed) {
+    auto done = boost::asio::co_spawn(io, recorder.apply(std::move(writes), std::move(removed)), boost::asio::use_future);
     io.run();
     io.restart();
     done.get();
@@ -132,6 +140,49 @@ TEST_CASE("a report for a MAIL FROM domain no longer configured is dropped") {
   f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "old.example.com"));
   CHECK(f.store.rows.empty());
   CHECK(f.event_lines().empty());
+}
+
+TEST_CASE("current() and all() read the store; a removal takes the identity out of the snapshot") {
+  fixture f;
+  f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "mail.example.com"));
+  REQUIRE(f.recorder.current("example.com"));
+  CHECK(f.recorder.current("example.com")->state.status == policy::mail_from_status::success);
+  // No copy of the store is kept: what the store holds is what is read.
+  f.store.rows[0].reason = "edited in the store";
+  CHECK(f.recorder.current("example.com")->reason == "edited in the store");
+  CHECK(f.recorder.all().size() == 1);
+
+  f.apply({}, {"example.com"});
+  CHECK_FALSE(f.view.states()->find("example.com", "mail.example.com"));
+  CHECK_FALSE(f.recorder.current("example.com"));
+  CHECK(f.recorder.all().empty());
+}
+
+state_write pending_write(std::string identity, std::string domain) {
+  state_write w;
+  w.current.identity = std::move(identity);
+  w.current.mail_from_domain = std::move(domain);
+  w.current.state = {policy::mail_from_status::pending, t0};
+  return w;
+}
+
+TEST_CASE("new settings at Pending are stored without growing the snapshot; a Pending over a known state is shown") {
+  fixture f;
+  std::vector<state_write> writes;
+  for (int i = 0; i < 3000; ++i) writes.push_back(pending_write("d" + std::to_string(i) + ".example", "mail.d.example"));
+  f.apply(std::move(writes), {});
+  CHECK(f.store.rows.size() == 3000);  // durable, every one
+  // A decision reads Pending for each (as for no entry), and no shard was copied for them.
+  CHECK(f.view.states()->size() == 0);
+  CHECK(f.view.states()->status_of("d7.example", "mail.d.example") == policy::mail_from_status::pending);
+
+  // Success, then Pending again (a setting made again after Failed): the snapshot must follow.
+  f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "mail.example.com"));
+  CHECK(f.view.states()->status_of("example.com", "mail.example.com") == policy::mail_from_status::success);
+  std::vector<state_write> again;
+  again.push_back(pending_write("example.com", "mail.example.com"));
+  f.apply(std::move(again), {});
+  CHECK(f.view.states()->status_of("example.com", "mail.example.com") == policy::mail_from_status::pending);
 }
 
 }  // namespace
