@@ -1,26 +1,12 @@
 #include "relay/admin/console_sessions.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
-#include <array>
-#include <stdexcept>
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay {
 
-std::string random_token() {
-  std::array<unsigned char, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    throw std::runtime_error("OpenSSL's random generator failed");
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string token;
-  token.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    token.push_back(digits[b >> 4]);
-    token.push_back(digits[b & 0xF]);
-  }
-  return token;
-}
+std::string random_token() { return random_hex(32); }
 
 bool csrf_token_matches(std::string_view expected, std::string_view given) {
   if (expected.empty() || given.size() != expected.size()) return false;

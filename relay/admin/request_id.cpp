@@ -1,16 +1,11 @@
 #include "relay/admin/request_id.hpp"
 
-#include <openssl/rand.h>
-
-#include <array>
-#include <stdexcept>
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay {
 
 std::string new_request_id() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    throw std::runtime_error("OpenSSL's random generator failed");
+  auto bytes = random_bytes<16>();
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
   static constexpr char digits[] = "0123456789abcdef";

@@ -1,6 +1,5 @@
 #include "relay/dkim/dkim_key_store.hpp"
 
-#include <openssl/rand.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <system_error>
 
 #include "relay/common/durable_file.hpp"
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay::dkim {
 namespace {
@@ -21,9 +21,7 @@ std::string new_token() {
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string token;
   while (token.size() < 32) {
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("dkim: no random bytes for a token");
-    for (unsigned char b : bytes) {
+    for (std::uint8_t b : random_bytes<32>()) {
       if (b < 252 && token.size() < 32) token += alphabet[b % 36];  // 252 = 7 * 36: no bias
     }
   }
