@@ -34,6 +34,11 @@ struct identity {
   // selector tokens for it under state_dir and signs its mail.
   bool dkim = false;
   dkim_key_kind dkim_key_type = dkim_key_kind::rsa;
+  // BYODKIM (SES SigningAttributesOrigin EXTERNAL): the operator's selector;
+  // empty = Easy DKIM's tokens. The key is <state_dir>/dkim/<domain>/external.pem,
+  // or dkim_private_key_file when set (a path, PEM).
+  std::string dkim_selector;
+  std::string dkim_private_key_file;
   origin where;                  // the [[identity]] table
   origin mail_from_where;        // the mail_from_domain key (or the table)
   // SES resource tags, Key -> Value; kept for API clients (Terraform reads

@@ -16,6 +16,7 @@
 #include "policy/origin.hpp"
 #include "policy/state_snapshot.hpp"
 #include "relay/delivery/queued_message.hpp"
+#include "relay/dkim/dkim_key_store.hpp"
 #include "relay/feedback/suppression_list.hpp"
 #include "relay/state/send_quota.hpp"
 #include "relay/state/send_statistics.hpp"
@@ -31,6 +32,8 @@ struct identity_change {
     remove,         // DeleteIdentity / DELETE v2
     tag,            // TagResource / UntagResource
     set_feedback_forwarding,  // SetIdentityFeedbackForwardingEnabled / PUT .../feedback
+    set_dkim,                 // VerifyDomainDkim / SetIdentityDkimEnabled / PUT .../dkim: dkim = dkim_enabled
+    set_dkim_signing,         // PUT .../dkim/signing: Easy DKIM or BYODKIM, and dkim = true
   };
   kind what = kind::create;
   std::string identity;                          // normalized (policy::parse_identity_name)
@@ -41,7 +44,19 @@ struct identity_change {
   std::map<std::string, std::string> set_tags = {};  // create, tag: added, or replacing the value of the same key
   std::vector<std::string> remove_tags = {};         // tag: keys removed (absent ones ignored)
   bool forward_feedback = true;                      // set_feedback_forwarding: the new setting
+  bool dkim_enabled = true;                          // set_dkim: the new setting
+  // set_dkim_signing: "" = Easy DKIM (AWS_SES, key type dkim_key_type), else
+  // BYODKIM with this selector and dkim_private_key (PEM, validated by the
+  // handler; a secret: the daemon writes it to the key store, never to policy.d).
+  std::string dkim_selector = {};
+  std::string dkim_private_key = {};
+  std::optional<policy::dkim_key_kind> dkim_key_type = {};  // Easy DKIM: nullopt keeps the current one
 };
+
+// The DKIM records' state, as SES reports it (v2 spelling: to_v2_string; v1: to_v1_string).
+enum class dkim_status { pending, success, failed, temporary_failure, not_started };
+std::string_view to_v1_string(dkim_status status);  // "Pending", "Success", ..., "NotStarted"
+std::string_view to_v2_string(dkim_status status);  // "PENDING", "SUCCESS", ..., "NOT_STARTED"
 
 class admin_backend {
  public:
@@ -56,6 +71,18 @@ class admin_backend {
   // so it takes effect at once. Returns the errors that refused it (nothing is
   // changed then); empty when applied. Changes are applied one at a time.
   virtual boost::asio::awaitable<std::vector<policy::config_error>> change(identity_change change) = 0;
+
+  // The identity's DKIM status: the one place the admin API reads it. The
+  // default (tests' backends): PENDING when dkim = true, else NOT_STARTED.
+  virtual dkim_status dkim_state(const policy::identity& id) const {
+    return id.dkim ? dkim_status::pending : dkim_status::not_started;
+  }
+  // The identity's DKIM keys (tokens or BYODKIM selector, key), nullptr when it
+  // has none yet. No I/O. The default: none (tests' fakes).
+  virtual std::shared_ptr<const dkim::identity_keys> dkim_keys(const std::string& identity) const {
+    static_cast<void>(identity);
+    return nullptr;
+  }
 
   // Checks the identity's MAIL FROM domain now; false when it has none, is unknown or Failed.
   virtual boost::asio::awaitable<bool> verify_now(std::string identity) = 0;

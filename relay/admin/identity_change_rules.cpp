@@ -38,6 +38,21 @@ policy::identity_table apply_change(const policy::identity_table& current, const
         out.add(std::move(changed));
         break;
       }
+      case identity_change::kind::set_dkim: {
+        policy::identity changed = id;
+        changed.dkim = change.dkim_enabled;
+        out.add(std::move(changed));
+        break;
+      }
+      case identity_change::kind::set_dkim_signing: {
+        policy::identity changed = id;
+        changed.dkim = true;
+        changed.dkim_selector = change.dkim_selector;
+        changed.dkim_private_key_file.clear();  // the API's key lives in the key store
+        if (change.dkim_selector.empty() && change.dkim_key_type) changed.dkim_key_type = *change.dkim_key_type;
+        out.add(std::move(changed));
+        break;
+      }
       case identity_change::kind::tag: {
         policy::identity changed = id;
         for (const auto& key : change.remove_tags) changed.tags.erase(key);

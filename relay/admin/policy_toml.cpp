@@ -43,6 +43,9 @@ std::string render_policy_file(const std::vector<policy::identity>& identities) 
     if (!id.forward_feedback) out += "forward_feedback = false\n";
     if (id.dkim) out += "dkim = true\n";
     if (id.dkim_key_type == policy::dkim_key_kind::ed25519) out += "dkim_key_type = \"ed25519\"\n";
+    if (!id.dkim_selector.empty()) out += "dkim_selector = " + toml_string(id.dkim_selector) + '\n';
+    if (!id.dkim_private_key_file.empty())
+      out += "dkim_private_key_file = " + toml_string(id.dkim_private_key_file) + '\n';
     if (!id.tags.empty()) {
       std::string tags;
       for (const auto& [key, value] : id.tags) tags += (tags.empty() ? "" : ", ") + toml_string(key) + " = " + toml_string(value);

@@ -37,7 +37,9 @@ bool same_declarations(const std::vector<policy::identity>& a, const std::vector
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].name != b[i].name || a[i].kind != b[i].kind || a[i].mail_from_as_given() != b[i].mail_from_as_given() ||
-        a[i].behavior != b[i].behavior || a[i].forward_feedback != b[i].forward_feedback || a[i].tags != b[i].tags)
+        a[i].behavior != b[i].behavior || a[i].forward_feedback != b[i].forward_feedback || a[i].tags != b[i].tags ||
+        a[i].dkim != b[i].dkim || a[i].dkim_key_type != b[i].dkim_key_type ||
+        a[i].dkim_selector != b[i].dkim_selector || a[i].dkim_private_key_file != b[i].dkim_private_key_file)
       return false;
   }
   return true;
@@ -60,6 +62,8 @@ policy_write_plan plan_policy_write(const policy::config& current, const identit
     case identity_change::kind::remove:
     case identity_change::kind::tag:
     case identity_change::kind::set_feedback_forwarding:
+    case identity_change::kind::set_dkim:
+    case identity_change::kind::set_dkim_signing:
       if (!existing) {
         plan.errors.push_back({{}, "identity '" + change.identity + "' is not declared in " + current.relay.policy_dir});
         return plan;

@@ -10,6 +10,7 @@
 #include "policy/domain_name.hpp"
 #include "relay/admin/api_error.hpp"
 #include "relay/admin/change_request.hpp"
+#include "relay/admin/dkim_attributes.hpp"
 #include "relay/admin/aws_error_response.hpp"
 #include "relay/admin/identity_pages.hpp"
 #include "relay/admin/uri_encoding.hpp"
@@ -167,6 +168,9 @@ boost::asio::awaitable<http_response> ses_query_api::handle(const http_request& 
   using action_fn = boost::asio::awaitable<http_response> (ses_query_api::*)(const params&, const std::string&);
   static const std::map<std::string, action_fn, std::less<>> actions{
       {"DeleteIdentity", &ses_query_api::delete_identity},
+      {"GetIdentityDkimAttributes", &ses_query_api::get_identity_dkim_attributes},
+      {"SetIdentityDkimEnabled", &ses_query_api::set_identity_dkim_enabled},
+      {"VerifyDomainDkim", &ses_query_api::verify_domain_dkim},
       {"GetIdentityMailFromDomainAttributes", &ses_query_api::get_identity_mail_from_domain_attributes},
       {"GetIdentityNotificationAttributes", &ses_query_api::get_identity_notification_attributes},
       {"GetIdentityVerificationAttributes", &ses_query_api::get_identity_verification_attributes},
@@ -370,6 +374,81 @@ boost::asio::awaitable<http_response> ses_query_api::delete_identity(const param
     co_await request_change(backend_, std::move(change), "InvalidParameterValue");
   }
   co_return empty_result("DeleteIdentity", request_id);
+}
+
+boost::asio::awaitable<http_response> ses_query_api::verify_domain_dkim(const params& p,
+                                                                        const std::string& request_id) {
+  std::string given = required(p, "Domain");
+  policy::identity_name name = parse_name(given);
+  if (name.kind != policy::identity_kind::domain)
+    throw api_error(400, "InvalidParameterValue", "Domain <" + given + "> is an email address: DKIM is set on its domain.");
+  const policy::identity* id = backend_.config()->identities.find(name.name);
+  if (!id) throw api_error(400, "InvalidParameterValue", "Identity <" + given + "> does not exist.");
+  // Enables Easy DKIM (a BYODKIM key gives way to it, as in SES); the reload
+  // that applies the change generates the keys.
+  if (!id->dkim || !id->dkim_selector.empty()) {
+    identity_change change;
+    change.what = identity_change::kind::set_dkim_signing;
+    change.identity = name.name;
+    co_await request_change(backend_, std::move(change), "InvalidParameterValue");
+  }
+  auto keys = backend_.dkim_keys(name.name);
+  if (!keys || keys->external()) {
+    api_error e(500, "InternalFailure", "The DKIM keys of " + given + " could not be made; the relay's log says why.");
+    e.detail = "no Easy DKIM keys for " + name.name + " after the change";
+    throw e;
+  }
+  co_return result("VerifyDomainDkim", request_id, [&](xml_writer& w) {
+    w.open("DkimTokens");
+    for (const auto& t : keys->tokens) w.element("member", t);
+    w.close();
+  });
+}
+
+boost::asio::awaitable<http_response> ses_query_api::get_identity_dkim_attributes(const params& p,
+                                                                                  const std::string& request_id) {
+  std::vector<std::string> requested = requested_identities(p);
+  auto cfg = backend_.config();
+  co_return result("GetIdentityDkimAttributes", request_id, [&](xml_writer& w) {
+    w.open("DkimAttributes");
+    for_each_declared(requested, *cfg, [&](const std::string& given, const policy::identity& id) {
+      dkim_view view = dkim_view_of(backend_, id);
+      w.open("entry").element("key", given).open("value");
+      w.element("DkimEnabled", view.signing_enabled ? "true" : "false");
+      w.element("DkimVerificationStatus", to_v1_string(view.status));
+      if (!view.tokens.empty()) {
+        w.open("DkimTokens");
+        for (const auto& t : view.tokens) w.element("member", t);
+        w.close();
+      }
+      w.close().close();
+    });
+    w.close();
+  });
+}
+
+boost::asio::awaitable<http_response> ses_query_api::set_identity_dkim_enabled(const params& p,
+                                                                               const std::string& request_id) {
+  std::string given = required(p, "Identity");
+  policy::identity_name name = parse_name(given);
+  bool enabled = required_boolean(p, "DkimEnabled");
+  const policy::identity* id = backend_.config()->identities.find(name.name);
+  if (!id) throw api_error(400, "InvalidParameterValue", "Identity <" + given + "> does not exist.");
+  if (id->kind != policy::identity_kind::domain) {
+    // An address's mail is signed with its domain's keys: nothing to turn off here.
+    if (!enabled) co_return empty_result("SetIdentityDkimEnabled", request_id);
+    throw api_error(400, "InvalidParameterValue",
+                    "Identity <" + given + "> is an email address: enable DKIM on the domain identity <" +
+                        std::string(id->domain()) + ">.");
+  }
+  if (id->dkim != enabled) {
+    identity_change change;
+    change.what = identity_change::kind::set_dkim;
+    change.identity = name.name;
+    change.dkim_enabled = enabled;
+    co_await request_change(backend_, std::move(change), "InvalidParameterValue");
+  }
+  co_return empty_result("SetIdentityDkimEnabled", request_id);
 }
 
 boost::asio::awaitable<http_response> ses_query_api::get_send_quota(const params& p, const std::string& request_id) {

@@ -19,7 +19,9 @@ inline constexpr std::string_view ses_xmlns = "http://ses.amazonaws.com/doc/2010
 // GetIdentityVerificationAttributes (Terraform reads it after a Verify*),
 // GetSendQuota and GetSendStatistics ([quota]; -1 = unlimited),
 // SetIdentityFeedbackForwardingEnabled and GetIdentityNotificationAttributes
-// (forward_feedback; no SNS topics: events go to the event log and webhook): XML
+// (forward_feedback; no SNS topics: events go to the event log and webhook),
+// VerifyDomainDkim, GetIdentityDkimAttributes and SetIdentityDkimEnabled (Easy
+// DKIM, policy.d's dkim key; keys from the backend's key store): XML
 // results in SES's namespace, errors as <ErrorResponse> with SES's codes.
 class ses_query_api {
  public:
@@ -45,6 +47,9 @@ class ses_query_api {
                                                                                const std::string& request_id);
   boost::asio::awaitable<http_response> get_identity_notification_attributes(const params& p,
                                                                              const std::string& request_id);
+  boost::asio::awaitable<http_response> verify_domain_dkim(const params& p, const std::string& request_id);
+  boost::asio::awaitable<http_response> get_identity_dkim_attributes(const params& p, const std::string& request_id);
+  boost::asio::awaitable<http_response> set_identity_dkim_enabled(const params& p, const std::string& request_id);
   boost::asio::awaitable<http_response> get_send_quota(const params& p, const std::string& request_id);
   boost::asio::awaitable<http_response> get_send_statistics(const params& p, const std::string& request_id);
 

@@ -9,6 +9,7 @@
 #include "policy/domain_name.hpp"
 #include "relay/admin/api_error.hpp"
 #include "relay/admin/change_request.hpp"
+#include "relay/admin/dkim_attributes.hpp"
 #include "relay/admin/aws_error_response.hpp"
 #include "relay/admin/identity_pages.hpp"
 #include "relay/admin/json_response.hpp"
@@ -28,9 +29,12 @@ std::string_view v2_behavior(policy::mx_failure_behavior behavior) {
   return behavior == policy::mx_failure_behavior::reject_message ? "REJECT_MESSAGE" : "USE_DEFAULT_VALUE";
 }
 
-// mfrelay does not sign with DKIM; the shape is there for clients that expect it.
-boost::json::object dkim_attributes() {
-  return {{"SigningEnabled", false}, {"Status", "NOT_STARTED"}, {"Tokens", boost::json::array{}}};
+// SES's Selector: one DNS label of letters, digits and inner hyphens, 1-63 characters.
+bool valid_selector(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 policy::identity_name parse_name(const std::string& text) {
@@ -108,6 +112,9 @@ boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& r
       co_return co_await put_mail_from(s[3], request);
     if (identities && s.size() == 5 && s[4] == "feedback" && m == "PUT")
       co_return co_await put_feedback(s[3], request);
+    if (identities && s.size() == 5 && s[4] == "dkim" && m == "PUT") co_return co_await put_dkim(s[3], request);
+    if (identities && s.size() == 6 && s[4] == "dkim" && s[5] == "signing" && m == "PUT")
+      co_return co_await put_dkim_signing(s[3], request);
     bool tags = s.size() == 3 && s[0] == "v2" && s[1] == "email" && s[2] == "tags";
     if (tags && m == "GET") co_return list_tags(request);
     if (tags && m == "POST") co_return co_await tag_resource(request);
@@ -143,7 +150,7 @@ http_response ses_rest_api::get_identity(const std::string& given) const {
       {"IdentityType", v2_type(id->kind)},
       {"FeedbackForwardingStatus", id->forward_feedback},
       {"VerifiedForSendingStatus", true},  // declared by the operator: verified
-      {"DkimAttributes", dkim_attributes()},
+      {"DkimAttributes", dkim_attributes_v2(dkim_view_of(backend_, *id))},
       {"MailFromAttributes", std::move(mail_from)},
       {"Policies", boost::json::object{}},
       {"Tags", tag_array(id->tags)},
@@ -186,7 +193,9 @@ boost::asio::awaitable<http_response> ses_rest_api::create_identity(const http_r
                     "1 validation error detected: Value null at 'emailIdentity' failed to satisfy constraint: "
                     "Member must not be null");
   if (body.contains("DkimSigningAttributes"))
-    throw api_error(400, "BadRequestException", "mfrelay does not sign with DKIM: DkimSigningAttributes is not supported.");
+    throw api_error(400, "BadRequestException",
+                    "mfrelay takes DkimSigningAttributes with PutEmailIdentityDkimSigningAttributes once the identity "
+                    "exists, not with CreateEmailIdentity.");
   if (auto set = string_member(body, "ConfigurationSetName"); set && !set->empty())
     not_found("Configuration set " + *set + " does not exist.");
   std::map<std::string, std::string> tags = parse_tags(body);
@@ -200,9 +209,12 @@ boost::asio::awaitable<http_response> ses_rest_api::create_identity(const http_r
   change.set_tags = std::move(tags);
   co_await request_change(backend_, std::move(change), "BadRequestException");
 
+  auto cfg = backend_.config();
+  boost::json::object dkim;
+  if (const policy::identity* id = cfg->identities.find(name.name)) dkim = dkim_attributes_v2(dkim_view_of(backend_, *id));
   co_return json_response(boost::json::object{{"IdentityType", v2_type(name.kind)},
                                               {"VerifiedForSendingStatus", true},
-                                              {"DkimAttributes", dkim_attributes()}});
+                                              {"DkimAttributes", std::move(dkim)}});
 }
 
 boost::asio::awaitable<http_response> ses_rest_api::delete_identity(const std::string& given) {
@@ -265,6 +277,97 @@ boost::asio::awaitable<http_response> ses_rest_api::put_feedback(const std::stri
   change.forward_feedback = enabled;
   co_await request_change(backend_, std::move(change), "BadRequestException");
   co_return json_response(boost::json::object{});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::put_dkim(const std::string& given, const http_request& request) {
+  policy::identity_name name = parse_name(given);
+  boost::json::object body = parse_body(request.body);
+  // Optional in SES's model; an unset boolean is false, as for the feedback call.
+  bool enabled = false;
+  if (auto it = body.find("SigningEnabled"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_bool()) throw api_error(400, "SerializationException", "SigningEnabled must be a JSON boolean.");
+    enabled = it->value().as_bool();
+  }
+  const policy::identity* id = backend_.config()->identities.find(name.name);
+  if (!id) not_found("Identity " + given + " does not exist.");
+  if (id->kind != policy::identity_kind::domain) {
+    if (!enabled) co_return json_response(boost::json::object{});  // an address signs with its domain's keys
+    bad_request("Identity " + given + " is an email address: enable DKIM signing on the domain identity " +
+                std::string(id->domain()) + ".");
+  }
+  if (id->dkim != enabled) {
+    identity_change change;
+    change.what = identity_change::kind::set_dkim;
+    change.identity = name.name;
+    change.dkim_enabled = enabled;
+    co_await request_change(backend_, std::move(change), "BadRequestException");
+  }
+  co_return json_response(boost::json::object{});
+}
+
+boost::asio::awaitable<http_response> ses_rest_api::put_dkim_signing(const std::string& given,
+                                                                     const http_request& request) {
+  policy::identity_name name = parse_name(given);
+  boost::json::object body = parse_body(request.body);
+  auto origin = string_member(body, "SigningAttributesOrigin");
+  if (!origin)
+    bad_request("1 validation error detected: Value null at 'signingAttributesOrigin' failed to satisfy constraint: "
+                "Member must not be null");
+  if (*origin != "AWS_SES" && *origin != "EXTERNAL") {
+    if (origin->starts_with("AWS_SES_"))
+      bad_request("mfrelay has one region: SigningAttributesOrigin is AWS_SES or EXTERNAL, not " + *origin + ".");
+    bad_request("1 validation error detected: Value '" + *origin +
+                "' at 'signingAttributesOrigin' failed to satisfy constraint: Member must satisfy enum value set: "
+                "[AWS_SES, EXTERNAL]");
+  }
+  boost::json::object attributes;
+  if (auto it = body.find("SigningAttributes"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) throw api_error(400, "SerializationException", "SigningAttributes must be a JSON object.");
+    attributes = it->value().as_object();
+  }
+  auto selector = string_member(attributes, "DomainSigningSelector");
+  auto private_key = string_member(attributes, "DomainSigningPrivateKey");
+  auto key_length = string_member(attributes, "NextSigningKeyLength");
+
+  identity_change change;
+  change.what = identity_change::kind::set_dkim_signing;
+  change.identity = name.name;
+  if (*origin == "EXTERNAL") {
+    if (!selector || !private_key || private_key->empty())
+      bad_request("SigningAttributesOrigin EXTERNAL needs SigningAttributes with DomainSigningSelector and "
+                  "DomainSigningPrivateKey.");
+    if (!valid_selector(*selector))
+      bad_request("DomainSigningSelector " + *selector +
+                  " is not a selector: 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.");
+    if (private_key->size() > 20480) bad_request("DomainSigningPrivateKey is longer than 20480 characters.");
+    std::string why;
+    auto key = dkim::dkim_key::from_operator(*private_key, why);
+    if (!key) bad_request("DomainSigningPrivateKey: " + why);
+    change.dkim_selector = *selector;
+    change.dkim_private_key = key->private_pem();
+  } else {
+    if (selector || private_key)
+      bad_request("DomainSigningSelector and DomainSigningPrivateKey are for SigningAttributesOrigin EXTERNAL.");
+    if (key_length && *key_length == "RSA_2048_BIT") change.dkim_key_type = policy::dkim_key_kind::rsa;
+    else if (key_length && *key_length == "RSA_1024_BIT")
+      bad_request("mfrelay generates RSA 2048-bit keys only: NextSigningKeyLength RSA_1024_BIT is not supported.");
+    else if (key_length)
+      bad_request("1 validation error detected: Value '" + *key_length +
+                  "' at 'signingAttributes.nextSigningKeyLength' failed to satisfy constraint: Member must satisfy "
+                  "enum value set: [RSA_1024_BIT, RSA_2048_BIT]");
+  }
+  const policy::identity* id = backend_.config()->identities.find(name.name);
+  if (!id) not_found("Identity " + given + " does not exist.");
+  if (id->kind != policy::identity_kind::domain)
+    bad_request("Identity " + given + " is an email address: DKIM signing attributes belong to a domain identity.");
+  co_await request_change(backend_, std::move(change), "BadRequestException");
+
+  auto cfg = backend_.config();
+  const policy::identity* now_id = cfg->identities.find(name.name);
+  dkim_view view = now_id ? dkim_view_of(backend_, *now_id) : dkim_view{};
+  boost::json::array tokens;
+  for (const auto& t : view.tokens) tokens.push_back(boost::json::string(t));
+  co_return json_response(boost::json::object{{"DkimStatus", to_v2_string(view.status)}, {"DkimTokens", std::move(tokens)}});
 }
 
 std::string ses_rest_api::identity_of_arn(const std::string& arn) const {

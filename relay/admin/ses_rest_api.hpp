@@ -11,6 +11,8 @@
 namespace mfrelay::relay {
 
 // PutEmailIdentityMailFromAttributes, PutEmailIdentityFeedbackAttributes,
+// PutEmailIdentityDkimAttributes (PUT .../dkim), PutEmailIdentityDkimSigningAttributes
+// (PUT .../dkim/signing: Easy DKIM or BYODKIM, the operator's key validated here),
 // GetEmailIdentity, ListEmailIdentities,
 // CreateEmailIdentity (Tags kept), DeleteEmailIdentity, ListTagsForResource,
 // TagResource, UntagResource (/v2/email/tags, ResourceArn
@@ -31,6 +33,8 @@ class ses_rest_api {
   boost::asio::awaitable<http_response> delete_identity(const std::string& given);
   boost::asio::awaitable<http_response> put_mail_from(const std::string& given, const http_request& request);
   boost::asio::awaitable<http_response> put_feedback(const std::string& given, const http_request& request);
+  boost::asio::awaitable<http_response> put_dkim(const std::string& given, const http_request& request);
+  boost::asio::awaitable<http_response> put_dkim_signing(const std::string& given, const http_request& request);
   http_response list_tags(const http_request& request) const;
   boost::asio::awaitable<http_response> tag_resource(const http_request& request);
   boost::asio::awaitable<http_response> untag_resource(const http_request& request);

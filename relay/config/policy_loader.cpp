@@ -13,6 +13,17 @@
 namespace mfrelay::relay {
 namespace {
 
+// SES's Selector: one DNS label, 1-63 letters, digits and inner hyphens.
+std::string dkim_selector_error(std::string_view v) {
+  if (v.empty() || v.size() > 63) return "a DKIM selector has 1 to 63 characters";
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return "a DKIM selector has only letters, digits and hyphens, not '" + std::string(1, c) + "'";
+  }
+  if (v.front() == '-' || v.back() == '-') return "a DKIM selector neither starts nor ends with a hyphen";
+  return "";
+}
+
 void load_identity(const toml::table& table, const std::string& file, policy::identity_table& identities,
                    std::vector<policy::config_error>& errors) {
   toml_section s(table, "[[identity]]", file, errors);
@@ -37,6 +48,8 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   s.read("dkim", id.dkim);
   s.read_choice("dkim_key_type", id.dkim_key_type,
                 {{"rsa", policy::dkim_key_kind::rsa}, {"ed25519", policy::dkim_key_kind::ed25519}});
+  s.read("dkim_selector", id.dkim_selector, &dkim_selector_error);
+  s.read("dkim_private_key_file", id.dkim_private_key_file);
   s.finish();
   if (name.empty()) return;
   // Names and domains are kept in the form they are matched on: U-labels
@@ -50,6 +63,10 @@ void load_identity(const toml::table& table, const std::string& file, policy::id
   if (id.dkim && id.kind != policy::identity_kind::domain)
     return s.error("dkim", "Easy DKIM needs a domain identity; '" + id.name +
                                "' is an email address (enable DKIM on its domain's identity)");
+  if (!id.dkim_selector.empty() && id.kind != policy::identity_kind::domain)
+    return s.error("dkim_selector", "BYODKIM needs a domain identity; '" + id.name + "' is an email address");
+  if (!id.dkim_private_key_file.empty() && id.dkim_selector.empty())
+    return s.error("dkim_private_key_file", "a BYODKIM key needs its dkim_selector");
   id.mail_from_domain = policy::normalize_domain(mail_from);
   if (std::any_of(mail_from.begin(), mail_from.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     policy::domain_forms forms = policy::parse_domain(mail_from, &idna_to_ascii);

@@ -26,16 +26,59 @@ admin_service::admin_service(asio::any_io_executor io, asio::any_io_executor wor
 asio::awaitable<std::vector<policy::config_error>> admin_service::change(identity_change change) {
   auto held = co_await lock_.lock();
 
-  std::vector<policy::config_error> errors =
-      co_await asio::co_spawn(worker_, plan_and_write(change), asio::use_awaitable);
-  if (!errors.empty()) co_return errors;
-  co_await restart_if_failed(change);
-  errors = co_await reload_("admin API");
-  if (!errors.empty()) {
-    spdlog::warn("admin API: the reload refused the change; policy.d is put back as it was");
-    co_await asio::co_spawn(worker_, undo_writes(), asio::use_awaitable);
+  const bool new_key = change.what == identity_change::kind::set_dkim_signing && !change.dkim_private_key.empty();
+  std::vector<policy::config_error> errors;
+  if (new_key) {
+    errors = co_await asio::co_spawn(worker_, store_key(change), asio::use_awaitable);
+    if (!errors.empty()) co_return errors;
   }
+  errors = co_await asio::co_spawn(worker_, plan_and_write(change), asio::use_awaitable);
+  if (errors.empty()) {
+    co_await restart_if_failed(change);
+    errors = co_await reload_("admin API");
+    if (!errors.empty()) {
+      spdlog::warn("admin API: the reload refused the change; policy.d is put back as it was");
+      co_await asio::co_spawn(worker_, undo_writes(), asio::use_awaitable);
+    }
+  }
+  if (!errors.empty() && new_key) co_await asio::co_spawn(worker_, undo_key(change.identity), asio::use_awaitable);
   co_return errors;
+}
+
+dkim_status admin_service::dkim_state(const policy::identity& id) const {
+  // The lead wires the DNS-checked state here once the dkim-status branch is in
+  // (policy::state_snapshot's dkim state of `id`); SUCCESS and the failures come from it.
+  return id.dkim ? dkim_status::pending : dkim_status::not_started;
+}
+
+asio::awaitable<std::vector<policy::config_error>> admin_service::store_key(identity_change change) {
+  auto cfg = view_.config();
+  if (!dkim_) co_return std::vector<policy::config_error>{{{}, "this relay keeps no DKIM keys"}};
+  std::string error;
+  auto key = dkim::dkim_key::from_operator(change.dkim_private_key, error);
+  if (!key) co_return std::vector<policy::config_error>{{{}, error}};
+  try {
+    replaced_key_ = dkim_->external_pem(change.identity);
+    dkim_->put_external(change.identity, *key);
+  } catch (const std::exception& e) {
+    spdlog::error("admin API: cannot store the DKIM key of {}: {}", change.identity, e.what());
+    co_return std::vector<policy::config_error>{{{cfg->relay.state_dir, 0, 0}, std::string("cannot write: ") + e.what()}};
+  }
+  spdlog::info("admin API stored the BYODKIM key of {} (selector {})", change.identity, change.dkim_selector);
+  co_return std::vector<policy::config_error>{};
+}
+
+asio::awaitable<void> admin_service::undo_key(std::string domain) {
+  try {
+    if (replaced_key_) {
+      write_file_durably(dkim_->directory_of(domain) / "external.pem", *replaced_key_, 0600);
+    } else {
+      dkim_->remove_external(domain);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("admin API: cannot put back the DKIM key of {}: {}", domain, e.what());
+  }
+  co_return;
 }
 
 asio::awaitable<void> admin_service::undo_writes() {

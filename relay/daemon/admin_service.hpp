@@ -38,6 +38,14 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit) override {
     return verification_.recorder().history(std::move(identity), limit);
   }
+  // TODO(lead, after dkim-status merges): the DNS-checked DKIM status goes
+  // here, and only here (admin_service.cpp); until then dkim = true is PENDING.
+  dkim_status dkim_state(const policy::identity& id) const override;
+  std::shared_ptr<const dkim::identity_keys> dkim_keys(const std::string& identity) const override {
+    return dkim_ ? dkim_->find(identity) : nullptr;
+  }
+  // The key store the reload fills and BYODKIM keys go to; set once before serving.
+  void set_dkim(dkim::dkim_key_store* store) { dkim_ = store; }
   std::string metrics_text() const override { return render_metrics(metrics_); }
   bool ready() const override { return ready_.load(); }
 
@@ -69,6 +77,13 @@ class admin_service final : public admin_backend {
   // A Failed MAIL FROM domain set again restarts at Pending (SES: "restart the setup process").
   boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
 
+  // Runs on the worker: writes a BYODKIM change's key before its policy.d
+  // write; the key it replaced (if any) is kept for undo_key().
+  boost::asio::awaitable<std::vector<policy::config_error>> store_key(identity_change change);
+  boost::asio::awaitable<void> undo_key(std::string domain);
+
+  dkim::dkim_key_store* dkim_ = nullptr;
+  std::optional<std::string> replaced_key_;  // the external.pem store_key() replaced (under lock_)
   delivery_queue* delivery_ = nullptr;
   suppression_list* suppression_ = nullptr;
   const send_quota* quota_ = nullptr;

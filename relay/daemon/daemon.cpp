@@ -113,6 +113,7 @@ class daemon {
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
     admin_.set_account(&suppression_, &quota_, &statistics_);
+    admin_.set_dkim(&dkim_keys_);
     services_.quota = &quota_;
     // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
     counters_store_.load(quota_, statistics_, now());
@@ -281,13 +282,21 @@ class daemon {
     for (const auto& id : cfg.identities.all()) {
       if (!id.dkim) continue;
       try {
-        bool existed = dkim_keys_.find(id.name) != nullptr;
+        if (!id.dkim_selector.empty()) {
+          // BYODKIM: read again on every reload, the operator may have replaced the key.
+          auto keys = dkim_keys_.use_external(id.name, id.dkim_selector, id.dkim_private_key_file);
+          spdlog::info("dkim: {} signs with the operator's key, selector {} ({})", id.name, keys->selector(),
+                       keys->key.algorithm());
+          continue;
+        }
+        auto before = dkim_keys_.find(id.name);
+        bool existed = before && !before->external();
         auto keys = dkim_keys_.ensure(id.name, id.dkim_key_type == policy::dkim_key_kind::ed25519
                                                    ? dkim::key_type::ed25519
                                                    : dkim::key_type::rsa);
         if (!existed)
           spdlog::info("dkim: {} signs with selector {} ({}); its records: mfrelay records {}", id.name,
-                       keys->tokens[0], keys->key.algorithm(), id.name);
+                       keys->selector(), keys->key.algorithm(), id.name);
       } catch (const std::exception& e) {
         spdlog::error("dkim: keys of {}: {}; its mail is not signed", id.name, e.what());
       }

@@ -20,6 +20,18 @@ struct md_ctx_free {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
+// Base64 as SES's model has it (the alphabet, up to two '='), line breaks and
+// spaces allowed between groups (a PEM body pasted without its armour).
+std::optional<std::string> decode_key_base64(std::string_view text) {
+  std::string compact;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
+    compact += c;
+  }
+  if (compact.empty()) return std::nullopt;
+  return base64_decode(compact);
+}
+
 [[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string("dkim key: ") + what); }
 
 }  // namespace
@@ -51,6 +63,31 @@ std::optional<dkim_key> dkim_key::from_pem(std::string_view pem) {
   if (EVP_PKEY_is_a(key, "ED25519")) return dkim_key(std::move(owned), key_type::ed25519);
   return std::nullopt;
 }
+
+std::optional<dkim_key> dkim_key::from_operator(std::string_view text, std::string& error) {
+  std::optional<dkim_key> key;
+  if (text.find("-----BEGIN") != std::string_view::npos) {
+    key = from_pem(text);
+  } else if (auto der = decode_key_base64(text)) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der->data());
+    if (EVP_PKEY* k = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der->size()))) {
+      std::shared_ptr<evp_pkey_st> owned(k, pkey_free{});
+      if (EVP_PKEY_is_a(k, "RSA")) key = dkim_key(std::move(owned), key_type::rsa);
+      else if (EVP_PKEY_is_a(k, "ED25519")) key = dkim_key(std::move(owned), key_type::ed25519);
+    }
+  }
+  if (!key) {
+    error = "The private key is not an RSA or Ed25519 private key in PEM or base64-encoded DER (PKCS#1 or PKCS#8).";
+    return std::nullopt;
+  }
+  if (key->type() == key_type::rsa && (key->bits() < 1024 || key->bits() > 4096)) {
+    error = "The RSA private key has " + std::to_string(key->bits()) + " bits; DKIM keys must have 1024 to 4096.";
+    return std::nullopt;
+  }
+  return key;
+}
+
+int dkim_key::bits() const { return EVP_PKEY_get_bits(key_.get()); }
 
 std::string_view dkim_key::algorithm() const { return type_ == key_type::rsa ? "rsa-sha256" : "ed25519-sha256"; }
 

@@ -23,8 +23,14 @@ class dkim_key {
   static dkim_key generate(key_type type);
   // A PKCS#8 PEM private key of either type; nullopt if it is neither or does not parse.
   static std::optional<dkim_key> from_pem(std::string_view pem);
+  // An operator's key (BYODKIM, untrusted text): PEM, or base64 of the DER
+  // (PKCS#1 or PKCS#8) as SES's DomainSigningPrivateKey takes it; RSA of
+  // 1024 to 4096 bits or Ed25519. Nullopt with `error` saying why otherwise.
+  static std::optional<dkim_key> from_operator(std::string_view text, std::string& error);
 
   key_type type() const { return type_; }
+  // The key's size in bits (RSA: the modulus; Ed25519: 256).
+  int bits() const;
   // "rsa-sha256" / "ed25519-sha256", the a= tag.
   std::string_view algorithm() const;
   // PKCS#8 PEM of the private key: a secret, for the key file only.

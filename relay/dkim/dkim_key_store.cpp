@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -59,6 +60,14 @@ std::vector<std::string> parse_tokens(const std::string& text, const std::filesy
   return tokens;
 }
 
+std::int64_t file_time(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) return 0;
+  auto sys = std::chrono::file_clock::to_sys(t);
+  return std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
+}
+
 void make_private_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -77,13 +86,14 @@ std::shared_ptr<const identity_keys> dkim_key_store::load(const std::string& dom
   auto key = dkim_key::from_pem(*pem);
   if (!key) throw std::runtime_error((folder / "private.pem").string() + ": not an RSA or Ed25519 private key");
   auto keys = std::make_shared<identity_keys>(identity_keys{domain, parse_tokens(*tokens, folder / "tokens"), *key});
+  keys->generated = file_time(folder / "private.pem");
   std::lock_guard lock(mutex_);
   cache_[domain] = keys;
   return keys;
 }
 
 std::shared_ptr<const identity_keys> dkim_key_store::ensure(const std::string& domain, key_type type) {
-  if (auto keys = find(domain)) return keys;
+  if (auto keys = find(domain); keys && !keys->external()) return keys;
   // One generation at a time: two reloads racing must not write two keys.
   static std::mutex generating;
   std::lock_guard one(generating);
@@ -107,6 +117,38 @@ std::shared_ptr<const identity_keys> dkim_key_store::ensure(const std::string& d
   }
   write_file_durably(folder / "tokens", text, 0644);
   auto keys = std::make_shared<identity_keys>(identity_keys{domain, std::move(tokens), std::move(*key)});
+  keys->generated = file_time(folder / "private.pem");
+  std::lock_guard lock(mutex_);
+  cache_[domain] = keys;
+  return keys;
+}
+
+void dkim_key_store::put_external(const std::string& domain, const dkim_key& key) {
+  make_private_directory(dir_);
+  make_private_directory(directory_of(domain));
+  write_file_durably(directory_of(domain) / "external.pem", key.private_pem(), 0600);
+}
+
+std::optional<std::string> dkim_key_store::external_pem(const std::string& domain) const {
+  return read_file(directory_of(domain) / "external.pem");
+}
+
+void dkim_key_store::remove_external(const std::string& domain) {
+  std::error_code ec;
+  std::filesystem::remove(directory_of(domain) / "external.pem", ec);
+  if (ec) throw std::system_error(ec, "remove " + (directory_of(domain) / "external.pem").string());
+}
+
+std::shared_ptr<const identity_keys> dkim_key_store::use_external(const std::string& domain,
+                                                                  const std::string& selector,
+                                                                  const std::filesystem::path& key_file) {
+  auto path = key_file.empty() ? directory_of(domain) / "external.pem" : key_file;
+  auto pem = read_file(path);
+  if (!pem) throw std::runtime_error(path.string() + ": no such file (the BYODKIM private key)");
+  std::string error;
+  auto key = dkim_key::from_operator(*pem, error);
+  if (!key) throw std::runtime_error(path.string() + ": " + error);
+  auto keys = std::make_shared<identity_keys>(identity_keys{domain, {}, std::move(*key), selector, file_time(path)});
   std::lock_guard lock(mutex_);
   cache_[domain] = keys;
   return keys;
@@ -124,6 +166,10 @@ std::vector<policy::dns_record> dkim_records(const identity_keys& keys) {
   for (std::size_t at = 0; at < value.size(); at += 255)
     quoted += (quoted.empty() ? "\"" : " \"") + value.substr(at, 255) + '"';
   std::vector<policy::dns_record> out;
+  if (keys.external()) {
+    out.push_back({keys.external_selector + "._domainkey." + keys.domain, "TXT", quoted});
+    return out;
+  }
   for (const auto& token : keys.tokens) out.push_back({token + "._domainkey." + keys.domain, "TXT", quoted});
   return out;
 }

@@ -9,11 +9,15 @@
 //         <state_dir>/dkim/<domain>/          0700
 //         <state_dir>/dkim/<domain>/private.pem  0600, PKCS#8 PEM (a secret)
 //         <state_dir>/dkim/<domain>/tokens       0644, the three tokens, one a line
+//         <state_dir>/dkim/<domain>/external.pem 0600, BYODKIM: the operator's key
+//                                                (PutEmailIdentityDkimSigningAttributes EXTERNAL)
 #pragma once
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,8 +28,15 @@ namespace mfrelay::relay::dkim {
 
 struct identity_keys {
   std::string domain;
-  std::vector<std::string> tokens;  // three; the first is the selector in use
+  std::vector<std::string> tokens;  // Easy DKIM: three; the first is the selector in use
   dkim_key key;
+  // BYODKIM (SigningAttributesOrigin EXTERNAL): the operator's selector; no tokens then.
+  std::string external_selector = {};
+  std::int64_t generated = 0;  // seconds since the epoch: the key file's time (LastKeyGenerationTimestamp)
+
+  bool external() const { return !external_selector.empty(); }
+  // s= of the signatures.
+  const std::string& selector() const { return external() ? external_selector : tokens.front(); }
 };
 
 class dkim_key_store {
@@ -36,6 +47,20 @@ class dkim_key_store {
   // are none yet; an existing key is kept whatever its type. Thread-safe;
   // blocking. Throws std::runtime_error (or std::system_error) naming the file.
   std::shared_ptr<const identity_keys> ensure(const std::string& domain, key_type type);
+
+  // BYODKIM: writes the operator's key to <domain>/external.pem (0600,
+  // durably) for use_external() to read. Blocking; throws std::system_error.
+  void put_external(const std::string& domain, const dkim_key& key);
+  // The external key text there now (to put back), nullopt when there is none. Blocking.
+  std::optional<std::string> external_pem(const std::string& domain) const;
+  // Removes <domain>/external.pem (putting back "none"). Blocking.
+  void remove_external(const std::string& domain);
+
+  // BYODKIM: the domain's keys become the operator's key with `selector`,
+  // read from `key_file` (empty: <domain>/external.pem). Blocking; throws
+  // std::runtime_error naming the file when it is missing or not a key.
+  std::shared_ptr<const identity_keys> use_external(const std::string& domain, const std::string& selector,
+                                                    const std::filesystem::path& key_file = {});
 
   // Reads the domain's files without creating anything (the CLI); nullptr when
   // they do not exist yet. Throws std::runtime_error when they are damaged.
@@ -52,7 +77,8 @@ class dkim_key_store {
   mutable std::map<std::string, std::shared_ptr<const identity_keys>> cache_;
 };
 
-// The TXT records to publish: "<token>._domainkey.<domain>" with
+// The TXT records to publish: "<token>._domainkey.<domain>" (BYODKIM:
+// "<selector>._domainkey.<domain>", one) with
 // "v=DKIM1; k=rsa|ed25519; p=<key>", the value split into quoted strings of at
 // most 255 octets (RFC 1035 3.3.14), as record_format prints TXT values.
 std::vector<policy::dns_record> dkim_records(const identity_keys& keys);

@@ -513,7 +513,7 @@ class session final : public smtp::session_hooks {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
     std::string field;
     try {
-      field = dkim::dkim_signature(tap->header_block(), body_hash, {id->name, keys->tokens.front(), seconds, &keys->key});
+      field = dkim::dkim_signature(tap->header_block(), body_hash, {id->name, keys->selector(), seconds, &keys->key});
     } catch (const std::runtime_error& e) {
       spdlog::error("session {}: message {} not DKIM-signed: {}", info_.id, message_id_, e.what());
     }

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -100,6 +101,17 @@ class fake_backend final : public admin_backend {
     writes.insert(writes.end(), plan.writes.begin(), plan.writes.end());
     cfg = std::make_shared<const policy::config>(std::move(next));
     co_return errors;
+  }
+
+  // dkim = true: PENDING, as the daemon says until the DNS-checked status is wired.
+  dkim_status dkim_state(const policy::identity& id) const override {
+    return id.dkim ? dkim_status::pending : dkim_status::not_started;
+  }
+  // Keys by identity, set by the test (the daemon's key store fills them on reload).
+  std::map<std::string, std::shared_ptr<const dkim::identity_keys>> keys;
+  std::shared_ptr<const dkim::identity_keys> dkim_keys(const std::string& identity) const override {
+    auto it = keys.find(identity);
+    return it == keys.end() ? nullptr : it->second;
   }
 
   boost::asio::awaitable<bool> verify_now(std::string identity) override {
