@@ -28,7 +28,9 @@ struct fixture : api_fixture<ses_rest_api> {
   }
 };
 
-const json::value dkim = json::object{{"SigningEnabled", false}, {"Status", "NOT_STARTED"}, {"Tokens", json::array{}}};
+// An identity without DKIM: Easy DKIM's shape, nothing enabled, no tokens yet.
+const json::value dkim = json::object{
+    {"SigningEnabled", false}, {"Status", "NOT_STARTED"}, {"Tokens", json::array{}}, {"SigningAttributesOrigin", "AWS_SES"}};
 
 TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: a domain with a custom MAIL FROM domain and its live status") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
@@ -236,7 +238,8 @@ TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity: adds to admin-api.toml; an exis
               404, "NotFoundException", "Configuration set cs does not exist.");
   check_error(call("POST", "/v2/email/identities",
                    R"({"EmailIdentity":"x.example.com","DkimSigningAttributes":{"DomainSigningSelector":"s"}})"),
-              400, "BadRequestException", "mfrelay does not sign with DKIM: DkimSigningAttributes is not supported.");
+              400, "BadRequestException", "mfrelay takes DkimSigningAttributes with PutEmailIdentityDkimSigningAttributes once the identity "
+              "exists, not with CreateEmailIdentity.");
   CHECK(backend.changes.size() == 2);
 }
 
@@ -293,6 +296,8 @@ TEST_CASE_FIXTURE(fixture, "an encoded '/' stays inside the identity segment; ot
               "Identity a/b@example.com does not exist.");
   check_error(call("GET", "/v2/email/identities/example.com/dkim"), 404, "UnknownOperationException",
               "No SES v2 operation is GET /v2/email/identities/example.com/dkim");
+  check_error(call("PUT", "/v2/email/identities/example.com/dkim/other"), 404, "UnknownOperationException",
+              "No SES v2 operation is PUT /v2/email/identities/example.com/dkim/other");
   check_error(call("PATCH", "/v2/email/identities/example.com"), 404, "UnknownOperationException",
               "No SES v2 operation is PATCH /v2/email/identities/example.com");
 }
