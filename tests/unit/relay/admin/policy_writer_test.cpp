@@ -80,6 +80,8 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   ids[0].dkim = true;
   ids[3].dkim = true;
   ids[3].dkim_key_type = policy::dkim_key_kind::ed25519;
+  ids[0].dkim_selector = "sel-2024";
+  ids[0].dkim_private_key_file = "/etc/mfrelay/keys/ex \"1\".pem";
 
   std::string text = render_policy_file(ids);
   CHECK(parse_back({"/p/admin-api.toml", text}) == declarations(ids));
@@ -98,6 +100,10 @@ TEST_CASE("render_policy_file round-trips awkward names through load_policy_text
   CHECK(table.find("example.com")->dkim);
   CHECK(table.find("example.com")->dkim_key_type == policy::dkim_key_kind::rsa);
   CHECK(table.find("x.example.com")->dkim_key_type == policy::dkim_key_kind::ed25519);
+  // BYODKIM's selector and key file survive a rewrite made for another change.
+  CHECK(table.find("example.com")->dkim_selector == "sel-2024");
+  CHECK(table.find("example.com")->dkim_private_key_file == "/etc/mfrelay/keys/ex \"1\".pem");
+  CHECK(table.find("x.example.com")->dkim_selector.empty());
   CHECK(render_policy_file({}) ==
         "# Identity policy written by mfrelay's admin API (SES SetIdentityMailFromDomain,\n"
         "# VerifyDomainIdentity, PutEmailIdentityMailFromAttributes, ...).\n"
@@ -277,6 +283,12 @@ TEST_CASE("check_files_unchanged refuses to overwrite a hand edit not reloaded y
   REQUIRE(stale.size() == 1);
   CHECK(stale[0].where.file == file.string());
   CHECK(stale[0].message.starts_with("was changed since the policy was loaded"));
+
+  // dkim / a BYODKIM selector added by hand: the API's rewrite would drop them.
+  write_file(file, "[[identity]]\nname = \"b.example\"\ndkim = true\n");
+  CHECK(check_files_unchanged(cfg, plan.writes).size() == 1);
+  write_file(file, "[[identity]]\nname = \"b.example\"\ndkim_selector = \"s1\"\n");
+  CHECK(check_files_unchanged(cfg, plan.writes).size() == 1);
 
   // forward_feedback switched off by hand: the API's rewrite would switch it back on.
   write_file(file, "[[identity]]\nname = \"b.example\"\nforward_feedback = false\n");

@@ -736,6 +736,34 @@ TEST_CASE("[[identity]] dkim: off by default, RSA unless ed25519 is asked, only 
         "policy.d/a.toml:8:1: [[identity]] dkim_key_type: must be one of \"rsa\", \"ed25519\", not \"dsa\"\n");
 }
 
+TEST_CASE("[[identity]] dkim_selector and dkim_private_key_file: BYODKIM, for domains, a selector is one label") {
+  config_dir dir;
+  dir.write("policy.d/a.toml",
+            "[[identity]]\nname = \"example.com\"\ndkim = true\ndkim_selector = \"sel-2024\"\n\n"
+            "[[identity]]\nname = \"ext.example\"\ndkim = true\ndkim_selector = \"s1\"\n"
+            "dkim_private_key_file = \"/etc/mfrelay/keys/ext.pem\"\n");
+  auto got = load_main(dir, minimal);
+  CHECK(got.errors == "");
+  const policy::identity_table& ids = got.result.config.identities;
+  CHECK(ids.find("example.com")->dkim_selector == "sel-2024");
+  CHECK(ids.find("example.com")->dkim_private_key_file.empty());
+  CHECK(ids.find("ext.example")->dkim_private_key_file == "/etc/mfrelay/keys/ext.pem");
+
+  config_dir bad;
+  bad.write("policy.d/a.toml",
+            "[[identity]]\nname = \"a.example\"\ndkim_selector = \"s.1\"\n\n"
+            "[[identity]]\nname = \"alerts@example.com\"\ndkim_selector = \"s1\"\n\n"
+            "[[identity]]\nname = \"b.example\"\ndkim_private_key_file = \"/k.pem\"\n\n"
+            "[[identity]]\nname = \"c.example\"\ndkim_selector = \"-s\"\n");
+  CHECK(load_main(bad, minimal).errors ==
+        "policy.d/a.toml:3:1: [[identity]] dkim_selector: a DKIM selector has only letters, digits and hyphens, "
+        "not '.'\n"
+        "policy.d/a.toml:7:1: [[identity]] dkim_selector: BYODKIM needs a domain identity; 'alerts@example.com' is "
+        "an email address\n"
+        "policy.d/a.toml:11:1: [[identity]] dkim_private_key_file: a BYODKIM key needs its dkim_selector\n"
+        "policy.d/a.toml:15:1: [[identity]] dkim_selector: a DKIM selector neither starts nor ends with a hyphen\n");
+}
+
 TEST_CASE("a duplicate identity across two files names where it was first declared") {
   config_dir dir;
   // Written in reverse order: files are read in name order, not directory order.
