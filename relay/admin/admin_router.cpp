@@ -12,7 +12,7 @@ boost::asio::awaitable<http_response> admin_router::handle(http_request request,
     response = co_await v1_.handle(request, request_id);
   } else if (account_api::owns(request.path)) {
     response = co_await account_.handle(request, request_id);
-  } else if (request.path.starts_with("/v2/")) {
+  } else if (request.path.starts_with("/v2/") || ses_rest_api::owns_v1_route(request.path)) {
     response = co_await v2_.handle(request, request_id);
   } else if (queue_api::owns(request.path)) {
     response = co_await queue_.handle(request, request_id);

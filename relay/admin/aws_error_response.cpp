@@ -10,6 +10,8 @@ namespace mfrelay::relay {
 aws_error_shape error_shape_for(std::string_view path) {
   if (path == "/") return aws_error_shape::query_xml;
   if (path.substr(0, 4) == "/v2/") return aws_error_shape::rest_json;
+  // PutEmailIdentityDkimSigningAttributes' route in older botocore models (ses_rest_api::owns_v1_route).
+  if (path.starts_with("/v1/email/identities/") && path.ends_with("/dkim/signing")) return aws_error_shape::rest_json;
   return aws_error_shape::plain_json;
 }
 

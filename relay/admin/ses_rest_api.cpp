@@ -98,12 +98,19 @@ std::map<std::string, std::string> parse_tags(const boost::json::object& body) {
 
 }  // namespace
 
+bool ses_rest_api::owns_v1_route(const std::string& path) {
+  return path.starts_with("/v1/email/identities/") && path.ends_with("/dkim/signing");
+}
+
 boost::asio::awaitable<http_response> ses_rest_api::handle(const http_request& request, std::string request_id) {
   std::optional<api_error> failure;
   try {
     const std::vector<std::string> s = path_segments(request.target.empty() ? request.path : request.target);
     const std::string& m = request.method;
     bool identities = s.size() >= 3 && s[0] == "v2" && s[1] == "email" && s[2] == "identities";
+    if (s.size() == 6 && s[0] == "v1" && s[1] == "email" && s[2] == "identities" && s[4] == "dkim" &&
+        s[5] == "signing" && m == "PUT")
+      co_return co_await put_dkim_signing(s[3], request);
     if (identities && s.size() == 3 && m == "GET") co_return list_identities(request);
     if (identities && s.size() == 3 && m == "POST") co_return co_await create_identity(request);
     if (identities && s.size() == 4 && m == "GET") co_return get_identity(s[3]);

@@ -26,6 +26,10 @@ class ses_rest_api {
   // to request.path), so an address holding an encoded '/' stays one segment.
   boost::asio::awaitable<http_response> handle(const http_request& request, std::string request_id);
 
+  // The one SESv2 route outside /v2 in some botocore models (Debian's among them):
+  // PutEmailIdentityDkimSigningAttributes at PUT /v1/email/identities/{id}/dkim/signing.
+  static bool owns_v1_route(const std::string& path);
+
  private:
   http_response get_identity(const std::string& given) const;
   http_response list_identities(const http_request& request) const;

@@ -225,6 +225,16 @@ TEST_CASE_FIXTURE(v2_fixture, "PutEmailIdentityDkimSigningAttributes EXTERNAL: t
   CHECK(backend.writes.back().text.find("dkim_selector") == std::string::npos);
 }
 
+TEST_CASE_FIXTURE(v2_fixture, "PutEmailIdentityDkimSigningAttributes: also at /v1/... as older botocore models route it") {
+  CHECK(ses_rest_api::owns_v1_route("/v1/email/identities/example.com/dkim/signing"));
+  CHECK_FALSE(ses_rest_api::owns_v1_route("/v1/identities/example.com/verify"));
+  auto r = call("PUT", "/v1/email/identities/example.com/dkim/signing", R"({"SigningAttributesOrigin":"AWS_SES"})");
+  CHECK(r.status == 200);
+  CHECK(backend.cfg->identities.find("example.com")->dkim);
+  check_error(call("GET", "/v1/email/identities/example.com/dkim/signing"), 404, "UnknownOperationException",
+              "No SES v2 operation is GET /v1/email/identities/example.com/dkim/signing");
+}
+
 TEST_CASE_FIXTURE(v2_fixture, "PutEmailIdentityDkimSigningAttributes: a PEM key and an Ed25519 key are taken too") {
   auto ed = dkim::dkim_key::generate(dkim::key_type::ed25519);
   json::object body{{"SigningAttributesOrigin", "EXTERNAL"},
