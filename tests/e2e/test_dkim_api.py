@@ -173,6 +173,10 @@ class DkimApi(DkimRelayTest):
         self.assertEqual(self.v1_attributes("example.com")["example.com"]["DkimTokens"], ["byo2024"])
 
         # The public key as the operator publishes it (from their own key, not from mfrelay).
+        # `mfrelay records` prints the one record, holding the operator's public key.
+        [record] = self.records()
+        self.assertEqual((record["name"], record["type"]), ("byo2024._domainkey.example.com", "TXT"))
+        self.assertEqual("".join(record["value"][1:-1].split('" "')), f"v=DKIM1; k=rsa; p={public}")
         self.knot.edit("example.com", set_records=[("byo2024._domainkey.example.com.", 60, "TXT",
                                                      f'"v=DKIM1; k=rsa; p={public}"')])
         self.send_and_check("byo2024")
