@@ -298,6 +298,7 @@ class daemon {
           spdlog::info("dkim: {} signs with selector {} ({}); its records: mfrelay records {}", id.name,
                        keys->selector(), keys->key.algorithm(), id.name);
       } catch (const std::exception& e) {
+        if (!id.dkim_selector.empty()) dkim_keys_.forget(id.name);  // not Easy DKIM's keys of before either
         spdlog::error("dkim: keys of {}: {}; its mail is not signed", id.name, e.what());
       }
     }

@@ -154,6 +154,11 @@ std::shared_ptr<const identity_keys> dkim_key_store::use_external(const std::str
   return keys;
 }
 
+void dkim_key_store::forget(const std::string& domain) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(domain);
+}
+
 std::shared_ptr<const identity_keys> dkim_key_store::find(const std::string& domain) const {
   std::lock_guard lock(mutex_);
   auto it = cache_.find(domain);

@@ -66,6 +66,10 @@ class dkim_key_store {
   // they do not exist yet. Throws std::runtime_error when they are damaged.
   std::shared_ptr<const identity_keys> load(const std::string& domain) const;
 
+  // Drops the domain's keys from memory (a BYODKIM key that failed to load:
+  // its mail then goes unsigned, never signed with the keys of before). No I/O.
+  void forget(const std::string& domain);
+
   // What ensure() or load() gave last for the domain, or nullptr. No I/O.
   std::shared_ptr<const identity_keys> find(const std::string& domain) const;
 

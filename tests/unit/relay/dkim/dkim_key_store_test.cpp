@@ -101,6 +101,8 @@ TEST_CASE("BYODKIM: the operator's key is kept 0600 and used with its selector; 
   CHECK(again->tokens == easy->tokens);
   CHECK(again->selector() == easy->tokens[0]);
 
+  store.forget("example.com");
+  CHECK_FALSE(store.find("example.com"));
   store.remove_external("example.com");
   CHECK_FALSE(std::filesystem::exists(file));
   CHECK_THROWS_WITH_AS(store.use_external("example.com", "sel2024"), doctest::Contains("external.pem: no such file"),
