@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::policy {
 namespace {
 
@@ -34,6 +36,26 @@ std::string_view to_string(dmarc_result r) {
     case dmarc_result::unknown: return "unknown";
   }
   return "unknown";
+}
+
+dmarc_lookup next_dmarc_lookup(const dmarc_lookup& previous, const txt_answer& answer) {
+  switch (answer.outcome) {
+    case dns_outcome::ok: {
+      dmarc_lookup next;
+      next.record = select_dmarc_record(answer.texts);
+      next.what = next.record ? dmarc_lookup::state::found : dmarc_lookup::state::none;
+      if (!next.record) {
+        std::size_t n = 0;
+        for (const auto& t : answer.texts) n += t.size() >= 8 && ascii_istarts_with(t, "v=DMARC1") ? 1 : 0;
+        next.detail = n > 1 ? std::to_string(n) + " DMARC records (RFC 7489 6.6.3: none applies)"
+                            : n == 1 ? "an invalid DMARC record" : "TXT records, none of them DMARC";
+      }
+      return next;
+    }
+    case dns_outcome::nxdomain: return {dmarc_lookup::state::none, std::nullopt, "NXDOMAIN"};
+    case dns_outcome::nodata: return {dmarc_lookup::state::none, std::nullopt, "no TXT record"};
+    default: return previous;
+  }
 }
 
 bool dmarc_aligned(std::string_view a, std::string_view b, dmarc_alignment mode, const public_suffix_list& psl) {

@@ -10,6 +10,7 @@
 
 #include "policy/dmarc_record.hpp"
 #include "policy/identity_table.hpp"
+#include "policy/mail_from_check.hpp"
 #include "policy/public_suffix_list.hpp"
 
 namespace mfrelay::policy {
@@ -25,6 +26,11 @@ struct dmarc_lookup {
   std::optional<dmarc_record> record;  // with found
   std::string detail;                  // why none ("NXDOMAIN", "2 DMARC records", ...)
 };
+
+// What a TXT answer for _dmarc.<domain> teaches: ok, NXDOMAIN and NODATA
+// decide (a record, or none); resolver trouble (timeout, SERVFAIL, REFUSED)
+// keeps what was known before, as the MAIL FROM states never flap on it.
+dmarc_lookup next_dmarc_lookup(const dmarc_lookup& previous, const txt_answer& answer);
 
 struct dmarc_inputs {
   std::string from_domain;               // the identity's domain (an address identity's domain part)

@@ -18,6 +18,7 @@
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/delivery/delivery_queue.hpp"
+#include "relay/verification/dmarc_reader.hpp"
 #include "relay/verification/verification_service.hpp"
 
 namespace mfrelay::relay {
@@ -39,6 +40,9 @@ class admin_service final : public admin_backend {
     return verification_.recorder().history(std::move(identity), limit);
   }
   std::string metrics_text() const override { return render_metrics(metrics_); }
+  std::shared_ptr<const dmarc_view> dmarc() const override { return dmarc_ ? dmarc_->view() : nullptr; }
+  // The DMARC reader the status and explain routes ask; set once before serving.
+  void set_dmarc(const dmarc_reader* reader) { dmarc_ = reader; }
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
@@ -70,6 +74,7 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<void> restart_if_failed(const identity_change& change);
 
   delivery_queue* delivery_ = nullptr;
+  const dmarc_reader* dmarc_ = nullptr;
   suppression_list* suppression_ = nullptr;
   const send_quota* quota_ = nullptr;
   const send_statistics* statistics_ = nullptr;

@@ -79,6 +79,7 @@ class daemon {
         sent_index_(state_db_path(cfg), index_settings(cfg)),
         events_(cfg.events),
         verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_),
+        dmarc_(io_.get_executor(), view_, events_, [this] { return verification_.recorder().all(); }),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),
@@ -112,6 +113,7 @@ class daemon {
     feedback_.set_outcome_handler([this](const feedback_outcome& o) { account_observer_.on_feedback(o); });
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
+    admin_.set_dmarc(&dmarc_);
     admin_.set_account(&suppression_, &quota_, &statistics_);
     services_.quota = &quota_;
     // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
@@ -316,6 +318,7 @@ class daemon {
 
   asio::awaitable<void> start() {
     co_await verification_.reconcile();
+    dmarc_.start();
     release_free_memory();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
@@ -386,6 +389,7 @@ class daemon {
       if (!co_await sessions_.wait_empty(std::chrono::seconds(5)))
         spdlog::error("{} SMTP session(s) did not end after the cut", sessions_.size());
     }
+    co_await dmarc_.stop();
     co_await verification_.stop();
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
@@ -475,6 +479,7 @@ class daemon {
   sent_message_index sent_index_;  // message id -> identity, sender, recipients: for the feedback listener
   event_log events_;
   verification_service verification_;
+  dmarc_reader dmarc_;
   spool spool_;
   std::optional<asio::ssl::context> tls_;
   password_verifier passwords_;

@@ -108,3 +108,24 @@ TEST_CASE("dmarc verdict: a MAIL FROM domain that is also a From domain") {
 }
 
 }  // namespace mfrelay::policy
+
+namespace mfrelay::policy {
+
+TEST_CASE("dmarc lookup: answers decide, resolver trouble keeps the last verdict") {
+  dmarc_lookup found = next_dmarc_lookup({}, {dns_outcome::ok, {"v=DMARC1; p=reject; aspf=s"}});
+  CHECK(found.what == dmarc_lookup::state::found);
+  CHECK(found.record->aspf == dmarc_alignment::strict);
+  for (auto trouble : {dns_outcome::timeout, dns_outcome::servfail, dns_outcome::refused}) {
+    dmarc_lookup kept = next_dmarc_lookup(found, {trouble, {}});
+    CHECK(kept.what == dmarc_lookup::state::found);
+    CHECK(kept.record->p == dmarc_policy::reject);
+  }
+  CHECK(next_dmarc_lookup(found, {dns_outcome::nxdomain, {}}).what == dmarc_lookup::state::none);
+  CHECK(next_dmarc_lookup(found, {dns_outcome::nodata, {}}).what == dmarc_lookup::state::none);
+  dmarc_lookup two = next_dmarc_lookup({}, {dns_outcome::ok, {"v=DMARC1; p=reject", "v=DMARC1; p=none"}});
+  CHECK(two.what == dmarc_lookup::state::none);
+  CHECK(two.detail.find("2 DMARC records") != std::string::npos);
+  CHECK(next_dmarc_lookup({}, {dns_outcome::timeout, {}}).what == dmarc_lookup::state::pending);
+}
+
+}  // namespace mfrelay::policy
