@@ -452,6 +452,7 @@ class daemon {
       // same work as a coroutine lambda co_spawned here never completed (GCC 12).
       co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
+      dmarc_.refresh();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
     events_.write({{"eventType", "ConfigReload"},

@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -114,6 +115,10 @@ void dmarc_reader::judge_all(const policy::config& cfg) {
     verdicts.emplace(name, std::move(verdict));
   }
   verdicts_ = std::move(verdicts);
+}
+
+void dmarc_reader::refresh() {
+  boost::asio::post(strand_, [this] { timer_.cancel(); });
 }
 
 boost::asio::awaitable<void> dmarc_reader::stop() {

@@ -33,6 +33,9 @@ class dmarc_reader {
   // unreadable one is logged: verdicts then stay "unknown") and starts reading.
   void start();
   boost::asio::awaitable<void> stop();
+  // Starts the next round now (after a reload: new identities get a verdict at
+  // once, not an interval later). Any thread.
+  void refresh();
 
   // What the last reads found; never null.
   std::shared_ptr<const dmarc_view> view() const { return view_.load(); }

@@ -4,7 +4,7 @@ them through c-ares and reports, per identity, whether its mail passes DMARC
 alignment and which policy applies, in `mfrelay status`, `explain`, the
 admin API and DmarcVerdictChange events."""
 import json
-import os
+import signal
 import unittest
 
 from admin_client import signed_request
@@ -19,7 +19,10 @@ def verified_mail_from(label="bounce"):
     return [f"{label} IN MX 10 {FEEDBACK}", f"{label} IN TXT {SPF}"]
 
 
-class Dmarc(TempDirTest):
+class DmarcBase(TempDirTest):
+    """knotd with the four kinds of record, and a relay reading them every `interval`."""
+    interval = "300ms"
+
     def setUp(self):
         super().setUp()
         self.knot = Knot(self, {
@@ -27,6 +30,7 @@ class Dmarc(TempDirTest):
             "relaxed.test": verified_mail_from() + ['_dmarc IN TXT "v=DMARC1; p=reject; aspf=r"'],
             "dkims.test": verified_mail_from() + ['_dmarc IN TXT "v=DMARC1; p=quarantine; adkim=s"'],
             "none.test": verified_mail_from() + ['@ IN TXT "v=spf1 -all"'],
+            "late.test": ['_dmarc IN TXT "v=DMARC1; p=none"'],
         })
         self.config = relay_config(
             self, dns_server=self.knot.server(),
@@ -36,7 +40,7 @@ class Dmarc(TempDirTest):
             + identity("dkims.test", "bounce.dkims.test")
             + identity("alerts@dkims.test")  # no custom MAIL FROM: the default domain, no alignment
             + identity("none.test", "bounce.none.test"),
-            extra='[dmarc]\ninterval = "300ms"\n')
+            extra=f'[dmarc]\ninterval = "{self.interval}"\n')
         self.relay = self.start([MFRELAY, "serve", "-c", self.config])
         wait_until(lambda: all(r["status"] == "Success" and r["dmarc"] and r["dmarc"]["result"] != "unknown"
                                for r in self.rows().values() if r["mailFromDomain"]),
@@ -50,6 +54,8 @@ class Dmarc(TempDirTest):
         r = run_mfrelay("status", "--format", "json", "-c", self.config)
         self.assertEqual(r.returncode, 0, r.stderr)
         return {row["identity"]: row for row in json.loads(r.stdout)}
+
+
 
     def test_verdicts(self):
         d = {name: row["dmarc"] for name, row in self.rows().items()}
@@ -120,6 +126,19 @@ class Dmarc(TempDirTest):
         self.knot.stop()
         wait_until(lambda: "keeping what was known" in self.relay_log(), what="a failed read")
         self.assertEqual(self.rows()["strict.test"]["dmarc"]["result"], "pass")
+
+
+class DmarcReload(DmarcBase):
+    interval = "1h"
+
+    def test_identity_added_by_a_reload_is_read_at_once(self):
+        with open(self.path("conf", "policy.d", "test.toml"), "a") as f:
+            f.write(identity("alerts@late.test"))
+        self.relay.send_signal(signal.SIGHUP)
+        wait_until(lambda: self.rows().get("alerts@late.test"), what="the reload")
+        row = wait_until(lambda: r if (r := self.rows()["alerts@late.test"])["dmarc"]["result"] != "unknown" else None,
+                         timeout=10, what="late.test read well before the 1h interval")
+        self.assertEqual((row["dmarc"]["result"], row["dmarc"]["policy"]), ("fail", "none"))
 
 
 class DmarcConfig(TempDirTest):

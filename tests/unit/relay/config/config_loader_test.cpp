@@ -1053,9 +1053,6 @@ TEST_CASE("[[route]] mistakes are reported at the entry, with the file and line"
   }
 }
 
-}  // namespace
-}  // namespace mfrelay::relay
-
 TEST_CASE("[dmarc]: the Public Suffix List path resolves against the file; set and unreadable is an error") {
   config_dir dir;
   auto [defaults, none] = load_main(dir, std::string(minimal));
@@ -1073,3 +1070,6 @@ TEST_CASE("[dmarc]: the Public Suffix List path resolves against the file; set a
         "mfrelay.toml:2:1: [dmarc] public_suffix_list: 'missing.dat' is not a readable file (Debian's publicsuffix "
         "package installs /usr/share/publicsuffix/public_suffix_list.dat)\n");
 }
+
+}  // namespace
+}  // namespace mfrelay::relay
