@@ -56,7 +56,7 @@ class DmarcBase(TempDirTest):
         return {row["identity"]: row for row in json.loads(r.stdout)}
 
 
-
+class Dmarc(DmarcBase):
     def test_verdicts(self):
         d = {name: row["dmarc"] for name, row in self.rows().items()}
         # p=reject; aspf=s: the MAIL FROM subdomain in Success never aligns strictly.
