@@ -140,6 +140,15 @@ struct verification_settings {
   std::uint32_t concurrency = 64;
 };
 
+// [dmarc]: the per-identity DMARC verdict (README "DMARC verdict").
+struct dmarc_settings {
+  // Debian's publicsuffix package; relative paths resolve against the main file.
+  std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
+  bool list_given = false;  // set in the file: then a missing list is a config error
+  origin list_where;        // the public_suffix_list key
+  duration interval = 1h;   // how often each _dmarc record is read again
+};
+
 struct events_settings {
   std::string file = "var/log/events.jsonl";  // "-" = standard output
   std::uint64_t max_file_bytes = 0;  // rotate to <file>.1 ... when larger; 0 = never (logrotate + SIGUSR1)
@@ -205,6 +214,7 @@ struct config {
   delivery_settings delivery;
   dns_settings dns;
   verification_settings verification;
+  dmarc_settings dmarc;
   events_settings events;
   admin_settings admin;
   notifications_settings notifications;

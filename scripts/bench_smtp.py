@@ -14,6 +14,10 @@ each relay's next hop counts them in.
            rewriting every envelope sender to one bounce address: the
            nearest Postfix equivalent of the MAIL FROM rewrite.
 
+With --dkim, mfrelay runs a second time with the identity signing every
+message (Easy DKIM, RSA 2048, its records served by the same knotd): the
+signing cost is the difference in CPU per message between the two runs.
+
 Two rates per relay: accepted (N / smtp-source's wall time: every message got
 its 250) and end to end (N / time until the sink has all N). Loopback only;
 everything started here is stopped here."""
@@ -107,6 +111,24 @@ def envelope_senders(dump):
     return counts
 
 
+def signed_messages(dump):
+    """How many messages in a sink dump carry a DKIM-Signature header field."""
+    if not os.path.exists(dump):
+        return 0
+    with open(dump, "rb") as f:
+        return sum(1 for line in f if line.startswith(b"DKIM-Signature:"))
+
+
+def publish_dkim_records(knot, config):
+    """The identity's DKIM records, as `mfrelay records` prints them, served by knotd."""
+    r = subprocess.run([MFRELAY, "records", "bench.test", "--format", "json", "-c", config],
+                       capture_output=True, text=True, check=True)
+    records = [x for x in json.loads(r.stdout) if "._domainkey." in x["name"]]
+    if not records:
+        raise RuntimeError(f"mfrelay records printed no DKIM records: {r.stdout}")
+    knot.edit("bench.test", set_records=[(x["name"] + ".", 60, x["type"], x["value"]) for x in records])
+
+
 def drive(port, sink, args, timeout):
     """smtp-source against port; returns (seconds until every message had its 250,
     seconds until the sink had all of them; None without a sink to wait for)."""
@@ -138,7 +160,8 @@ def run_direct(ws, args):
 # ---- mfrelay -------------------------------------------------------------------------
 
 
-def run_mfrelay(ws, args):
+def run_mfrelay(ws, args, dkim=False):
+    """dkim: the identity signs with Easy DKIM (RSA 2048), its records published in knotd."""
     knot = Knot(ws, {"bench.test": [f"mail IN MX 10 {FEEDBACK}", 'mail IN TXT "v=spf1 include:amazonses.com ~all"']})
     sink, sink_port = start_sink(ws, "mfrelay-sink", args.messages)
     port = free_port()
@@ -176,9 +199,12 @@ file = "../var/events.jsonl"
 address = "127.0.0.1:{free_port()}"
 """)
     ws.write("mfrelay/conf/policy.d/bench.toml",
-             '[[identity]]\nname = "bench.test"\nmail_from_domain = "mail.bench.test"\n')
+             '[[identity]]\nname = "bench.test"\nmail_from_domain = "mail.bench.test"\n'
+             + ("dkim = true\n" if dkim else ""))
     relay = ws.start([MFRELAY, "serve", "-c", config])
     wait_for_port(port, proc=relay)
+    if dkim:
+        publish_dkim_records(knot, config)
     deadline = time.monotonic() + 30
     while True:
         r = subprocess.run([MFRELAY, "status", "--format", "json", "-c", config], capture_output=True, text=True)
@@ -193,7 +219,8 @@ address = "127.0.0.1:{free_port()}"
     accepted, end_to_end = drive(port, sink, args, args.timeout)
     result = {"accepted": accepted, "end_to_end": end_to_end, "cpu": cpu_seconds(relay.pid) - cpu_before,
               "switches": context_switches(relay.pid) - switches_before, "threads": thread_count(relay.pid),
-              "rss_kib": peak_rss_kib(relay.pid), "senders": envelope_senders(sink.dump)}
+              "rss_kib": peak_rss_kib(relay.pid), "senders": envelope_senders(sink.dump),
+              "signed": signed_messages(sink.dump)}
     relay.send_signal(signal.SIGTERM)
     stop_process(relay, timeout=30)
     knot.stop()
@@ -285,7 +312,8 @@ def measure(args, parent, runs):
     by round), each in a fresh workspace under parent. False if a sink saw
     envelope senders other than expected."""
     n = args.messages
-    expected = {"mfrelay": "<ID@mail.bench.test>", "postfix": f"<{BOUNCE}>"}
+    expected = {"mfrelay": "<ID@mail.bench.test>", "mfrelay-dkim": "<ID@mail.bench.test>", "postfix": f"<{BOUNCE}>"}
+    relays = relay_names(args)
     ok = True
     for round_ in range(args.rounds):
         ws = Workspace("mfrelay-bench-smtp-", parent)
@@ -296,10 +324,10 @@ def measure(args, parent, runs):
         runs["direct"].append(r)
         print(f"  direct:  smtp-source -> smtp-sink, no relay: {n / r['accepted']:6.0f} msg/s "
               f"({r['accepted']:6.2f} s), the load generator's ceiling right now", flush=True)
-        for name in ("mfrelay", "postfix") if round_ % 2 == 0 else ("postfix", "mfrelay"):
+        for name in relays if round_ % 2 == 0 else reversed(relays):
             ws = Workspace("mfrelay-bench-smtp-", parent)
             try:
-                r = (run_mfrelay if name == "mfrelay" else run_postfix)(ws, args)
+                r = run_postfix(ws, args) if name == "postfix" else run_mfrelay(ws, args, dkim=name == "mfrelay-dkim")
             finally:
                 ws.close(keep=args.keep)
             runs[name].append(r)
@@ -307,14 +335,23 @@ def measure(args, parent, runs):
             if r["senders"] != {expected[name]: n}:
                 ok = False
                 senders += f"   UNEXPECTED: wanted {n} x {expected[name]}"
-            print(f"  {name + ':':9}accepted {n / r['accepted']:6.0f} msg/s ({r['accepted']:6.2f} s)   "
+            if name.startswith("mfrelay") and r["signed"] != (n if name == "mfrelay-dkim" else 0):
+                ok = False
+                senders += f"   UNEXPECTED: {r['signed']} of {n} carried a DKIM-Signature"
+            print(f"  {name + ':':14}accepted {n / r['accepted']:6.0f} msg/s ({r['accepted']:6.2f} s)   "
                   f"end to end {n / r['end_to_end']:6.0f} msg/s ({r['end_to_end']:6.2f} s)   "
                   f"CPU {r['cpu']:6.2f} s ({1e3 * r['cpu'] / n:.2f} ms/msg)   "
                   f"context switches {r['switches'] / n:5.2f}/msg"
                   + (f" ({r['threads']} threads)" if "threads" in r else "")
                   + (f"   peak RSS {r['rss_kib'] / 1024:.1f} MiB" if "rss_kib" in r else ""), flush=True)
-            print(f"           envelope senders at the sink: {senders}", flush=True)
+            print(f"{'':16}envelope senders at the sink: {senders}"
+                  + (f"; {r['signed']} signed" if name == "mfrelay-dkim" else ""), flush=True)
     return ok
+
+
+def relay_names(args):
+    """The relays measured every round, in the order of even rounds."""
+    return ("mfrelay", "mfrelay-dkim", "postfix") if args.dkim else ("mfrelay", "postfix")
 
 
 def median(values):
@@ -343,7 +380,7 @@ def run_case(args, size, sessions):
           + (" in its own block group (chattr +T)" if spread else " (chattr +T failed: runs may share a block group)"),
           flush=True)
     print(f"  load average before: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
-    runs = {"mfrelay": [], "postfix": [], "direct": []}
+    runs = {"mfrelay": [], "mfrelay-dkim": [], "postfix": [], "direct": []}
     try:
         ok = measure(case, parent, runs)
     finally:
@@ -359,7 +396,7 @@ def run_case(args, size, sessions):
         return median(r[key] for r in runs[name]) / n
 
     if case.rounds > 1:
-        for name in ("mfrelay", "postfix"):
+        for name in relay_names(case):
             print(f"  median {name}: accepted {rate(name, 'accepted'):.0f} msg/s, "
                   f"end to end {rate(name, 'end_to_end'):.0f} msg/s, CPU {1e3 * per_message(name, 'cpu'):.3f} ms/msg, "
                   f"context switches {per_message(name, 'switches'):.2f}/msg")
@@ -375,6 +412,8 @@ def run_case(args, size, sessions):
            "mfrelay_cpu": per_message("mfrelay", "cpu"), "postfix_cpu": per_message("postfix", "cpu"),
            "mfrelay_switches": per_message("mfrelay", "switches"),
            "postfix_switches": per_message("postfix", "switches")}
+    if case.dkim:
+        row["dkim"], row["dkim_cpu"] = rate("mfrelay-dkim", "end_to_end"), per_message("mfrelay-dkim", "cpu")
     return row if ok else None
 
 
@@ -390,6 +429,9 @@ def main():
                              "default: one connection per message")
     parser.add_argument("--connections", type=int, default=0,
                         help="mfrelay [delivery] connections (default: mfrelay's own default)")
+    parser.add_argument("--dkim", action="store_true",
+                        help="also measure mfrelay signing every message with Easy DKIM (RSA 2048), "
+                             "the signing cost next to the unsigned run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per relay before giving up")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure each relay this many times, alternating which goes first (default 1)")
@@ -424,6 +466,9 @@ def main():
               f"{1e3 * r['mfrelay_cpu']:.3f} ms {r['mfrelay_switches']:5.2f} cs   "
               f"postfix {r['postfix']:6.0f} msg/s {1e3 * r['postfix_cpu']:.3f} ms {r['postfix_switches']:5.2f} cs   "
               f"mfrelay/postfix {r['ratio']:.2f}x")
+        if "dkim" in r:
+            print(f"  {'':24}mfrelay signing (DKIM rsa-sha256) {r['dkim']:6.0f} msg/s {1e3 * r['dkim_cpu']:.3f} ms, "
+                  f"signing costs {1e3 * (r['dkim_cpu'] - r['mfrelay_cpu']):+.3f} ms CPU/msg")
     print(f"  mfrelay: {MFRELAY} ({build_type}); 250 only once the message is on disk (group commit); "
           f"custom MAIL FROM mail.bench.test in Success; delivery connections {args.connections or 'default'}")
     print(f"  postfix: private instance with its defaults (queue files fsynced, up to 20 connections to the "

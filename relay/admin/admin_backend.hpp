@@ -19,6 +19,7 @@
 #include "relay/dkim/dkim_key_store.hpp"
 #include "relay/feedback/suppression_list.hpp"
 #include "relay/state/send_quota.hpp"
+#include "relay/state/dmarc_json.hpp"
 #include "relay/state/send_statistics.hpp"
 #include "relay/state/state_store.hpp"
 
@@ -94,6 +95,10 @@ class admin_backend {
     static_cast<void>(limit);
     co_return std::vector<state_transition>{};
   }
+
+  // What the DMARC reader last read (status, explain); null: none (tests' fakes,
+  // no Public Suffix List), and the verdicts are then left out.
+  virtual std::shared_ptr<const dmarc_view> dmarc() const { return nullptr; }
 
   // Prometheus text exposition of every metric.
   virtual std::string metrics_text() const = 0;

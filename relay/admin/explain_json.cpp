@@ -9,7 +9,7 @@ namespace mfrelay::relay {
 
 boost::json::object explain_json(const policy::config& cfg, const std::vector<stored_state>& stored,
                                  const policy::email_address& from, const std::optional<policy::email_address>& sender,
-                                 const policy::user* user) {
+                                 const policy::user* user, const dmarc_view* dmarc) {
   policy::state_snapshot states = make_snapshot(stored);
   std::string default_domain = cfg.default_mail_from_domain();
   policy::policy_context context{cfg.identities, states, cfg.relay.region, default_domain};
@@ -32,6 +32,20 @@ boost::json::object explain_json(const policy::config& cfg, const std::vector<st
                                   : boost::json::value(boost::json::object{
                                         {"code", d.reply.code}, {"enhanced", d.reply.enhanced}, {"text", d.reply.text}});
   out["why"] = d.explanation;
+  out["dmarc"] = nullptr;
+  out["mailFromWarning"] = nullptr;
+  if (d.matched) {
+    if (dmarc) {
+      std::optional<stored_state> row_state;
+      for (const auto& s : stored) {
+        if (s.identity == d.matched->name) row_state = s;
+      }
+      identity_status row{d.matched, row_state};
+      out["dmarc"] = dmarc_json(dmarc_verdict_of(row, cfg, *dmarc));
+    }
+    auto warnings = mail_from_warnings_by_identity(cfg.identities);
+    if (auto w = warnings.find(d.matched->name); w != warnings.end()) out["mailFromWarning"] = w->second;
+  }
   return out;
 }
 

@@ -3,7 +3,8 @@
 // GET /v1/explain. The `policy` fields of the events (identity,
 // mailFromDomain, status, behaviorOnMxFailure, decision, returnPath) plus
 // from, sender, user, identityKind, identityOrigin, since, reason, smtpReply,
-// why. Pure; any thread.
+// why, dmarc (the matched identity's dmarc_json; null without a view or an
+// identity) and mailFromWarning. Pure; any thread.
 #pragma once
 #include <boost/json/object.hpp>
 #include <optional>
@@ -11,12 +12,13 @@
 
 #include "policy/config.hpp"
 #include "policy/email_address.hpp"
+#include "relay/state/dmarc_json.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {
 
 boost::json::object explain_json(const policy::config& cfg, const std::vector<stored_state>& stored,
                                  const policy::email_address& from, const std::optional<policy::email_address>& sender,
-                                 const policy::user* user);
+                                 const policy::user* user, const dmarc_view* dmarc = nullptr);
 
 }  // namespace mfrelay::relay

@@ -113,11 +113,13 @@ http_response mfrelay_api::explain(const http_request& request) const {
     if (!user) throw api_error(400, "BadRequestException", "no [[user]] is named '" + *name + "'");
   }
 
-  return json_response(explain_json(*cfg, backend_.stored_states(), from, sender, user));
+  auto dmarc = backend_.dmarc();
+  return json_response(explain_json(*cfg, backend_.stored_states(), from, sender, user, dmarc.get()));
 }
 
 http_response mfrelay_api::status() const {
-  return json_response(status_json(*backend_.config(), backend_.stored_states()));
+  auto dmarc = backend_.dmarc();
+  return json_response(status_json(*backend_.config(), backend_.stored_states(), dmarc.get()));
 }
 
 }  // namespace mfrelay::relay

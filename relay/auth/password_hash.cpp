@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <climits>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "relay/auth/base64.hpp"
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -66,9 +66,7 @@ std::string derive(std::string_view password, std::string_view salt, unsigned it
 }  // namespace
 
 std::string hash_password(std::string_view password, unsigned iterations) {
-  std::string salt(16, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  std::string salt = random_string(16);
   return std::string(scheme) + std::to_string(iterations) + '$' + ab64_encode(salt) + '$' +
          ab64_encode(derive(password, salt, iterations));
 }
@@ -88,10 +86,7 @@ std::string dummy_password_hash(std::string_view like) {
   auto parsed = parse(like, nullptr);
   unsigned iterations = parsed ? parsed->iterations : default_pbkdf2_iterations;
   std::size_t salt_size = parsed ? parsed->salt.size() : 16;
-  std::string salt(salt_size, '\0'), digest(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1 ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(digest.data()), static_cast<int>(digest.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  std::string salt = random_string(salt_size), digest = random_string(32);
   return std::string(scheme) + std::to_string(iterations) + '$' + ab64_encode(salt) + '$' + ab64_encode(digest);
 }
 

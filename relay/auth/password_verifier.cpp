@@ -3,13 +3,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
 #include "relay/auth/password_hash.hpp"
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -24,10 +24,7 @@ boost::asio::awaitable<bool> derive_and_compare(std::string password, std::strin
 }  // namespace
 
 password_verifier::password_verifier(boost::asio::any_io_executor workers)
-    : workers_(std::move(workers)), secret_(32, '\0') {
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed");
-}
+    : workers_(std::move(workers)), secret_(random_string(32)) {}
 
 std::string password_verifier::remember_key(const std::string& user, const std::string& password,
                                             const std::string& hash) const {

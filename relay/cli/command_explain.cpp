@@ -7,6 +7,7 @@
 #include "relay/cli/daemon_client.hpp"
 #include "relay/admin/explain_json.hpp"
 #include "relay/common/idna.hpp"
+#include "relay/state/dmarc_json.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
@@ -59,6 +60,13 @@ void print(const boost::json::object& o, const std::string& state_note) {
     line("smtp reply", std::to_string(r.at("code").to_number<int>()) + ' ' + text(r, "enhanced") + ' ' + text(r, "text"));
   }
   line("why", text(o, "why"));
+  if (const auto* d = o.if_contains("dmarc"); d && d->is_object()) {
+    line("dmarc", dmarc_summary(d->as_object()));
+    line("dmarc why", text(d->as_object(), "why"));
+  } else if (!o.at("identity").is_null()) {
+    line("dmarc", "unknown (only the running daemon reads the _dmarc records)");
+  }
+  if (const auto* w = o.if_contains("mailFromWarning"); w && w->is_string()) line("warning", text(o, "mailFromWarning"));
 }
 
 int run(const cli_args& args) {

@@ -4,6 +4,7 @@
 
 #include "relay/cli/command.hpp"
 #include "relay/cli/daemon_client.hpp"
+#include "relay/state/dmarc_json.hpp"
 #include "relay/state/state_rows.hpp"
 #include "relay/state/status_json.hpp"
 
@@ -53,6 +54,19 @@ int run(const cli_args& args) {
   };
   print([&](std::size_t i) { return std::string(columns[i]); });
   for (const auto& r : rows) print([&](std::size_t i) { return table_cell(r.as_object().at(columns[i])); });
+  // The DMARC verdicts and warnings: a line each, under the table (too long for a column).
+  bool first = true;
+  for (const auto& r : rows) {
+    const auto& o = r.as_object();
+    const auto* d = o.if_contains("dmarc");
+    const auto* w = o.if_contains("mailFromWarning");
+    if (first) std::cout << '\n';
+    first = false;
+    std::string name(o.at("identity").as_string());
+    if (d && d->is_object()) std::cout << "dmarc " << name << ": " << dmarc_summary(d->as_object()) << '\n';
+    else std::cout << "dmarc " << name << ": unknown (only the running daemon reads the _dmarc records)\n";
+    if (w && w->is_string()) std::cout << "warning " << name << ": " << std::string(w->as_string()) << '\n';
+  }
   return exit_ok;
 }
 
@@ -67,7 +81,9 @@ const command status_command{
     "daemon (admin API, first [[admin.key]]) and falls back to the state store\n"
     "in state_dir when the daemon is not reachable. JSON is an array of objects with keys\n"
     "identity, mailFromDomain, status, behaviorOnMxFailure, since, lastCheck,\n"
-    "reason, spf.\n",
+    "reason, spf, dmarc (the DMARC verdict: result, aligned, policy, policyTag,\n"
+    "record, why, ...), mailFromWarning. Under the table, a `dmarc IDENTITY:`\n"
+    "line per identity gives its verdict.\n",
     {{"format", 'f', true}},
     run};
 

@@ -13,6 +13,12 @@ void fill_random(std::uint8_t* out, std::size_t size) {
     throw std::runtime_error("OpenSSL's random generator failed");
 }
 
+std::string random_string(std::size_t size) {
+  std::string out(size, '\0');
+  fill_random(reinterpret_cast<std::uint8_t*>(out.data()), out.size());
+  return out;
+}
+
 std::string random_hex(std::size_t size) {
   std::vector<std::uint8_t> bytes(size);
   fill_random(bytes.data(), bytes.size());

@@ -18,6 +18,9 @@ std::array<std::uint8_t, N> random_bytes() {
   return out;
 }
 
+// `size` random bytes in a string (salts, keys, secrets).
+std::string random_string(std::size_t size);
+
 // `size` random bytes as 2 * size lower-case hex digits.
 std::string random_hex(std::size_t size);
 

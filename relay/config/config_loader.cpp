@@ -2,6 +2,7 @@
 #include "relay/config/config_loader.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "policy/ascii.hpp"
 #include "policy/domain_name.hpp"
@@ -250,6 +251,14 @@ void read_verification(toml_section& s, config& cfg) {
   s.read("concurrency", v.concurrency);
 }
 
+void read_dmarc(toml_section& s, config& cfg) {
+  auto& d = cfg.dmarc;
+  d.list_given = s.has("public_suffix_list");
+  d.list_where = s.where("public_suffix_list");
+  s.read("public_suffix_list", d.public_suffix_list, check_path);
+  s.read("interval", d.interval);
+}
+
 void read_events(toml_section& s, config& cfg) {
   auto& e = cfg.events;
   s.read("file", e.file, check_path);
@@ -404,6 +413,7 @@ config_load_result load_config(const fs::path& main_file) {
   sections(top, "route", file, errors, cfg, read_route);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
+  section(top, "dmarc", file, errors, cfg, read_dmarc);
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
   section(top, "notifications", file, errors, cfg, read_notifications);
@@ -419,6 +429,17 @@ config_load_result load_config(const fs::path& main_file) {
   cfg.tls.certificate = resolve(base, cfg.tls.certificate);
   cfg.tls.private_key = resolve(base, cfg.tls.private_key);
   cfg.events.file = resolve(base, cfg.events.file);
+  cfg.dmarc.public_suffix_list = resolve(base, cfg.dmarc.public_suffix_list);
+  if (cfg.dmarc.list_given) {
+    // Readable now, or the DMARC verdicts could never be given: say so here,
+    // not in the log of a daemon that started anyway.
+    std::ifstream list(cfg.dmarc.public_suffix_list);
+    std::error_code is_file_error;
+    if (!list || !fs::is_regular_file(cfg.dmarc.public_suffix_list, is_file_error))
+      errors.push_back({cfg.dmarc.list_where, "[dmarc] public_suffix_list: '" + cfg.dmarc.public_suffix_list +
+                                                  "' is not a readable file (Debian's publicsuffix package installs "
+                                                  "/usr/share/publicsuffix/public_suffix_list.dat)"});
+  }
   for (auto& h : cfg.delivery.smarthosts) {
     if (h.ca_file.empty()) continue;
     h.ca_file = resolve(base, h.ca_file);

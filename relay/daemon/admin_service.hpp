@@ -18,6 +18,7 @@
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/delivery/delivery_queue.hpp"
+#include "relay/verification/dmarc_reader.hpp"
 #include "relay/verification/verification_service.hpp"
 
 namespace mfrelay::relay {
@@ -47,6 +48,9 @@ class admin_service final : public admin_backend {
   // The key store the reload fills and BYODKIM keys go to; set once before serving.
   void set_dkim(dkim::dkim_key_store* store) { dkim_ = store; }
   std::string metrics_text() const override { return render_metrics(metrics_); }
+  std::shared_ptr<const dmarc_view> dmarc() const override { return dmarc_ ? dmarc_->view() : nullptr; }
+  // The DMARC reader the status and explain routes ask; set once before serving.
+  void set_dmarc(const dmarc_reader* reader) { dmarc_ = reader; }
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
@@ -85,6 +89,7 @@ class admin_service final : public admin_backend {
   dkim::dkim_key_store* dkim_ = nullptr;
   std::optional<std::string> replaced_key_;  // the external.pem store_key() replaced (under lock_)
   delivery_queue* delivery_ = nullptr;
+  const dmarc_reader* dmarc_ = nullptr;
   suppression_list* suppression_ = nullptr;
   const send_quota* quota_ = nullptr;
   const send_statistics* statistics_ = nullptr;

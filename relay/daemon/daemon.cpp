@@ -79,6 +79,7 @@ class daemon {
         sent_index_(state_db_path(cfg), index_settings(cfg)),
         events_(cfg.events),
         verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_),
+        dmarc_(io_.get_executor(), view_, events_, [this] { return verification_.recorder().all(); }),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),
@@ -112,6 +113,7 @@ class daemon {
     feedback_.set_outcome_handler([this](const feedback_outcome& o) { account_observer_.on_feedback(o); });
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
+    admin_.set_dmarc(&dmarc_);
     admin_.set_account(&suppression_, &quota_, &statistics_);
     admin_.set_dkim(&dkim_keys_);
     services_.quota = &quota_;
@@ -326,6 +328,7 @@ class daemon {
 
   asio::awaitable<void> start() {
     co_await verification_.reconcile();
+    dmarc_.start();
     release_free_memory();
     admin_.set_ready(true);
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
@@ -396,6 +399,7 @@ class daemon {
       if (!co_await sessions_.wait_empty(std::chrono::seconds(5)))
         spdlog::error("{} SMTP session(s) did not end after the cut", sessions_.size());
     }
+    co_await dmarc_.stop();
     co_await verification_.stop();
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
@@ -458,6 +462,7 @@ class daemon {
       // same work as a coroutine lambda co_spawned here never completed (GCC 12).
       co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
       co_await verification_.reconcile();
+      dmarc_.refresh();
       spdlog::info("reloaded {} ({})", config_path_, why);
     }
     events_.write({{"eventType", "ConfigReload"},
@@ -485,6 +490,7 @@ class daemon {
   sent_message_index sent_index_;  // message id -> identity, sender, recipients: for the feedback listener
   event_log events_;
   verification_service verification_;
+  dmarc_reader dmarc_;
   spool spool_;
   std::optional<asio::ssl::context> tls_;
   password_verifier passwords_;

@@ -22,7 +22,7 @@ void append_field(std::string& out, std::string_view value, std::size_t max) {
 
 syslog_severity event_severity(std::string_view event_type) {
   if (event_type == "Reject" || event_type == "Bounce" || event_type == "AuthFailure") return syslog_severity::warning;
-  if (event_type == "MailFromDomainStatusChange") return syslog_severity::notice;
+  if (event_type == "MailFromDomainStatusChange" || event_type == "DmarcVerdictChange") return syslog_severity::notice;
   return syslog_severity::info;
 }
 

@@ -30,9 +30,17 @@ boost::json::object status_row_json(const identity_status& row) {
   return o;
 }
 
-boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored) {
+boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
+                               const dmarc_view* dmarc) {
   boost::json::array rows;
-  for (const auto& row : join_states(cfg, stored)) rows.push_back(status_row_json(row));
+  const auto warnings = mail_from_warnings_by_identity(cfg.identities);
+  for (const auto& row : join_states(cfg, stored)) {
+    boost::json::object o = status_row_json(row);
+    o["dmarc"] = dmarc ? boost::json::value(dmarc_json(dmarc_verdict_of(row, cfg, *dmarc))) : nullptr;
+    auto w = warnings.find(row.identity->name);
+    o["mailFromWarning"] = w != warnings.end() ? boost::json::value(w->second) : nullptr;
+    rows.push_back(std::move(o));
+  }
   return rows;
 }
 

@@ -1,12 +1,14 @@
 // The JSON of `mfrelay status --format json` and the admin API's GET /v1/status:
 // one object per configured identity with keys identity, mailFromDomain, status,
-// behaviorOnMxFailure, since, lastCheck, reason, spf. Pure, any thread.
+// behaviorOnMxFailure, since, lastCheck, reason, spf, dmarc (dmarc_json, null
+// without the daemon's DMARC view), mailFromWarning (text or null). Pure, any thread.
 #pragma once
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <vector>
 
 #include "policy/config.hpp"
+#include "relay/state/dmarc_json.hpp"
 #include "relay/state/state_rows.hpp"
 
 namespace mfrelay::relay {
@@ -14,6 +16,7 @@ namespace mfrelay::relay {
 boost::json::object status_row_json(const identity_status& row);
 
 // Every configured identity, in name order (join_states).
-boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored);
+boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
+                               const dmarc_view* dmarc = nullptr);
 
 }  // namespace mfrelay::relay

@@ -3,7 +3,6 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -12,6 +11,8 @@
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+
+#include "relay/common/random_bytes.hpp"
 
 namespace mfrelay::relay {
 namespace {
@@ -58,10 +59,9 @@ void write_self_signed(const std::string& hostname, const std::string& certifica
   x509_ptr cert(X509_new());
   if (!cert) fail("out of memory");
   X509_set_version(cert.get(), 2);
-  unsigned char serial[16];
-  RAND_bytes(serial, sizeof serial);
+  auto serial = random_bytes<16>();
   serial[0] &= 0x7f;  // positive
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BIGNUM* bn = BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);

@@ -17,7 +17,6 @@ Duplicates are allowed (SMTP is at-least-once); loss is not."""
 import os
 import re
 import signal
-import smtplib
 import subprocess
 import threading
 import time
@@ -26,70 +25,12 @@ import unittest
 from harness import identity, wait_until
 from relay_fixture import RelayTest
 from sink import Sink
+from submitter import Submitter
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SOURCE_SESSIONS = 10
 SOURCE_SUBJECT = "from smtp-source"
 CLIENT_THREADS = 4
-
-
-class Submitter:
-    """Threads that each keep one SMTP session and send message after message
-    until stopped or cut off; `accepted` holds (message id, Subject) for every 250."""
-
-    def __init__(self, port, threads, prefix="crash"):
-        self.port = port
-        self.prefix = prefix
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.accepted = []
-        self.refused = []  # any reply mfrelay sent that was not the expected one
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(threads)]
-        for t in self.threads:
-            t.start()
-
-    def count(self):
-        with self.lock:
-            return len(self.accepted)
-
-    def run(self, index):
-        n = 0
-        try:
-            with smtplib.SMTP("127.0.0.1", self.port, local_hostname="crash-client", timeout=20) as client:
-                client.ehlo()
-                while not self.stop.is_set():
-                    subject = f"{self.prefix}-{index}-{n}"
-                    n += 1
-                    body = (f"From: app@example.com\r\nTo: reader@dest.example\r\nSubject: {subject}\r\n\r\n"
-                            f"message {n} of thread {index}\r\n")
-                    for step in (lambda: client.mail("app@example.com"),
-                                 lambda: client.rcpt("reader@dest.example")):
-                        code, text = step()
-                        if code != 250:
-                            self.refuse(code, text)
-                            return
-                    code, text = client.data(body)
-                    m = re.match(rb"2\.0\.0 Ok (\S+)$", text)
-                    if code != 250 or not m:
-                        self.refuse(code, text)
-                        return
-                    with self.lock:
-                        self.accepted.append((m.group(1).decode(), subject))
-        except (OSError, smtplib.SMTPServerDisconnected):
-            pass  # the kill: a message without its 250 was never promised
-        except smtplib.SMTPResponseException as e:
-            self.refuse(e.smtp_code, e.smtp_error)
-
-    def refuse(self, code, text):
-        with self.lock:
-            self.refused.append((code, text))
-
-    def join(self, timeout=20):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout)
-            if t.is_alive():
-                raise TimeoutError("a client thread did not end")
 
 
 class SourceCounter:

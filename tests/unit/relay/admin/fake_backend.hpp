@@ -78,6 +78,8 @@ inline policy::timestamp at(std::int64_t seconds) { return policy::timestamp(std
 
 class fake_backend final : public admin_backend {
  public:
+  std::shared_ptr<const dmarc_view> dmarc_state;  // what dmarc() gives; null: none
+  std::shared_ptr<const dmarc_view> dmarc() const override { return dmarc_state; }
   std::shared_ptr<const policy::config> cfg = make_config();
   std::vector<stored_state> states;
   std::vector<identity_change> changes;          // every change() call

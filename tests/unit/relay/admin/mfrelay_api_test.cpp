@@ -148,13 +148,34 @@ TEST_CASE_FIXTURE(fixture, "status: the array `mfrelay status --format json` pri
   REQUIRE(rows.size() == 4);
   CHECK(rows[0] == json::parse(R"({"identity":"billing@example.com","mailFromDomain":"bounce.example.com",
       "status":"Pending","behaviorOnMxFailure":"RejectMessage","since":null,"lastCheck":null,
-      "reason":"not checked yet","spf":null})"));
+      "reason":"not checked yet","spf":null,"dmarc":null,"mailFromWarning":null})"));
   CHECK(rows[1] == json::parse(R"({"identity":"example.com","mailFromDomain":"mail.example.com",
       "status":"TemporaryFailure","behaviorOnMxFailure":"UseDefaultValue","since":"1970-01-01T00:16:40.000Z",
       "lastCheck":"1970-01-01T00:17:40.000Z","reason":"exactly one MX: 10 feedback-smtp.us-west-2.amazonses.com",
-      "spf":"ok"})"));
+      "spf":"ok","dmarc":null,"mailFromWarning":null})"));
   CHECK(rows[3] == json::parse(R"({"identity":"other.org","mailFromDomain":null,"status":null,
-      "behaviorOnMxFailure":"UseDefaultValue","since":null,"lastCheck":null,"reason":null,"spf":null})"));
+      "behaviorOnMxFailure":"UseDefaultValue","since":null,"lastCheck":null,"reason":null,"spf":null,
+      "dmarc":null,"mailFromWarning":null})"));
+}
+
+TEST_CASE_FIXTURE(fixture, "status and explain: the DMARC verdict from the daemon's view") {
+  backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
+  auto view = std::make_shared<dmarc_view>();
+  view->suffixes =
+      std::make_shared<const policy::public_suffix_list>(policy::public_suffix_list::parse("com\norg\n", nullptr));
+  view->records["example.com"] = {policy::dmarc_lookup::state::found,
+                                  policy::parse_dmarc_record("v=DMARC1; p=quarantine; aspf=s"), ""};
+  backend.dmarc_state = view;
+  auto rows = json_of(call("GET", "/v1/status")).as_array();
+  const auto& d = rows[1].as_object().at("dmarc").as_object();
+  CHECK(rows[1].as_object().at("identity") == "example.com");
+  CHECK(d.at("result") == "fail");
+  CHECK(d.at("policy") == "quarantine");
+  CHECK(d.at("aspf") == "s");
+  // other.org: not read yet.
+  CHECK(rows[3].as_object().at("dmarc").as_object().at("result") == "unknown");
+  auto explained = json_of(call("GET", "/v1/explain?from=a%40example.com")).as_object();
+  CHECK(explained.at("dmarc").as_object().at("result") == "fail");
 }
 
 }  // namespace

@@ -1081,5 +1081,23 @@ TEST_CASE("[[route]] mistakes are reported at the entry, with the file and line"
   }
 }
 
+TEST_CASE("[dmarc]: the Public Suffix List path resolves against the file; set and unreadable is an error") {
+  config_dir dir;
+  auto [defaults, none] = load_main(dir, std::string(minimal));
+  REQUIRE(none == "");
+  CHECK(defaults.config.dmarc.public_suffix_list == "/usr/share/publicsuffix/public_suffix_list.dat");
+  CHECK(defaults.config.dmarc.interval == 1h);
+
+  dir.write("psl.dat", "com\n");
+  auto [given, ok] = load_main(dir, "[dmarc]\npublic_suffix_list = \"psl.dat\"\ninterval = \"10m\"\n" + std::string(minimal));
+  REQUIRE(ok == "");
+  CHECK(given.config.dmarc.public_suffix_list == (dir.path() / "psl.dat").string());
+  CHECK(given.config.dmarc.interval == 10min);
+
+  CHECK(load_main(dir, "[dmarc]\npublic_suffix_list = \"missing.dat\"\n" + std::string(minimal)).errors ==
+        "mfrelay.toml:2:1: [dmarc] public_suffix_list: 'missing.dat' is not a readable file (Debian's publicsuffix "
+        "package installs /usr/share/publicsuffix/public_suffix_list.dat)\n");
+}
+
 }  // namespace
 }  // namespace mfrelay::relay

@@ -1,0 +1,41 @@
+// The Public Suffix List (publicsuffix.org, Debian's `publicsuffix` package):
+// which part of a name is a public suffix, hence its organizational domain
+// (RFC 7489 3.2) for DMARC. Parsed once at start from text the relay read;
+// immutable afterwards, so any thread may query it. The list file is trusted
+// operator data, but names queried are untrusted.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "policy/domain_name.hpp"
+
+namespace mfrelay::policy {
+
+class public_suffix_list {
+ public:
+  // The .dat text: one rule a line ("co.uk", "*.ck", "!www.ck"), comments
+  // after "//", a rule ends at the first whitespace. Both the ICANN and the
+  // private sections count. Rules in U-labels are converted with `to_ascii`
+  // (nullptr: such rules are skipped); a rule it refuses is skipped.
+  static public_suffix_list parse(std::string_view text, idna_to_ascii to_ascii);
+
+  // The public suffix of a normalized A-label name, by the list's algorithm:
+  // an exception rule wins, else the matching rule with most labels, else "*"
+  // (the last label). "www.ck" -> "ck", "a.b.ck" -> "b.ck", "x.co.uk" -> "co.uk".
+  std::string public_suffix(std::string_view name) const;
+
+  // The public suffix and one more label ("mail.example.co.uk" ->
+  // "example.co.uk"); nullopt when the name is itself a public suffix.
+  std::optional<std::string> organizational_domain(std::string_view name) const;
+
+  std::size_t size() const { return rules_.size() + wildcards_.size() + exceptions_.size(); }
+
+ private:
+  std::unordered_set<std::string> rules_;       // "co.uk"
+  std::unordered_set<std::string> wildcards_;   // "ck" for "*.ck"
+  std::unordered_set<std::string> exceptions_;  // "www.ck" for "!www.ck"
+};
+
+}  // namespace mfrelay::policy

@@ -1,0 +1,142 @@
+#include "relay/verification/dmarc_reader.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "relay/common/clock.hpp"
+#include "relay/common/idna.hpp"
+#include "relay/events/dmarc_verdict_event.hpp"
+
+namespace mfrelay::relay {
+
+std::shared_ptr<const policy::public_suffix_list> load_public_suffix_list(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the Public Suffix List " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::make_shared<const policy::public_suffix_list>(
+      policy::public_suffix_list::parse(text.str(), &idna_to_ascii));
+}
+
+dmarc_reader::dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events,
+                           states_function states)
+    : strand_(io), live_(view), events_(events), states_(std::move(states)), timer_(strand_) {}
+
+void dmarc_reader::start() {
+  auto cfg = live_.config();
+  auto v = std::make_shared<dmarc_view>();
+  try {
+    v->suffixes = load_public_suffix_list(cfg->dmarc.public_suffix_list);
+    spdlog::info("DMARC: {} public suffix rules from {}", v->suffixes->size(), cfg->dmarc.public_suffix_list);
+  } catch (const std::exception& e) {
+    spdlog::warn("DMARC verdicts off: {} (install Debian's publicsuffix package)", e.what());
+    return;
+  }
+  view_.store(std::move(v));
+  for (const auto& w : policy::mail_from_domain_warnings(cfg->identities)) spdlog::warn("{}", w.text);
+  resolver_ = std::make_unique<dns::resolver>(strand_,
+                                              dns::resolver_options{cfg->dns.servers, cfg->dns.timeout, cfg->dns.tries});
+  running_ = true;
+  boost::asio::co_spawn(strand_, run(), [this](std::exception_ptr e) {
+    running_ = false;
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("DMARC reader stopped: {}", ex.what());
+    }
+  });
+}
+
+boost::asio::awaitable<void> dmarc_reader::run() {
+  while (!stopping_) {
+    auto cfg = live_.config();  // identities added by a reload are read on the next round
+    co_await read_all(*cfg);
+    if (stopping_) break;
+    judge_all(*live_.config());
+    timer_.expires_after(cfg->dmarc.interval);
+    co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+}
+
+boost::asio::awaitable<void> dmarc_reader::read_all(const policy::config& cfg) {
+  auto current = view();
+  if (!current->suffixes) co_return;
+  std::set<std::string> wanted;
+  for (const auto& id : cfg.identities.all()) {
+    std::string_view domain = id.domain();
+    wanted.insert(current->suffixes->organizational_domain(domain).value_or(std::string(domain)));
+  }
+  std::map<std::string, policy::dmarc_lookup> records;
+  for (const auto& org : wanted) {
+    policy::dmarc_lookup previous;
+    if (auto it = current->records.find(org); it != current->records.end()) previous = it->second;
+    policy::txt_answer answer = co_await resolver_->txt("_dmarc." + org);
+    if (stopping_) co_return;
+    if (answer.outcome != policy::dns_outcome::ok && answer.outcome != policy::dns_outcome::nxdomain &&
+        answer.outcome != policy::dns_outcome::nodata)
+      spdlog::warn("DMARC: _dmarc.{}: {}; keeping what was known", org, to_string(answer.outcome));
+    records.emplace(org, policy::next_dmarc_lookup(previous, answer));
+  }
+  auto next = std::make_shared<dmarc_view>();
+  next->suffixes = current->suffixes;
+  next->records = std::move(records);
+  view_.store(std::move(next));
+}
+
+void dmarc_reader::judge_all(const policy::config& cfg) {
+  auto v = view();
+  if (!v->suffixes) return;
+  std::map<std::string, boost::json::object> verdicts;
+  const policy::timestamp at = now();
+  for (const auto& row : join_states(cfg, states_())) {
+    boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, *v));
+    const std::string& name = row.identity->name;
+    auto before = verdicts_.find(name);
+    if (verdict.at("result").as_string() != "unknown") {
+      if (before == verdicts_.end()) {
+        // The first verdict since start is logged, not an event: a restart would repeat them all.
+        spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
+      } else if (before->second != verdict) {
+        spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(before->second));
+        events_.write(dmarc_verdict_event(*row.identity, verdict, before->second, at));
+      }
+    }
+    verdicts.emplace(name, std::move(verdict));
+  }
+  verdicts_ = std::move(verdicts);
+}
+
+void dmarc_reader::refresh() {
+  boost::asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+boost::asio::awaitable<void> dmarc_reader::stop() {
+  // A member coroutine, not a capturing lambda (GCC 12, see verification_service).
+  co_await boost::asio::co_spawn(strand_, stop_on_strand(), boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<void> dmarc_reader::stop_on_strand() {
+  stopping_ = true;
+  timer_.cancel();
+  if (resolver_) resolver_->shutdown();
+  // run() ends within a few turns of the strand: its lookups complete at once after shutdown().
+  boost::asio::steady_timer wait(strand_);
+  for (int i = 0; running_ && i < 500; ++i) {
+    wait.expires_after(std::chrono::milliseconds(10));
+    co_await wait.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+  resolver_.reset();
+}
+
+}  // namespace mfrelay::relay

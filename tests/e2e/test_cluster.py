@@ -1,0 +1,102 @@
+"""Three mfrelay nodes behind a real HAProxy 2.6 that sends PROXY v2
+(tests/e2e/cluster.py, as `scripts/cluster up 3` runs them): mail sent through
+the balancer leaves every node with the identity's custom MAIL FROM; `network`
+auth sees the real client behind the balancer; and kill -9 of a node under load
+loses no message that got its 250 (the restarted node delivers what it held)."""
+import json
+import os
+import smtplib
+import unittest
+
+from cluster import Cluster
+from harness import TempDirTest, run_mfrelay, wait_until
+from submitter import Submitter
+
+CLIENT = "127.0.0.2"    # an application host in the trusted network
+STRANGER = "127.0.0.3"  # another host behind the same balancer, not trusted
+
+
+def message(subject):
+    return f"From: app@example.com\r\nTo: reader@dest.example\r\nSubject: {subject}\r\n\r\nhello\r\n"
+
+
+class ClusterTest(TempDirTest):
+    sink_options = ()
+
+    def setUp(self):
+        super().setUp()
+        self.cluster = Cluster(self, 3, client_networks=[f"{CLIENT}/32"], sink_options=self.sink_options)
+        for node in self.cluster.nodes:
+            wait_until(lambda: self.mail_from_status(node) == "Success", timeout=30,
+                       what=f"bounce.example.com Success on {node.name}")
+
+    def mail_from_status(self, node):
+        r = run_mfrelay("status", "--format", "json", "-c", node.config)
+        rows = json.loads(r.stdout) if r.returncode == 0 else []
+        return next((row["status"] for row in rows if row["identity"] == "example.com"), None)
+
+    def send(self, source, subject):
+        with smtplib.SMTP("127.0.0.1", self.cluster.front["smtp"], timeout=30, source_address=(source, 0)) as c:
+            return c.sendmail("app@example.com", ["reader@dest.example"], message(subject))
+
+    def subjects_at_sink(self):
+        out = {}
+        for m in self.cluster.sink.messages():
+            for line in m["text"].split("\n"):
+                if line.startswith("Subject: "):
+                    out[line[len("Subject: "):].strip()] = m
+        return out
+
+
+class ThroughTheBalancer(ClusterTest):
+    def test_mail_leaves_every_node_with_the_custom_mail_from(self):
+        for i in range(9):
+            self.assertEqual(self.send(CLIENT, f"rr-{i}"), {})
+        got = wait_until(lambda: self.subjects_at_sink() if len(self.subjects_at_sink()) >= 9 else None,
+                         timeout=30, what="9 messages at the sink")
+        nodes = set()
+        for subject, m in got.items():
+            self.assertRegex(m["mail"], r"^<0100[0-9a-f-]+-000000@bounce\.example\.com>", subject)
+            self.assertIn(f"([{CLIENT}])", m["text"], "the Received header names the client behind HAProxy")
+            nodes |= {n.name for n in self.cluster.nodes if f"by {n.name}.cluster.test" in m["text"]}
+        self.assertEqual(nodes, {"node1", "node2", "node3"}, "round robin over three nodes")
+
+    def test_network_auth_sees_the_real_client_address(self):
+        self.assertEqual(self.send(CLIENT, "trusted"), {})
+        with self.assertRaises(smtplib.SMTPException) as refused:
+            self.send(STRANGER, "stranger")
+        self.assertGreaterEqual(getattr(refused.exception, "smtp_code", 0) or
+                                min(code for code, _ in refused.exception.recipients.values()), 500)
+        wait_until(lambda: "trusted" in self.subjects_at_sink(), timeout=30, what="the trusted message")
+        self.assertNotIn("stranger", self.subjects_at_sink())
+
+
+def spool_segments(node):
+    path = os.path.join(node.dir, "var", "spool", "segments")
+    return os.listdir(path) if os.path.isdir(path) else []
+
+
+class NodeKilledUnderLoad(ClusterTest):
+    sink_options = ("-W", ".:1")  # a slow smarthost: messages wait in the spools
+
+    def test_kill_9_of_a_node_loses_no_acknowledged_message(self):
+        victim = self.cluster.nodes[1]
+        load = Submitter(self.cluster.front["smtp"], 6, prefix="cluster", source=CLIENT, reconnect=True)
+        try:
+            wait_until(lambda: load.count() >= 60, timeout=60, what="60 messages accepted")
+            self.assertNotEqual(spool_segments(victim), [], "the victim must hold mail when it dies")
+            self.cluster.kill_node(victim)
+            before = load.count()
+            wait_until(lambda: load.count() >= before + 60, timeout=60,
+                       what="the other nodes keep accepting after the kill")
+        finally:
+            load.join()
+        self.assertEqual(load.refused, [])
+        self.cluster.start_node(victim)
+        want = {subject for _, subject in load.accepted}
+        wait_until(lambda: want <= set(self.subjects_at_sink()), timeout=120,
+                   what=f"all {len(want)} acknowledged messages at the sink")
+
+
+if __name__ == "__main__":
+    unittest.main()
