@@ -140,6 +140,14 @@ struct verification_settings {
   std::uint32_t concurrency = 64;
 };
 
+// [dkim]: Easy DKIM settings shared by every identity.
+struct dkim_settings {
+  // "" = none: `mfrelay records` prints TXT records at <token>._domainkey.<domain>.
+  // Else a zone the operator hosts (as SES hosts dkim.amazonses.com): CNAMEs
+  // <token>._domainkey.<domain> -> <token>.<cname_target>, keys in that zone.
+  std::string cname_target;
+};
+
 struct events_settings {
   std::string file = "var/log/events.jsonl";  // "-" = standard output
   std::uint64_t max_file_bytes = 0;  // rotate to <file>.1 ... when larger; 0 = never (logrotate + SIGUSR1)
@@ -205,6 +213,7 @@ struct config {
   delivery_settings delivery;
   dns_settings dns;
   verification_settings verification;
+  dkim_settings dkim;
   events_settings events;
   admin_settings admin;
   notifications_settings notifications;

@@ -250,6 +250,20 @@ void read_verification(toml_section& s, config& cfg) {
   s.read("concurrency", v.concurrency);
 }
 
+void read_dkim(toml_section& s, config& cfg) {
+  s.read("cname_target", cfg.dkim.cname_target, [](std::string_view text) -> std::string {
+    if (text.empty()) return {};
+    std::string why = check_domain(text);
+    if (!why.empty()) return why;
+    if (text.find('.') == std::string_view::npos)
+      return "'" + std::string(text) + "' is not a zone you can host: it needs at least two labels";
+    if (text.find('_') != std::string_view::npos)
+      return "'" + std::string(text) + "' holds '_': <token>.<cname_target> must be a host name";
+    return {};
+  });
+  cfg.dkim.cname_target = policy::normalize_domain(cfg.dkim.cname_target);
+}
+
 void read_events(toml_section& s, config& cfg) {
   auto& e = cfg.events;
   s.read("file", e.file, check_path);
@@ -404,6 +418,7 @@ config_load_result load_config(const fs::path& main_file) {
   sections(top, "route", file, errors, cfg, read_route);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
+  section(top, "dkim", file, errors, cfg, read_dkim);
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });
   section(top, "notifications", file, errors, cfg, read_notifications);

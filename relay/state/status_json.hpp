@@ -1,6 +1,9 @@
 // The JSON of `mfrelay status --format json` and the admin API's GET /v1/status:
 // one object per configured identity with keys identity, mailFromDomain, status,
-// behaviorOnMxFailure, since, lastCheck, reason, spf. Pure, any thread.
+// behaviorOnMxFailure, since, lastCheck, reason, spf, and, when the DKIM
+// states are given, dkim: {status, tokens, since, lastCheck, reason} with
+// SES's DkimAttributes statuses (NOT_STARTED, PENDING, SUCCESS,
+// TEMPORARY_FAILURE, FAILED). Pure, any thread.
 #pragma once
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -15,5 +18,12 @@ boost::json::object status_row_json(const identity_status& row);
 
 // Every configured identity, in name order (join_states).
 boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored);
+boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
+                               const std::vector<stored_state>& dkim_stored);
+
+// The "dkim" object of one identity; `stored` is its row of the DKIM store, if any.
+boost::json::object dkim_json(const policy::identity& id, const stored_state* stored);
+// Adds "dkim" to every row (status_json's) that lacks it, from the DKIM store's rows.
+void add_dkim_json(boost::json::array& rows, const policy::config& cfg, const std::vector<stored_state>& dkim_stored);
 
 }  // namespace mfrelay::relay
