@@ -19,6 +19,22 @@ std::vector<std::string> dkim_names(const std::string& domain, const std::string
   return names;
 }
 
+namespace {
+
+// A CNAME the server answered without its target's records (an authoritative
+// server for the identity's zone only, as `[dns] servers` may name) is
+// followed here, as a recursive resolver would; a few hops at most.
+boost::asio::awaitable<policy::txt_answer> txt_following_cnames(resolver& r, std::string name) {
+  policy::txt_answer a = co_await r.txt(std::move(name));
+  for (int hop = 0; hop < 8 && a.outcome == policy::dns_outcome::nodata && !a.cname.empty(); ++hop) {
+    std::string next = std::move(a.cname);
+    a = co_await r.txt(std::move(next));
+  }
+  co_return a;
+}
+
+}  // namespace
+
 boost::asio::awaitable<checked_target> dkim_checker::check(const verification_target& target) {
   using namespace boost::asio::experimental::awaitable_operators;
   checked_target out;
@@ -26,10 +42,11 @@ boost::asio::awaitable<checked_target> dkim_checker::check(const verification_ta
   const auto& names = out.answers.selector_names;
   if (names.size() == 3) {
     // All three at once: a check costs one round trip. None throws.
-    auto [a, b, c] = co_await (resolver_.txt(names[0]) && resolver_.txt(names[1]) && resolver_.txt(names[2]));
+    auto [a, b, c] = co_await (txt_following_cnames(resolver_, names[0]) && txt_following_cnames(resolver_, names[1]) &&
+                               txt_following_cnames(resolver_, names[2]));
     out.answers.selectors = {std::move(a), std::move(b), std::move(c)};
   } else {
-    for (const auto& name : names) out.answers.selectors.push_back(co_await resolver_.txt(name));
+    for (const auto& name : names) out.answers.selectors.push_back(co_await txt_following_cnames(resolver_, name));
   }
   out.evidence = policy::evaluate_dkim(names, out.answers.selectors, target.expected_key);
   co_return out;
