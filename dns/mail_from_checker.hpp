@@ -18,8 +18,8 @@ struct dns_check {
   policy::txt_answer txt;
   // DKIM checks only (mx and txt stay unused): the TXT answer of each
   // <token>._domainkey.<domain> name, in the order of selector_names.
-  std::vector<std::string> selector_names;
-  std::vector<policy::txt_answer> selectors;
+  std::vector<std::string> selector_names{};
+  std::vector<policy::txt_answer> selectors{};
 };
 
 // An interface so the verifier can be tested with scripted answers.

@@ -23,7 +23,7 @@ struct verification_target {
   std::string mail_from_domain;
   policy::verification_state state;  // from the state store, or policy::initial_state(now) for a new/changed setting
   std::optional<policy::timestamp> last_check;  // when it was last checked, if known
-  std::string expected_key;  // DKIM: the p= value the records must carry; empty for MAIL FROM
+  std::string expected_key{};  // DKIM: the p= value the records must carry; empty for MAIL FROM
 };
 
 struct checked_target {
