@@ -65,35 +65,64 @@ std::optional<std::string> read_name(std::span<const unsigned char> b, std::size
 
 }  // namespace
 
-bool cname_chain_loops(std::span<const unsigned char> answer) {
+namespace {
+
+// The question's name and the answer section's CNAMEs (owner -> target);
+// nullopt for anything malformed.
+struct cname_chain {
+  std::string qname;
+  std::map<std::string, std::string> cname;
+};
+
+std::optional<cname_chain> read_cname_chain(std::span<const unsigned char> answer) {
   constexpr std::size_t header = 12, type_cname = 5;
-  if (answer.size() < header) return false;
+  if (answer.size() < header) return std::nullopt;
   const std::size_t questions = read16(answer, 4), answers = read16(answer, 6);
-  if (questions != 1) return false;
+  if (questions != 1) return std::nullopt;
   std::size_t at = header;
   auto qname = read_name(answer, at);
-  if (!qname) return false;
+  if (!qname) return std::nullopt;
   at += 4;  // QTYPE, QCLASS
-  std::map<std::string, std::string> cname;  // owner -> target
+  cname_chain out{*qname, {}};
   for (std::size_t i = 0; i < answers; ++i) {
     auto owner = read_name(answer, at);
-    if (!owner || at + 10 > answer.size()) return false;
+    if (!owner || at + 10 > answer.size()) return std::nullopt;
     const std::size_t type = read16(answer, at), rdlength = read16(answer, at + 8);
     at += 10;
-    if (at + rdlength > answer.size()) return false;
+    if (at + rdlength > answer.size()) return std::nullopt;
     if (type == type_cname) {
       std::size_t rdata = at;
       auto target = read_name(answer, rdata);
-      if (!target) return false;
-      cname.emplace(*owner, *target);
+      if (!target) return std::nullopt;
+      out.cname.emplace(*owner, *target);
     }
     at += rdlength;
   }
-  std::set<std::string> seen{*qname};
-  for (auto it = cname.find(*qname); it != cname.end(); it = cname.find(it->second)) {
+  return out;
+}
+
+}  // namespace
+
+bool cname_chain_loops(std::span<const unsigned char> answer) {
+  auto chain = read_cname_chain(answer);
+  if (!chain) return false;
+  std::set<std::string> seen{chain->qname};
+  for (auto it = chain->cname.find(chain->qname); it != chain->cname.end(); it = chain->cname.find(it->second)) {
     if (!seen.insert(it->second).second) return true;
   }
   return false;
+}
+
+std::string cname_chain_end(std::span<const unsigned char> answer) {
+  auto chain = read_cname_chain(answer);
+  if (!chain) return {};
+  std::set<std::string> seen{chain->qname};
+  std::string end;
+  for (auto it = chain->cname.find(chain->qname); it != chain->cname.end(); it = chain->cname.find(it->second)) {
+    if (!seen.insert(it->second).second) return {};
+    end = it->second;
+  }
+  return end;
 }
 
 policy::mx_answer parse_mx_answer(std::span<const unsigned char> answer) {
@@ -121,6 +150,7 @@ policy::txt_answer parse_txt_answer(std::span<const unsigned char> answer) {
   int status = ares_parse_txt_reply_ext(answer.data(), length_of(answer), &replies);
   if (status != ARES_SUCCESS) {
     out.outcome = parse_failure(status);
+    if (out.outcome == dns_outcome::nodata) out.cname = cname_chain_end(answer);
     return out;
   }
   out.outcome = dns_outcome::ok;
@@ -130,7 +160,10 @@ policy::txt_answer parse_txt_answer(std::span<const unsigned char> answer) {
     out.texts.back().append(reinterpret_cast<const char*>(r->txt), r->length);
   }
   ares_free_data(replies);
-  if (out.texts.empty()) out.outcome = dns_outcome::nodata;
+  if (out.texts.empty()) {
+    out.outcome = dns_outcome::nodata;
+    out.cname = cname_chain_end(answer);
+  }
   return out;
 }
 

@@ -25,6 +25,10 @@ policy::mx_answer parse_mx_answer(std::span<const unsigned char> answer);
 // Whether the answer section's CNAME records, followed from the question's name,
 // come back to a name already seen. False for anything malformed.
 bool cname_chain_loops(std::span<const unsigned char> answer);
+// Where the answer section's CNAME chain from the question's name ends; empty
+// without CNAMEs, when it loops, or for anything malformed.
+std::string cname_chain_end(std::span<const unsigned char> answer);
+// A TXT answer without TXT records but with a CNAME chain has cname set to its end.
 policy::txt_answer parse_txt_answer(std::span<const unsigned char> answer);
 address_answer parse_a_answer(std::span<const unsigned char> answer);
 address_answer parse_aaaa_answer(std::span<const unsigned char> answer);

@@ -13,7 +13,10 @@ boost::asio::awaitable<dns_check> resolver_mail_from_checker::check(std::string 
   // Both lookups at once: a check costs one round trip, not two. Neither throws, so
   // `&&` never cancels one because of the other.
   auto [mx, txt] = co_await (resolver_.mx(domain) && resolver_.txt(domain));
-  co_return dns_check{std::move(mx), std::move(txt)};
+  dns_check out;
+  out.mx = std::move(mx);
+  out.txt = std::move(txt);
+  co_return out;
 }
 
 }  // namespace mfrelay::dns

@@ -3,6 +3,7 @@
 // the network and are untrusted; policy::evaluate_mail_from judges them.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,6 +16,10 @@ class resolver;
 struct dns_check {
   policy::mx_answer mx;
   policy::txt_answer txt;
+  // DKIM checks only (mx and txt stay unused): the TXT answer of each
+  // <token>._domainkey.<domain> name, in the order of selector_names.
+  std::vector<std::string> selector_names{};
+  std::vector<policy::txt_answer> selectors{};
 };
 
 // An interface so the verifier can be tested with scripted answers.

@@ -15,7 +15,6 @@
 #include "dns/check_schedule.hpp"
 #include "dns/deadline_queue.hpp"
 #include "policy/name_index.hpp"
-#include "policy/mail_from_check.hpp"
 
 namespace mfrelay::dns {
 namespace asio = boost::asio;
@@ -48,9 +47,10 @@ struct check_ref {
 struct verifier::core : std::enable_shared_from_this<core> {
   using steady = std::chrono::steady_clock;
 
-  core(asio::any_io_executor ex, mail_from_checker& checker, verification_sink& sink, verifier_settings settings,
-       std::function<policy::timestamp()> clock)
+  core(asio::any_io_executor ex, target_checker& checker, verification_sink& sink, verifier_settings settings,
+       std::function<policy::timestamp()> clock, std::unique_ptr<target_checker> owned = nullptr)
       : ex_(ex),
+        owned_checker_(std::move(owned)),
         checker_(checker),
         sink_(sink),
         settings_(std::move(settings)),
@@ -92,7 +92,8 @@ struct verifier::core : std::enable_shared_from_this<core> {
       if (skip[i]) continue;
       const std::size_t slot = slot_of(targets[i].identity);
       if (slot != policy::name_index::npos && entries_[slot].target.mail_from_domain == targets[i].mail_from_domain &&
-          entries_[slot].target.state == targets[i].state) {
+          entries_[slot].target.state == targets[i].state &&
+          entries_[slot].target.expected_key == targets[i].expected_key) {
         kept[slot] = 1;
         skip[i] = 1;
       } else {
@@ -274,7 +275,7 @@ struct verifier::core : std::enable_shared_from_this<core> {
     const target_entry* held = live(r);
     if (!held) co_return;
     const verification_target target = held->target;  // the state this check starts from
-    dns_check answers = co_await checker_.check(target.mail_from_domain);
+    checked_target checked = co_await checker_.check(target);
     // The lookups are done: the next check's go out while the sink writes this one.
     release_slot(slot);
     if (!live(r)) co_return;  // removed, replaced or stopped meanwhile: the result is stale
@@ -284,10 +285,9 @@ struct verifier::core : std::enable_shared_from_this<core> {
     report.mail_from_domain = target.mail_from_domain;
     report.before = target.state;
     report.checked_at = clock_();
-    report.evidence =
-        policy::evaluate_mail_from(answers.mx, answers.txt, settings_.expected_exchange, settings_.spf_include);
+    report.evidence = std::move(checked.evidence);
     report.transition = policy::advance(target.state, report.evidence.result, report.checked_at, settings_.window);
-    report.answers = std::move(answers);
+    report.answers = std::move(checked.answers);
 
     // Durable before used: the state is adopted only once the sink has it.
     co_await sink_.record(report);
@@ -304,7 +304,8 @@ struct verifier::core : std::enable_shared_from_this<core> {
   }
 
   asio::any_io_executor ex_;
-  mail_from_checker& checker_;
+  const std::unique_ptr<target_checker> owned_checker_;  // the MAIL FROM adapter, when the verifier made it
+  target_checker& checker_;
   verification_sink& sink_;
   const verifier_settings settings_;
   const std::function<policy::timestamp()> clock_;
@@ -329,6 +330,13 @@ struct verifier::core : std::enable_shared_from_this<core> {
 };
 
 verifier::verifier(asio::any_io_executor ex, mail_from_checker& checker, verification_sink& sink,
+                   verifier_settings settings, std::function<policy::timestamp()> clock) {
+  auto adapter = std::make_unique<mail_from_target_checker>(checker, settings.expected_exchange, settings.spf_include);
+  target_checker& ref = *adapter;
+  core_ = std::make_shared<core>(std::move(ex), ref, sink, std::move(settings), std::move(clock), std::move(adapter));
+}
+
+verifier::verifier(asio::any_io_executor ex, target_checker& checker, verification_sink& sink,
                    verifier_settings settings, std::function<policy::timestamp()> clock)
     : core_(std::make_shared<core>(std::move(ex), checker, sink, std::move(settings), std::move(clock))) {}
 

@@ -1,5 +1,6 @@
-// Keeps every identity's custom MAIL FROM domain checked on schedule and feeds the
-// results to policy::advance. Every member is called on the executor given to the
+// Keeps every identity's custom MAIL FROM domain (or, in a second instance
+// with a dkim_checker, its Easy DKIM records) checked on schedule and feeds
+// the results to policy::advance. Every member is called on the executor given to the
 // constructor (a strand or a one-thread io_context), except the counters (any thread).
 #pragma once
 #include <cstdint>
@@ -14,18 +15,12 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "dns/mail_from_checker.hpp"
+#include "dns/target_checker.hpp"
 #include "dns/verification_sink.hpp"
 #include "policy/time.hpp"
 #include "policy/verification.hpp"
 
 namespace mfrelay::dns {
-
-struct verification_target {
-  std::string identity;          // normalized identity name; one target per identity
-  std::string mail_from_domain;  // normalized
-  policy::verification_state state;  // from the state store, or policy::initial_state(now) for a new/changed setting
-  std::optional<policy::timestamp> last_check;  // when it was last checked, if known
-};
 
 struct verifier_settings {
   std::string expected_exchange;  // the feedback MX host
@@ -53,7 +48,7 @@ struct verifier_settings {
 // domains and a store slower than the DNS, an unbounded backlog grew the
 // daemon by tens of MB during a first pass.
 //
-// Each check: checker.check(domain), evaluate_mail_from, advance(state, result, clock(),
+// Each check: checker.check(target) (for MAIL FROM: the lookups, then evaluate_mail_from), advance(state, result, clock(),
 // window), co_await sink.record(report) -- for every check, changed or not -- and only
 // then the new state is adopted and the next check scheduled. A checker or sink that
 // throws is counted in checks_failed(); nothing is adopted and the check is retried
@@ -67,7 +62,12 @@ struct verifier_settings {
 // be destroyed any time on its executor (the destructor calls stop()).
 class verifier {
  public:
+  // MAIL FROM: checker's answers judged by policy::evaluate_mail_from with
+  // settings.expected_exchange and spf_include.
   verifier(boost::asio::any_io_executor ex, mail_from_checker& checker, verification_sink& sink,
+           verifier_settings settings, std::function<policy::timestamp()> clock);
+  // Any kind of check (DKIM): `checker` looks up and judges each target.
+  verifier(boost::asio::any_io_executor ex, target_checker& checker, verification_sink& sink,
            verifier_settings settings, std::function<policy::timestamp()> clock);
   ~verifier();
   verifier(const verifier&) = delete;

@@ -149,6 +149,14 @@ struct dmarc_settings {
   duration interval = 1h;   // how often each _dmarc record is read again
 };
 
+// [dkim]: Easy DKIM settings shared by every identity.
+struct dkim_settings {
+  // "" = none: `mfrelay records` prints TXT records at <token>._domainkey.<domain>.
+  // Else a zone the operator hosts (as SES hosts dkim.amazonses.com): CNAMEs
+  // <token>._domainkey.<domain> -> <token>.<cname_target>, keys in that zone.
+  std::string cname_target;
+};
+
 struct events_settings {
   std::string file = "var/log/events.jsonl";  // "-" = standard output
   std::uint64_t max_file_bytes = 0;  // rotate to <file>.1 ... when larger; 0 = never (logrotate + SIGUSR1)
@@ -214,6 +222,7 @@ struct config {
   delivery_settings delivery;
   dns_settings dns;
   verification_settings verification;
+  dkim_settings dkim;
   dmarc_settings dmarc;
   events_settings events;
   admin_settings admin;

@@ -36,6 +36,10 @@ struct mx_answer {
 struct txt_answer {
   dns_outcome outcome = dns_outcome::timeout;
   std::vector<std::string> texts;  // each TXT record's strings joined
+  // With nodata: the name the answer's CNAME chain ends at, when the server
+  // did not follow it there (an authoritative server whose zone the target
+  // is not in). Empty otherwise, and when the chain loops.
+  std::string cname{};
 };
 
 enum class spf_status { ok, missing, wrong, unknown };

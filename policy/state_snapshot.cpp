@@ -76,4 +76,25 @@ std::optional<verification_state> state_snapshot::find(std::string_view identity
   return s->states[at];
 }
 
+std::optional<verification_state> state_snapshot::dkim_state(std::string_view identity) const {
+  if (!dkim_) return std::nullopt;
+  auto it = dkim_->find(identity);
+  if (it == dkim_->end()) return std::nullopt;
+  return it->second;
+}
+
+void state_snapshot::set_dkim(const std::string& identity, verification_state state) {
+  if (!dkim_)
+    dkim_ = std::make_shared<dkim_map>();
+  else if (dkim_.use_count() > 1)
+    dkim_ = std::make_shared<dkim_map>(*dkim_);  // other snapshots keep theirs
+  (*dkim_)[identity] = state;
+}
+
+void state_snapshot::forget_dkim(const std::string& identity) {
+  if (!dkim_ || !dkim_->contains(identity)) return;
+  if (dkim_.use_count() > 1) dkim_ = std::make_shared<dkim_map>(*dkim_);
+  dkim_->erase(identity);
+}
+
 }  // namespace mfrelay::policy

@@ -9,8 +9,15 @@
 // O(k * n / 1024), not O(n): with 10^5 identities checked 64 at a time, a
 // full rebuild per batch would be quadratic. A shard keeps its names only in
 // its two indexes (no string per entry), so cloning one is five allocations.
+//
+// It also holds each identity's Easy DKIM verification state (dkim_state),
+// which the session reads to decide whether to sign, and the admin API reads
+// for DkimAttributes. Those sit in one copy-on-write map: the first set_dkim()
+// on a copy clones it whole, later ones on the same copy change it in place.
 #pragma once
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,7 +51,18 @@ class state_snapshot {
 
   std::size_t size() const { return size_; }
 
+  // Easy DKIM. nullopt: NOT_STARTED (dkim off, no keys yet, or never
+  // recorded). Signing needs Success; the same states and rules as MAIL FROM.
+  std::optional<verification_state> dkim_state(std::string_view identity) const;
+  // Only on a snapshot no other thread reads yet, like set().
+  void set_dkim(const std::string& identity, verification_state state);
+  void forget_dkim(const std::string& identity);
+  // Keeps `other`'s DKIM states (a MAIL FROM snapshot rebuilt from the store).
+  void copy_dkim_from(const state_snapshot& other) { dkim_ = other.dkim_; }
+
  private:
+  using dkim_map = std::map<std::string, verification_state, std::less<>>;
+  std::shared_ptr<dkim_map> dkim_;  // null = none; shared (use_count > 1): cloned before a change
   struct shard {
     std::vector<verification_state> states;  // one per identity
     name_index by_identity;                  // identity -> position in states (for set)

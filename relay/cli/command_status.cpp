@@ -31,13 +31,21 @@ int run(const cli_args& args) {
     if (!stored && format == "table")
       std::cerr << "note: " << state_db_path(*cfg) << " does not exist yet: `mfrelay serve` has not run\n";
   }
+  // DKIM states from the store, where the daemon records them before it
+  // uses them, unless the daemon's answer already carries them.
+  add_dkim_json(rows, *cfg, read_stored_dkim_states(*cfg));
 
   if (format == "json") {
     std::cout << boost::json::serialize(rows) << '\n';
     return exit_ok;
   }
   static const char* columns[] = {"identity", "mailFromDomain", "status", "behaviorOnMxFailure",
-                                  "since", "lastCheck", "spf", "reason"};
+                                  "since", "lastCheck", "spf", "dkim", "reason"};
+  // The table shows DKIM's status only; JSON has its tokens, times and reason.
+  for (auto& r : rows) {
+    auto& o = r.as_object();
+    if (const auto* d = o.if_contains("dkim"); d && d->is_object()) o["dkim"] = d->as_object().at("status");
+  }
   std::vector<std::size_t> widths;
   for (const char* c : columns) widths.push_back(std::string_view(c).size());
   for (const auto& r : rows) {
@@ -77,13 +85,15 @@ const command status_command{
     "usage: mfrelay status [--format table|json] [-c CONFIG]\n\n"
     "Lists every configured identity with its MAIL FROM domain, status\n"
     "(Pending, Success, TemporaryFailure, Failed), behavior on MX failure, since\n"
-    "when, the last check, its reason and the SPF result. It asks the running\n"
+    "when, the last check, its reason, the SPF result and the DKIM status. It asks the running\n"
     "daemon (admin API, first [[admin.key]]) and falls back to the state store\n"
     "in state_dir when the daemon is not reachable. JSON is an array of objects with keys\n"
     "identity, mailFromDomain, status, behaviorOnMxFailure, since, lastCheck,\n"
-    "reason, spf, dmarc (the DMARC verdict: result, aligned, policy, policyTag,\n"
-    "record, why, ...), mailFromWarning. Under the table, a `dmarc IDENTITY:`\n"
-    "line per identity gives its verdict.\n",
+    "reason, spf, dkim (an object with the identity's Easy DKIM status:\n"
+    "NOT_STARTED, PENDING, SUCCESS, TEMPORARY_FAILURE, FAILED; tokens, since,\n"
+    "lastCheck, reason), dmarc (the DMARC verdict: result, aligned, policy,\n"
+    "policyTag, record, why, ...), mailFromWarning. Under the table, a\n"
+    "`dmarc IDENTITY:` line per identity gives its verdict.\n",
     {{"format", 'f', true}},
     run};
 

@@ -54,7 +54,7 @@ std::string format_records(const std::vector<policy::dns_record>& records, recor
     case record_format::zone:
       for (const auto& r : records) {
         std::string value = r.value;
-        if (r.type == "MX") value += '.';  // fully qualified exchange
+        if (r.type == "MX" || r.type == "CNAME") value += '.';  // fully qualified exchange or target
         out += r.name + ".\t" + std::to_string(zone_ttl) + "\tIN\t" + r.type + '\t' + value + '\n';
       }
       break;

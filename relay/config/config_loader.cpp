@@ -259,6 +259,12 @@ void read_dmarc(toml_section& s, config& cfg) {
   s.read("interval", d.interval);
 }
 
+void read_dkim(toml_section& s, config& cfg) {
+  // A host name: <token>.<cname_target> names the keys in the operator's zone.
+  s.read("cname_target", cfg.dkim.cname_target, check_domain);
+  cfg.dkim.cname_target = policy::normalize_domain(cfg.dkim.cname_target);
+}
+
 void read_events(toml_section& s, config& cfg) {
   auto& e = cfg.events;
   s.read("file", e.file, check_path);
@@ -413,6 +419,7 @@ config_load_result load_config(const fs::path& main_file) {
   sections(top, "route", file, errors, cfg, read_route);
   section(top, "dns", file, errors, cfg, read_dns);
   section(top, "verification", file, errors, cfg, read_verification);
+  section(top, "dkim", file, errors, cfg, read_dkim);
   section(top, "dmarc", file, errors, cfg, read_dmarc);
   section(top, "events", file, errors, cfg, read_events);
   section(top, "admin", file, errors, cfg, [&](toml_section& s, config& c) { read_admin(s, c, file, errors); });

@@ -46,9 +46,18 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::change(identit
 }
 
 dkim_status admin_service::dkim_state(const policy::identity& id) const {
-  // The lead wires the DNS-checked state here once the dkim-status branch is in
-  // (policy::state_snapshot's dkim state of `id`); SUCCESS and the failures come from it.
-  return id.dkim ? dkim_status::pending : dkim_status::not_started;
+  if (!id.dkim) return dkim_status::not_started;
+  // The DNS-checked state the sessions sign by. None yet: the keys are being
+  // made and the first check starts at PENDING, as SES answers right after enabling.
+  auto state = view_.states()->dkim_state(id.name);
+  if (!state) return dkim_status::pending;
+  switch (state->status) {
+    case policy::mail_from_status::success: return dkim_status::success;
+    case policy::mail_from_status::temporary_failure: return dkim_status::temporary_failure;
+    case policy::mail_from_status::failed: return dkim_status::failed;
+    case policy::mail_from_status::pending: break;
+  }
+  return dkim_status::pending;
 }
 
 asio::awaitable<std::vector<policy::config_error>> admin_service::store_key(identity_change change) {

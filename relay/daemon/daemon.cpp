@@ -76,9 +76,12 @@ class daemon {
       : config_path_(std::move(config_path)),
         io_threads_(io_threads(cfg.relay.threads)),
         store_(prepare_state_dir(cfg)),
+        dkim_store_(state_db_path(cfg), false, verification_kind::dkim),
         sent_index_(state_db_path(cfg), index_settings(cfg)),
         events_(cfg.events),
-        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_),
+        // dkim_keys_ is built further down; the service reads it only from reconcile() on.
+        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_, &dkim_store_,
+                      &dkim_keys_),
         dmarc_(io_.get_executor(), view_, events_, [this] { return verification_.recorder().all(); }),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
@@ -487,6 +490,7 @@ class daemon {
   live_view view_;
   relay_metrics metrics_;
   sqlite_state_store store_;
+  sqlite_state_store dkim_store_;  // the DKIM verification tables: its own connection to state.db
   sent_message_index sent_index_;  // message id -> identity, sender, recipients: for the feedback listener
   event_log events_;
   verification_service verification_;

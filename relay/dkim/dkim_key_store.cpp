@@ -165,7 +165,7 @@ std::shared_ptr<const identity_keys> dkim_key_store::find(const std::string& dom
   return it == cache_.end() ? nullptr : it->second;
 }
 
-std::vector<policy::dns_record> dkim_records(const identity_keys& keys) {
+std::vector<policy::dns_record> dkim_records(const identity_keys& keys, const std::string& cname_target) {
   std::string value = "v=DKIM1; k=" + std::string(to_string(keys.key.type())) + "; p=" + keys.key.public_key_base64();
   std::string quoted;
   for (std::size_t at = 0; at < value.size(); at += 255)
@@ -175,7 +175,15 @@ std::vector<policy::dns_record> dkim_records(const identity_keys& keys) {
     out.push_back({keys.external_selector + "._domainkey." + keys.domain, "TXT", quoted});
     return out;
   }
-  for (const auto& token : keys.tokens) out.push_back({token + "._domainkey." + keys.domain, "TXT", quoted});
+  if (cname_target.empty()) {
+    for (const auto& token : keys.tokens) out.push_back({token + "._domainkey." + keys.domain, "TXT", quoted});
+    return out;
+  }
+  // SES's shape: the identity's zone delegates each selector by CNAME to the
+  // operator's zone, which holds the keys (so a new key is one zone's edit).
+  for (const auto& token : keys.tokens)
+    out.push_back({token + "._domainkey." + keys.domain, "CNAME", token + "." + cname_target});
+  for (const auto& token : keys.tokens) out.push_back({token + "." + cname_target, "TXT", quoted});
   return out;
 }
 

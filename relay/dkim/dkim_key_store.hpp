@@ -85,6 +85,9 @@ class dkim_key_store {
 // "<selector>._domainkey.<domain>", one) with
 // "v=DKIM1; k=rsa|ed25519; p=<key>", the value split into quoted strings of at
 // most 255 octets (RFC 1035 3.3.14), as record_format prints TXT values.
-std::vector<policy::dns_record> dkim_records(const identity_keys& keys);
+// With a `cname_target` ([dkim] cname_target), SES's shape instead: three
+// CNAMEs "<token>._domainkey.<domain>" -> "<token>.<cname_target>", then the
+// three TXT records at "<token>.<cname_target>" for the operator's zone.
+std::vector<policy::dns_record> dkim_records(const identity_keys& keys, const std::string& cname_target = {});
 
 }  // namespace mfrelay::relay::dkim

@@ -7,6 +7,17 @@
 namespace mfrelay::relay {
 
 boost::json::object dns_evidence(const dns::dns_check& answers) {
+  if (!answers.selectors.empty()) {
+    boost::json::array names;
+    for (std::size_t i = 0; i < answers.selectors.size(); ++i) {
+      boost::json::array records;
+      for (const auto& t : answers.selectors[i].texts) records.push_back(boost::json::string(policy::printable(t)));
+      names.push_back({{"name", i < answers.selector_names.size() ? policy::printable(answers.selector_names[i]) : ""},
+                       {"outcome", to_string(answers.selectors[i].outcome)},
+                       {"records", std::move(records)}});
+    }
+    return {{"dkim", std::move(names)}};
+  }
   boost::json::array mx;
   for (const auto& r : answers.mx.records)
     mx.push_back(boost::json::string(std::to_string(r.preference) + ' ' + policy::printable(r.exchange)));
@@ -44,6 +55,31 @@ boost::json::object status_change_event(const state_transition& t, const stored_
         {"behaviorOnMxFailure", id ? boost::json::value(to_string(id->behavior)) : nullptr},
         {"decision", nullptr},
         {"returnPath", nullptr}}},
+      {"session", nullptr},
+  };
+}
+
+boost::json::object dkim_status_change_event(const state_transition& t) {
+  boost::json::error_code ec;
+  boost::json::value evidence = t.evidence.empty() ? boost::json::value(nullptr) : boost::json::parse(t.evidence, ec);
+  boost::json::array tokens;
+  for (std::size_t at = 0; at < t.mail_from_domain.size();) {
+    std::size_t end = t.mail_from_domain.find(' ', at);
+    if (end == std::string::npos) end = t.mail_from_domain.size();
+    if (end > at) tokens.push_back(boost::json::string(t.mail_from_domain.substr(at, end - at)));
+    at = end + 1;
+  }
+  return {
+      {"eventType", "DkimStatusChange"},
+      {"timestamp", iso8601(t.at)},
+      {"dkimStatusChange",
+       {{"identity", t.identity},
+        {"tokens", std::move(tokens)},
+        {"previousStatus", t.from ? boost::json::value(to_v2_string(*t.from)) : nullptr},
+        {"status", to_v2_string(t.to)},
+        {"since", iso8601(t.at)},
+        {"reason", t.reason},
+        {"dns", ec ? boost::json::value(nullptr) : evidence}}},
       {"session", nullptr},
   };
 }

@@ -175,7 +175,7 @@ void notifier::notify(const json::object& event) noexcept {
     if (!type) return;
     if (*type == "MailFromDomainStatusChange") {
       if (core_->settings_.email.to.empty() && !core_->webhook_) return;
-    } else if (*type == "Bounce" || *type == "Complaint") {
+    } else if (*type == "Bounce" || *type == "Complaint" || *type == "DkimStatusChange") {
       if (!core_->webhook_) return;
     } else {
       return;

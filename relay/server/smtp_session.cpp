@@ -471,7 +471,7 @@ class session final : public smtp::session_hooks {
     }
     envelope_record(envelope, mail, d);
     try {
-      sign(envelope, *cfg, *writer);
+      sign(envelope, *cfg, *states, *writer);
       co_await svc_.spool.commit(std::move(*writer), spooled_);
     } catch (const spool_error& e) {
       if (svc_.quota) svc_.quota->refund(recipients, mail.timestamp);
@@ -487,17 +487,22 @@ class session final : public smtp::session_hooks {
   }
 
   // Easy DKIM: the domain identity governing the From domain signs, with d= its
-  // name and its first token as the selector; on top of the message, so the
-  // spool holds what leaves. A signature already there stays (a second one is
+  // name and its first token as the selector, once its DKIM records are
+  // verified (SUCCESS in the snapshot this transaction decided with): before
+  // that, receivers could not find the key and the signature would only fail.
+  // On top of the message, so the spool holds what leaves. A signature already there stays (a second one is
   // added). A message that cannot be signed goes out unsigned, with a warning:
   // DKIM is for the receiver's verdict, never a reason to refuse mail.
-  void sign(const smtp::message_envelope& envelope, const policy::config& cfg, message_writer& writer) {
+  void sign(const smtp::message_envelope& envelope, const policy::config& cfg, const policy::state_snapshot& states,
+            message_writer& writer) {
     std::optional<dkim::message_tap> tap = std::move(tap_);  // its header block goes with this message
     tap_.reset();
     if (!tap || !envelope.from) return;
     const policy::email_address& from = *envelope.from;
     const policy::identity* id = cfg.identities.match_domain(from.ascii_domain.empty() ? from.domain : from.ascii_domain);
     if (!id || !id->dkim) return;
+    const auto dkim = states.dkim_state(id->name);
+    if (!dkim || dkim->status != policy::mail_from_status::success) return;  // NOT_STARTED, PENDING, ...: unsigned
     auto keys = svc_.dkim->find(id->name);
     if (!keys) {
       spdlog::warn("session {}: message {} not DKIM-signed: identity {} has no keys (see the startup log)", info_.id,

@@ -10,7 +10,10 @@
 namespace mfrelay::relay {
 namespace {
 
-// Version 1 of the schema. Times are milliseconds since the Unix epoch (UTC).
+// Version 2 of the schema. Times are milliseconds since the Unix epoch (UTC).
+// Version 1 had the mail_from tables only: opening it for writing adds the
+// dkim tables (the same shape; `tokens` is the setting checked) and nothing
+// else changes, so the migration is these CREATE ... IF NOT EXISTS.
 constexpr const char* schema = R"sql(
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS mail_from_state (
@@ -35,7 +38,29 @@ CREATE TABLE IF NOT EXISTS mail_from_history (
   evidence         TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS mail_from_history_identity ON mail_from_history (identity, id);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS dkim_state (
+  identity         TEXT PRIMARY KEY,
+  tokens           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  since_ms         INTEGER NOT NULL,
+  last_check_ms    INTEGER,
+  last_outcome     TEXT NOT NULL DEFAULT '',
+  reason           TEXT NOT NULL DEFAULT '',
+  spf              TEXT NOT NULL DEFAULT 'unknown',
+  spf_reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS dkim_history (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  identity         TEXT NOT NULL,
+  tokens           TEXT NOT NULL,
+  from_status      TEXT,
+  to_status        TEXT NOT NULL,
+  at_ms            INTEGER NOT NULL,
+  reason           TEXT NOT NULL DEFAULT '',
+  evidence         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS dkim_history_identity ON dkim_history (identity, id);
+PRAGMA user_version = 2;
 COMMIT;
 )sql";
 
@@ -52,6 +77,15 @@ policy::mail_from_status status_from(const std::string& text) {
   return policy::parse_mail_from_status(text).value_or(policy::mail_from_status::pending);
 }
 
+// The table names and setting column of a kind: the SQL below is the same for both.
+struct tables {
+  std::string state, history, setting;
+};
+tables tables_of(verification_kind kind) {
+  if (kind == verification_kind::dkim) return {"dkim_state", "dkim_history", "tokens"};
+  return {"mail_from_state", "mail_from_history", "mail_from_domain"};
+}
+
 policy::spf_status spf_from(const std::string& text) {
   for (auto s : {policy::spf_status::ok, policy::spf_status::missing, policy::spf_status::wrong}) {
     if (text == to_string(s)) return s;
@@ -64,16 +98,17 @@ policy::spf_status spf_from(const std::string& text) {
 // The statements of the write path, prepared once for the life of the store
 // (preparing them per transaction cost as much as running them).
 struct sqlite_state_store::prepared {
-  explicit prepared(sqlite3* db)
-      : upsert(db,
-               "INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms, last_check_ms, "
-               "last_outcome, reason, spf, spf_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-               "ON CONFLICT (identity) DO UPDATE SET mail_from_domain = ?2, status = ?3, since_ms = ?4, "
-               "last_check_ms = ?5, last_outcome = ?6, reason = ?7, spf = ?8, spf_reason = ?9"),
-        insert_history(db,
-                       "INSERT INTO mail_from_history (identity, mail_from_domain, from_status, to_status, "
-                       "at_ms, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-        remove(db, "DELETE FROM mail_from_state WHERE identity = ?1"),
+  prepared(sqlite3* db, const tables& t)
+      : upsert(db, ("INSERT INTO " + t.state + " (identity, " + t.setting +
+                    ", status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason) VALUES (?1, ?2, ?3, "
+                    "?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (identity) DO UPDATE SET " + t.setting +
+                    " = ?2, status = ?3, since_ms = ?4, last_check_ms = ?5, last_outcome = ?6, reason = ?7, spf = "
+                    "?8, spf_reason = ?9")
+                       .c_str()),
+        insert_history(db, ("INSERT INTO " + t.history + " (identity, " + t.setting +
+                            ", from_status, to_status, at_ms, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                               .c_str()),
+        remove(db, ("DELETE FROM " + t.state + " WHERE identity = ?1").c_str()),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT") {}
   statement upsert;
@@ -84,11 +119,12 @@ struct sqlite_state_store::prepared {
 };
 
 sqlite_state_store::prepared& sqlite_state_store::statements() {
-  if (!statements_) statements_ = std::make_unique<prepared>(db_);
+  if (!statements_) statements_ = std::make_unique<prepared>(db_, tables_of(kind_));
   return *statements_;
 }
 
-sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only) : path_(path) {
+sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only, verification_kind kind)
+    : path_(path), kind_(kind) {
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   try {
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
@@ -110,7 +146,9 @@ sqlite_state_store::sqlite_state_store(const std::string& path, bool read_only) 
 bool sqlite_state_store::has_schema() {
   // A reader may open the file in the instant after the daemon created it and
   // before the schema committed: that is an empty store, not an error.
-  statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mail_from_state'");
+  statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  const std::string table = tables_of(kind_).state;
+  s.bind(1, table);
   return s.step() && s.integer(0) == 1;
 }
 
@@ -134,9 +172,11 @@ void sqlite_state_store::exec(const char* sql) {
 
 namespace {
 
-// The columns of mail_from_state in the order the SELECTs below name them.
-constexpr const char* state_columns =
-    "identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason";
+// The columns of the state table in the order row_of reads them.
+std::string select_state(const tables& t) {
+  return "SELECT identity, " + t.setting + ", status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason "
+         "FROM " + t.state;
+}
 
 stored_state row_of(statement& s) {
   stored_state row;
@@ -155,7 +195,7 @@ stored_state row_of(statement& s) {
 
 std::vector<stored_state> sqlite_state_store::load_all() {
   if (!has_schema()) return {};
-  statement s(db_, (std::string("SELECT ") + state_columns + " FROM mail_from_state ORDER BY identity").c_str());
+  statement s(db_, (select_state(tables_of(kind_)) + " ORDER BY identity").c_str());
   std::vector<stored_state> out;
   while (s.step()) out.push_back(row_of(s));
   return out;
@@ -163,7 +203,7 @@ std::vector<stored_state> sqlite_state_store::load_all() {
 
 std::optional<stored_state> sqlite_state_store::load(const std::string& identity) {
   if (!has_schema()) return std::nullopt;
-  statement s(db_, (std::string("SELECT ") + state_columns + " FROM mail_from_state WHERE identity = ?1").c_str());
+  statement s(db_, (select_state(tables_of(kind_)) + " WHERE identity = ?1").c_str());
   s.bind(1, identity);
   if (!s.step()) return std::nullopt;
   return row_of(s);
@@ -218,9 +258,10 @@ void sqlite_state_store::remove(const std::vector<std::string>& identities) {
 
 std::vector<state_transition> sqlite_state_store::history(const std::string& identity, std::size_t limit) {
   if (!has_schema()) return {};
-  statement s(db_,
-              "SELECT identity, mail_from_domain, from_status, to_status, at_ms, reason, evidence FROM mail_from_history "
-              "WHERE ?1 = '' OR identity = ?1 ORDER BY id DESC LIMIT ?2");
+  const tables names = tables_of(kind_);
+  statement s(db_, ("SELECT identity, " + names.setting + ", from_status, to_status, at_ms, reason, evidence FROM " +
+                    names.history + " WHERE ?1 = '' OR identity = ?1 ORDER BY id DESC LIMIT ?2")
+                       .c_str());
   s.bind(1, identity).bind(2, static_cast<std::int64_t>(limit));
   std::vector<state_transition> out;
   while (s.step()) {

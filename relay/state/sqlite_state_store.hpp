@@ -1,7 +1,8 @@
 // The SQLite state store: <state_dir>/state.db in WAL mode with synchronous=FULL,
 // so a committed write survives a crash or power loss before the state is used.
 // One instance per thread; readers (mfrelay status) may open the file alongside
-// the daemon (WAL allows concurrent readers).
+// the daemon (WAL allows concurrent readers). An instance serves one kind of
+// verification: the MAIL FROM tables, or the DKIM ones (their own connection).
 #pragma once
 #include <functional>
 #include <memory>
@@ -17,7 +18,8 @@ class sqlite_state_store final : public state_store {
  public:
   // Creates the file and tables when missing unless `read_only`.
   // Throws std::runtime_error with the path and SQLite's message on failure.
-  explicit sqlite_state_store(const std::string& path, bool read_only = false);
+  explicit sqlite_state_store(const std::string& path, bool read_only = false,
+                              verification_kind kind = verification_kind::mail_from);
   ~sqlite_state_store() override;
   sqlite_state_store(const sqlite_state_store&) = delete;
   sqlite_state_store& operator=(const sqlite_state_store&) = delete;
@@ -38,6 +40,7 @@ class sqlite_state_store final : public state_store {
   prepared& statements();  // prepared on first use (writers only)
 
   std::string path_;
+  verification_kind kind_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<prepared> statements_;
 };

@@ -45,4 +45,11 @@ std::optional<std::vector<stored_state>> read_stored_states(const policy::config
   return store.load_all();
 }
 
+std::vector<stored_state> read_stored_dkim_states(const policy::config& cfg) {
+  std::string path = state_db_path(cfg);
+  if (!std::filesystem::exists(path)) return {};
+  sqlite_state_store store(path, true, verification_kind::dkim);
+  return store.load_all();
+}
+
 }  // namespace mfrelay::relay

@@ -31,5 +31,7 @@ std::string state_db_path(const policy::config& cfg);
 
 // Reads the store read-only; nullopt when the daemon never created it.
 std::optional<std::vector<stored_state>> read_stored_states(const policy::config& cfg);
+// The same for the DKIM tables (empty when the store predates them).
+std::vector<stored_state> read_stored_dkim_states(const policy::config& cfg);
 
 }  // namespace mfrelay::relay

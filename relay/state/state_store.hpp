@@ -1,5 +1,6 @@
-// Where live MAIL FROM verification states survive restarts: the current state
-// per identity + MAIL FROM domain, and the history of transitions. An interface,
+// Where live verification states survive restarts: the current state per
+// identity + setting (MAIL FROM domain, or DKIM tokens), and the history of
+// transitions; one store per verification_kind. An interface,
 // so a PostgreSQL store can serve several nodes later; SQLite is the one we ship.
 // Implementations block (disk I/O): call them from the store's own thread.
 #pragma once
@@ -13,8 +14,14 @@
 
 namespace mfrelay::relay {
 
+// What is verified: the custom MAIL FROM domain, or the Easy DKIM records.
+// One store (and one verifier) per kind; the states and rules are the same.
+enum class verification_kind { mail_from, dkim };
+
 struct stored_state {
   std::string identity;
+  // The setting checked: the MAIL FROM domain; for DKIM the three tokens,
+  // space-separated (spf and spf_reason are then unused).
   std::string mail_from_domain;
   policy::verification_state state;
   std::optional<policy::timestamp> last_check;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "policy/dkim_check.hpp"
 #include "relay/common/clock.hpp"
 
 namespace mfrelay::relay {
@@ -41,6 +42,50 @@ boost::json::array status_json(const policy::config& cfg, const std::vector<stor
     o["mailFromWarning"] = w != warnings.end() ? boost::json::value(w->second) : nullptr;
     rows.push_back(std::move(o));
   }
+  return rows;
+}
+
+boost::json::object dkim_json(const policy::identity& id, const stored_state* stored) {
+  if (!id.dkim) stored = nullptr;  // DKIM off: NOT_STARTED, whatever is left in the store
+  boost::json::object o;
+  o["status"] = policy::dkim_status_text(stored ? std::optional(stored->state) : std::nullopt);
+  boost::json::array tokens;
+  if (stored) {
+    for (std::size_t at = 0; at < stored->mail_from_domain.size();) {
+      std::size_t end = stored->mail_from_domain.find(' ', at);
+      if (end == std::string::npos) end = stored->mail_from_domain.size();
+      if (end > at) tokens.push_back(boost::json::string(stored->mail_from_domain.substr(at, end - at)));
+      at = end + 1;
+    }
+  }
+  o["tokens"] = std::move(tokens);
+  o["since"] = stored ? optional_time(stored->state.since) : nullptr;
+  o["lastCheck"] = stored ? optional_time(stored->last_check) : nullptr;
+  if (stored) o["reason"] = stored->reason;
+  else o["reason"] = id.dkim ? "no keys yet: mfrelay serve generates them" : "dkim = false";
+  return o;
+}
+
+void add_dkim_json(boost::json::array& rows, const policy::config& cfg, const std::vector<stored_state>& dkim_stored) {
+  for (auto& value : rows) {
+    if (!value.is_object()) continue;
+    auto& row = value.as_object();
+    const auto* name = row.if_contains("identity");
+    if (row.contains("dkim") || !name || !name->is_string()) continue;
+    const policy::identity* id = cfg.identities.find(std::string(name->as_string()));
+    if (!id) continue;
+    const stored_state* stored = nullptr;
+    for (const auto& s : dkim_stored) {
+      if (s.identity == id->name) stored = &s;
+    }
+    row["dkim"] = dkim_json(*id, stored);
+  }
+}
+
+boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
+                               const std::vector<stored_state>& dkim_stored, const dmarc_view* dmarc) {
+  boost::json::array rows = status_json(cfg, stored, dmarc);
+  add_dkim_json(rows, cfg, dkim_stored);
   return rows;
 }
 

@@ -23,12 +23,12 @@ reconciliation reconcile(const policy::config& cfg, const std::vector<stored_sta
     auto found = by_identity.find(id.name);
     const stored_state* s = found == by_identity.end() ? nullptr : found->second;
     if (s && s->mail_from_domain == id.mail_from_domain) {
-      out.targets.push_back({id.name, id.mail_from_domain, s->state, s->last_check});
+      out.targets.push_back({id.name, id.mail_from_domain, s->state, s->last_check, {}});
       continue;
     }
     // Setting or changing a MAIL FROM domain restarts at Pending (DESIGN.md).
     out.starts.push_back({&id, s ? std::optional(s->state.status) : std::nullopt, s ? s->mail_from_domain : ""});
-    out.targets.push_back({id.name, id.mail_from_domain, policy::initial_state(now), std::nullopt});
+    out.targets.push_back({id.name, id.mail_from_domain, policy::initial_state(now), std::nullopt, {}});
   }
   for (const auto& s : stored) {
     const policy::identity* id = cfg.identities.find(s.identity);

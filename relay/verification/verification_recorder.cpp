@@ -11,8 +11,10 @@
 namespace mfrelay::relay {
 
 verification_recorder::verification_recorder(state_store& store, boost::asio::any_io_executor store_executor,
-                                             live_view& view, event_log& events, relay_metrics& metrics)
+                                             live_view& view, event_log& events, relay_metrics& metrics,
+                                             verification_kind kind)
     : store_(store),
+      kind_(kind),
       store_executor_(store_executor),
       view_(view),
       events_(events),
@@ -34,7 +36,16 @@ boost::asio::awaitable<std::vector<state_transition>> verification_recorder::his
 }
 
 void verification_recorder::load(const std::vector<stored_state>& stored) {
-  view_.set_states(std::make_shared<policy::state_snapshot>(make_snapshot(stored)));
+  auto current = view_.states();
+  std::shared_ptr<policy::state_snapshot> snapshot;
+  if (kind_ == verification_kind::dkim) {
+    snapshot = std::make_shared<policy::state_snapshot>(*current);
+    for (const auto& s : stored) snapshot->set_dkim(s.identity, s.state);
+  } else {
+    snapshot = std::make_shared<policy::state_snapshot>(make_snapshot(stored));
+    snapshot->copy_dkim_from(*current);
+  }
+  view_.set_states(std::move(snapshot));
 }
 
 boost::asio::awaitable<void> verification_recorder::record(const dns::check_report& report) {
@@ -43,9 +54,11 @@ boost::asio::awaitable<void> verification_recorder::record(const dns::check_repo
   {
     auto cfg = view_.config();
     const policy::identity* id = cfg->identities.find(report.identity);
-    if (!id || id->mail_from_domain != report.mail_from_domain) co_return;
+    if (!id) co_return;
+    if (kind_ == verification_kind::dkim ? !id->dkim : id->mail_from_domain != report.mail_from_domain) co_return;
   }
-  metrics_.dns_checks.add({std::string(to_string(report.answers.mx.outcome)), std::string(to_string(report.evidence.result))});
+  if (kind_ == verification_kind::mail_from)
+    metrics_.dns_checks.add({std::string(to_string(report.answers.mx.outcome)), std::string(to_string(report.evidence.result))});
   state_write w;
   stored_state& c = w.current;
   c.identity = report.identity;
@@ -107,39 +120,64 @@ void verification_recorder::commit(std::vector<batch_item>& batch) {
     std::lock_guard lock(store_mutex_);
     store_.write(writes);
     store_.remove(removed);
-    // The next snapshot is the current one with this batch applied: a copy
-    // shares every shard the batch does not touch (state_snapshot.hpp), so a
-    // pass over 10^5 identities, committed 64 checks at a time, is not
-    // quadratic. A snapshot cannot forget an identity: removals (a reconcile
-    // after a reload) build it again from the store.
-    if (removed.empty()) {
-      auto current = view_.states();
-      snapshot = std::make_shared<policy::state_snapshot>(*current);
-      for (const auto& w : writes) {
-        // Pending for an identity the snapshot holds nothing for reads the
-        // same as no entry (status_of). Left out, a first start's 10^5 new
-        // settings do not copy every shard once per chunk, two snapshots
-        // alive at once at the daemon's peak; the checks fill it in.
-        if (w.current.state.status == policy::mail_from_status::pending && !current->contains(w.current.identity))
-          continue;
-        snapshot->set(w.current.identity, w.current.mail_from_domain, w.current.state);
-      }
-    } else {
-      snapshot = std::make_shared<policy::state_snapshot>(make_snapshot(store_.load_all()));
-    }
+    snapshot = next_snapshot(writes, removed);
   }
   view_.set_states(std::move(snapshot));
 
   auto cfg = view_.config();
   for (const auto& w : writes) {
-    if (!w.transition) continue;
-    const auto& t = *w.transition;
+    if (w.transition) announce(w, *cfg);
+  }
+}
+
+// The next snapshot is the current one with this batch applied: a copy shares
+// every shard the batch does not touch (state_snapshot.hpp), so a pass over
+// 10^5 identities, committed 64 checks at a time, is not quadratic. Called
+// under store_mutex_ on the store thread, where the other kind's recorder
+// commits too: the current snapshot cannot change meanwhile.
+std::shared_ptr<policy::state_snapshot> verification_recorder::next_snapshot(const std::vector<state_write>& writes,
+                                                                             const std::vector<std::string>& removed) {
+  auto current = view_.states();
+  if (kind_ == verification_kind::dkim) {
+    auto snapshot = std::make_shared<policy::state_snapshot>(*current);
+    for (const auto& w : writes) snapshot->set_dkim(w.current.identity, w.current.state);
+    for (const auto& r : removed) snapshot->forget_dkim(r);
+    return snapshot;
+  }
+  if (!removed.empty()) {
+    // A snapshot cannot forget a MAIL FROM setting: removals (a reconcile
+    // after a reload) build it again from the store, keeping the DKIM states.
+    auto snapshot = std::make_shared<policy::state_snapshot>(make_snapshot(store_.load_all()));
+    snapshot->copy_dkim_from(*current);
+    return snapshot;
+  }
+  auto snapshot = std::make_shared<policy::state_snapshot>(*current);
+  for (const auto& w : writes) {
+    // Pending for an identity the snapshot holds nothing for reads the
+    // same as no entry (status_of). Left out, a first start's 10^5 new
+    // settings do not copy every shard once per chunk, two snapshots
+    // alive at once at the daemon's peak; the checks fill it in.
+    if (w.current.state.status == policy::mail_from_status::pending && !current->contains(w.current.identity))
+      continue;
+    snapshot->set(w.current.identity, w.current.mail_from_domain, w.current.state);
+  }
+  return snapshot;
+}
+
+void verification_recorder::announce(const state_write& w, const policy::config& cfg) {
+  const auto& t = *w.transition;
+  boost::json::object event;
+  if (kind_ == verification_kind::dkim) {
+    spdlog::info("DKIM of {}: {} -> {} ({})", t.identity, t.from ? to_v2_string(*t.from) : "(new)",
+                 to_v2_string(t.to), t.reason);
+    event = dkim_status_change_event(t);
+  } else {
     spdlog::info("MAIL FROM domain {} of {}: {} -> {} ({})", t.mail_from_domain, t.identity,
                  t.from ? to_string(*t.from) : "(new)", to_string(t.to), t.reason);
-    auto event = status_change_event(t, w.current, cfg->identities.find(t.identity));
-    events_.write(event);
-    if (on_transition_) on_transition_(event);
+    event = status_change_event(t, w.current, cfg.identities.find(t.identity));
   }
+  events_.write(event);
+  if (on_transition_) on_transition_(event);
 }
 
 std::optional<stored_state> verification_recorder::current(const std::string& identity) const {

@@ -1,7 +1,10 @@
 // The relay's side of the verifier: every check report is written to the state
 // store (group-committed on the store's own thread, durable before the verifier
 // adopts the state), then the state snapshot that decisions read is swapped,
-// then each transition is logged as a MailFromDomainStatusChange event.
+// then each transition is logged as a MailFromDomainStatusChange event. One
+// recorder per verification_kind: the DKIM one writes its own store, sets
+// the snapshot's dkim states and logs DkimStatusChange events. Both commit
+// on the same one-thread store executor, so their snapshot swaps never race.
 // record()/apply() may be awaited from any executor; current() and all() from
 // any thread: they read the store itself (no copy of it is kept in memory; at
 // 10^5 identities that copy was a tenth of the daemon's peak) and so wait
@@ -27,7 +30,8 @@ class verification_recorder final : public dns::verification_sink {
  public:
   // `store_executor` runs the blocking store writes (one thread).
   verification_recorder(state_store& store, boost::asio::any_io_executor store_executor, live_view& view,
-                        event_log& events, relay_metrics& metrics);
+                        event_log& events, relay_metrics& metrics,
+                        verification_kind kind = verification_kind::mail_from);
 
   // Before serving: the states loaded from the store; publishes the first snapshot.
   void load(const std::vector<stored_state>& stored);
@@ -55,8 +59,12 @@ class verification_recorder final : public dns::verification_sink {
     std::vector<std::string> removed;
   };
   void commit(std::vector<batch_item>& batch);  // on the store thread
+  std::shared_ptr<policy::state_snapshot> next_snapshot(const std::vector<state_write>& writes,
+                                                       const std::vector<std::string>& removed);
+  void announce(const state_write& w, const policy::config& cfg);
 
   state_store& store_;
+  const verification_kind kind_;
   boost::asio::any_io_executor store_executor_;
   live_view& view_;
   event_log& events_;

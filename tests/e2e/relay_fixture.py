@@ -22,6 +22,7 @@ class RelayTest(TempDirTest):
     """Subclasses set `zone_records`, `identities`, and may override `extra_config` (tables appended to the
     main file), `events_config` (keys added to [events]) and `verification` ([verification] keys)."""
     zone_records = []
+    extra_zones = {}  # more zones for the knotd: {"zone": [records]}
     identities = identity("example.com", "mail.example.com")
     extra_config = ""
     events_config = ""
@@ -31,7 +32,7 @@ class RelayTest(TempDirTest):
 
     def setUp(self):
         super().setUp()
-        self.knot = Knot(self, {"example.com": list(self.zone_records)})
+        self.knot = Knot(self, {"example.com": list(self.zone_records), **self.extra_zones})
         self.sink = Sink(self, self.sink_options)
         # Another program may still take a port between our pick and the daemon's bind: pick again.
         for attempt in range(3):

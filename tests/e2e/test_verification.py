@@ -56,7 +56,9 @@ class Verification(TempDirTest):
         self.assertEqual(s["example.com"]["behaviorOnMxFailure"], "UseDefaultValue")
         self.assertEqual(s["sales@example.com"]["spf"], "ok")
         self.assertEqual(set(s["example.com"]), {"identity", "mailFromDomain", "status", "behaviorOnMxFailure",
-                                                 "since", "lastCheck", "reason", "spf", "dmarc", "mailFromWarning"})
+                                                 "since", "lastCheck", "reason", "spf", "dkim", "dmarc",
+                                                 "mailFromWarning"})
+        self.assertEqual(s["example.com"]["dkim"]["status"], "NOT_STARTED")  # dkim = false
 
         # A second MX is not Success.
         row = wait_until(lambda: self.states()["multi.example.com"]

@@ -1101,3 +1101,24 @@ TEST_CASE("[dmarc]: the Public Suffix List path resolves against the file; set a
 
 }  // namespace
 }  // namespace mfrelay::relay
+
+namespace mfrelay::relay {
+namespace {
+
+TEST_CASE("[dkim] cname_target: off by default, a zone normalized, a bad value refused with its line") {
+  test::config_dir dir;
+  auto [result, errors] = load_main(dir, std::string(minimal));
+  REQUIRE(errors == "");
+  CHECK(result.config.dkim.cname_target == "");
+  auto set = load_main(dir, std::string(minimal) + "\n[dkim]\ncname_target = \"DKIM.Relay.example.\"\n");
+  REQUIRE(set.errors == "");
+  CHECK(set.result.config.dkim.cname_target == "dkim.relay.example");
+  CHECK(load_main(dir, std::string(minimal) + "\n[dkim]\ncname_target = \"dkim relay\"\n").errors.starts_with(
+      "mfrelay.toml:13:1: [dkim] cname_target: 'dkim relay' is not a valid hostname"));
+  CHECK(load_main(dir, std::string(minimal) + "\n[dkim]\ncname_target = \"localhost\"\n").errors ==
+        "mfrelay.toml:13:1: [dkim] cname_target: 'localhost' is not a valid hostname: it has a single label\n");
+  CHECK(load_main(dir, std::string(minimal) + "\n[dkim]\ncname_taget = \"x.example\"\n").errors != "");
+}
+
+}  // namespace
+}  // namespace mfrelay::relay

@@ -185,10 +185,15 @@ TEST_CASE("a message over TCP is spooled with the rewritten sender, told to deli
   CHECK(c.send("QUIT").starts_with("221"));
 }
 
-TEST_CASE("mail of a dkim = true identity is spooled with its DKIM signature on top; other mail is not signed") {
+TEST_CASE("mail of a dkim = true identity is spooled with its DKIM signature on top once its DKIM is in SUCCESS") {
   server_fixture f;
   client c(f.listener->local_endpoint());
   c.send("EHLO app.test");
+  auto set_dkim = [&](policy::mail_from_status status) {
+    auto next = std::make_shared<policy::state_snapshot>(*f.view.states());
+    next->set_dkim("signed.example", {status, {}});
+    f.view.set_states(std::move(next));
+  };
   auto send = [&](const std::string& from) {
     CHECK(c.send("MAIL FROM:<" + from + ">").starts_with("250"));
     CHECK(c.send("RCPT TO:<reader@dest.test>").starts_with("250"));
@@ -197,6 +202,14 @@ TEST_CASE("mail of a dkim = true identity is spooled with its DKIM signature on 
     REQUIRE(reply.starts_with("250 2.0.0 Ok "));
     return *f.spool.read_data(reply.substr(13, reply.find('\n') - 13));
   };
+  // NOT_STARTED (no state yet), PENDING, TEMPORARY_FAILURE: receivers could not check a signature. Unsigned.
+  CHECK(send("news@signed.example").starts_with("Received: from app.test"));
+  set_dkim(policy::mail_from_status::pending);
+  CHECK(send("news@signed.example").find("DKIM-Signature") == std::string::npos);
+  set_dkim(policy::mail_from_status::temporary_failure);
+  CHECK(send("news@signed.example").find("DKIM-Signature") == std::string::npos);
+
+  set_dkim(policy::mail_from_status::success);
   std::string signed_data = send("news@signed.example");
   const std::string& token = f.dkim_keys.find("signed.example")->tokens.front();
   CHECK(signed_data.starts_with("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=signed.example; s=" +

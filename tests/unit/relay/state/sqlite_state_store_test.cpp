@@ -91,3 +91,68 @@ TEST_CASE("a store that cannot be opened says which file") {
 
 }  // namespace
 }  // namespace mfrelay::relay
+
+#include <sqlite3.h>
+
+namespace mfrelay::relay {
+namespace {
+
+TEST_CASE("DKIM states live beside the MAIL FROM ones, keyed by identity and kind") {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  {
+    sqlite_state_store mail_from(path);
+    sqlite_state_store dkim(path, false, verification_kind::dkim);
+    mail_from.write({write_of("example.com", policy::mail_from_status::success, std::nullopt)});
+    state_write w = write_of("example.com", policy::mail_from_status::pending, std::nullopt);
+    w.current.mail_from_domain = w.transition->mail_from_domain = "tok1 tok2 tok3";
+    dkim.write({w});
+    dkim.remove({"other.org"});
+  }
+  sqlite_state_store mail_from(path, true);
+  sqlite_state_store dkim(path, true, verification_kind::dkim);
+  REQUIRE(mail_from.load_all().size() == 1);
+  CHECK(mail_from.load("example.com")->state.status == policy::mail_from_status::success);
+  CHECK(mail_from.load("example.com")->mail_from_domain == "mail.example.com");
+  auto row = dkim.load("example.com");
+  REQUIRE(row);
+  CHECK(row->state.status == policy::mail_from_status::pending);
+  CHECK(row->mail_from_domain == "tok1 tok2 tok3");
+  REQUIRE(dkim.history("", 10).size() == 1);
+  CHECK(dkim.history("", 10)[0].mail_from_domain == "tok1 tok2 tok3");
+  CHECK(mail_from.history("", 10).size() == 1);
+}
+
+TEST_CASE("a version 1 store gains the DKIM tables on start and keeps its MAIL FROM rows") {
+  test::temp_dir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE mail_from_state (identity TEXT PRIMARY KEY, mail_from_domain TEXT NOT NULL, status TEXT NOT "
+        "NULL, since_ms INTEGER NOT NULL, last_check_ms INTEGER, last_outcome TEXT NOT NULL DEFAULT '', reason TEXT "
+        "NOT NULL DEFAULT '', spf TEXT NOT NULL DEFAULT 'unknown', spf_reason TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE mail_from_history (id INTEGER PRIMARY KEY AUTOINCREMENT, identity TEXT NOT NULL, "
+        "mail_from_domain TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL, at_ms INTEGER NOT NULL, reason "
+        "TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms) VALUES ('example.com', "
+        "'mail.example.com', 'Success', 5); PRAGMA user_version = 1;";
+    REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // A reader of the old file sees no DKIM state, and no error.
+  CHECK(sqlite_state_store(path, true, verification_kind::dkim).load_all().empty());
+  { sqlite_state_store upgraded(path); }
+  sqlite_state_store dkim(path, false, verification_kind::dkim);
+  CHECK(dkim.load_all().empty());
+  state_write w = write_of("example.com", policy::mail_from_status::pending, std::nullopt);
+  dkim.write({w});
+  CHECK(dkim.load_all().size() == 1);
+  auto kept = sqlite_state_store(path, true).load_all();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].state.status == policy::mail_from_status::success);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay

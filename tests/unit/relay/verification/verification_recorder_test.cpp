@@ -187,3 +187,59 @@ TEST_CASE("new settings at Pending are stored without growing the snapshot; a Pe
 
 }  // namespace
 }  // namespace mfrelay::relay
+
+namespace mfrelay::relay {
+namespace {
+
+TEST_CASE("a DKIM recorder beside the MAIL FROM one: its own store, the snapshot's dkim states, DkimStatusChange events") {
+  fixture f;
+  {  // example.com signs
+    policy::config cfg = *f.view.config();
+    policy::identity id = *cfg.identities.find("example.com");
+    id.dkim = true;
+    policy::config next;
+    next.identities.add(id);
+    f.view.set_config(std::make_shared<const policy::config>(std::move(next)));
+  }
+  ram_store dkim_store{f.view};
+  verification_recorder dkim{dkim_store, f.store_thread.get_executor(), f.view, f.events, f.metrics,
+                             verification_kind::dkim};
+  f.record(report(policy::mail_from_status::pending, policy::mail_from_status::success, "mail.example.com"));
+
+  dns::check_report r;
+  r.identity = "example.com";
+  r.mail_from_domain = "a b c";
+  r.before = {policy::mail_from_status::pending, t0};
+  r.transition = {{policy::mail_from_status::success, t0 + 2min}, true, policy::next_check::regular};
+  r.evidence.result = policy::check_result::pass;
+  r.evidence.reason = "all 3 DKIM records carry the key";
+  r.answers.selector_names = {"a._domainkey.example.com"};
+  r.answers.selectors = {{policy::dns_outcome::ok, {"v=DKIM1; p=KEY"}}};
+  r.checked_at = t0 + 2min;
+  auto done = boost::asio::co_spawn(f.io, dkim.record(r), boost::asio::use_future);
+  f.io.run();
+  done.get();
+
+  CHECK(f.store.rows.size() == 1);  // the MAIL FROM store got nothing more
+  REQUIRE(dkim_store.rows.size() == 1);
+  CHECK(dkim_store.rows[0].mail_from_domain == "a b c");
+  auto states = f.view.states();
+  CHECK(states->dkim_state("example.com")->status == policy::mail_from_status::success);
+  CHECK(states->status_of("example.com", "mail.example.com") == policy::mail_from_status::success);  // kept
+
+  auto events = f.event_lines();
+  REQUIRE(events.size() == 2);
+  const auto& e = events[1].as_object();
+  CHECK(e.at("eventType") == "DkimStatusChange");
+  CHECK(e.at("dkimStatusChange").at("previousStatus") == "PENDING");
+  CHECK(e.at("dkimStatusChange").at("status") == "SUCCESS");
+  CHECK(e.at("dkimStatusChange").at("tokens") == boost::json::array{"a", "b", "c"});
+  CHECK(e.at("dkimStatusChange").at("dns").at("dkim").as_array()[0].at("records").as_array()[0] == "v=DKIM1; p=KEY");
+
+  // A MAIL FROM removal rebuilds its snapshot from its store: the DKIM states stay.
+  f.apply({}, {"example.com"});
+  CHECK(f.view.states()->dkim_state("example.com")->status == policy::mail_from_status::success);
+}
+
+}  // namespace
+}  // namespace mfrelay::relay
