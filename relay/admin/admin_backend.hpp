@@ -72,6 +72,10 @@ class admin_backend {
   virtual std::string metrics_text() const = 0;
   // True once the relay serves (listeners bound, spool recovered, first reconcile done).
   virtual bool ready() const = 0;
+  // A shared [store] (PostgreSQL): whether it answers. nullopt: one node's own
+  // store (SQLite), always there. /readyz stays 200 while the database is away
+  // (the relay keeps accepting into its spool) and adds "store: down".
+  virtual std::optional<bool> store_up() const { return std::nullopt; }
 
   // The delivery queue (`mfrelay queue`): delivery_queue's list(), flush() and
   // remove(). The defaults are an empty queue, for backends without one.

@@ -42,6 +42,12 @@ class admin_service final : public admin_backend {
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
+  // With a shared store: how to ask whether it answers; set once before serving.
+  void set_store_status(std::function<bool()> up) { store_up_ = std::move(up); }
+  std::optional<bool> store_up() const override {
+    if (!store_up_) return std::nullopt;
+    return store_up_();
+  }
   // The queue `mfrelay queue` lists; set once before serving.
   void set_delivery(delivery_queue* delivery) { delivery_ = delivery; }
   boost::asio::awaitable<std::vector<queued_message>> queue_list() override;
@@ -78,6 +84,7 @@ class admin_service final : public admin_backend {
   verification_service& verification_;
   const relay_metrics& metrics_;
   reload_function reload_;
+  std::function<bool()> store_up_;
   std::atomic<bool> ready_{false};
   async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
   struct previous_file {

@@ -2,8 +2,8 @@
 // application's envelope sender, From, recipients, time, and the Send event's
 // mail/policy objects. Written for every accepted message, read by the feedback
 // listener, whose recipient <message-id>@<domain> says which message a bounce
-// or complaint is about. Kept [feedback] retention in <state_dir>/state.db
-// (its own table and connection; the verification store is untouched).
+// or complaint is about. Kept [feedback] retention in a sent_message_table:
+// <state_dir>/state.db (its own table and connection) or PostgreSQL.
 //
 // remember() is on the SMTP hot path: it only queues under a mutex. A thread of
 // the index's own writes the queue in one transaction every flush_interval (or
@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,8 +25,7 @@
 #include <vector>
 
 #include "policy/time.hpp"
-
-struct sqlite3;
+#include "relay/state/sent_message_table.hpp"
 
 namespace mfrelay::relay {
 
@@ -53,6 +53,8 @@ class sent_message_index {
   // Opens (creating the table when missing) `path`; throws std::runtime_error
   // with the path and SQLite's message on failure. Starts the writer thread.
   sent_message_index(const std::string& path, sent_message_index_settings settings);
+  // The same over another table (PostgreSQL). Starts the writer thread.
+  sent_message_index(std::unique_ptr<sent_message_table> table, sent_message_index_settings settings);
   ~sent_message_index();  // writes what is queued, then stops the thread
   sent_message_index(const sent_message_index&) = delete;
   sent_message_index& operator=(const sent_message_index&) = delete;
@@ -76,10 +78,8 @@ class sent_message_index {
   void write_batch(std::vector<sent_message>& batch);
   policy::timestamp clock_now() const;
 
-  std::string path_;
   sent_message_index_settings settings_;
-  sqlite3* writer_db_ = nullptr;  // the writer thread's (and flush()'s, under write_mutex_)
-  sqlite3* reader_db_ = nullptr;  // find()'s, under read_mutex_
+  std::unique_ptr<sent_message_table> table_;  // write()/prune() under write_mutex_, find() under read_mutex_
   std::mutex write_mutex_;
   std::mutex read_mutex_;
 

@@ -1,0 +1,50 @@
+#include "relay/state/pg_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "relay/state/pg_migrations.hpp"
+
+namespace mfrelay::relay {
+namespace {
+
+int open_and_migrate(pg_connection& db, const std::string& url) {
+  if (!db.ensure()) {
+    try {
+      db.exec("SELECT 1");  // for the error message
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string(e.what()) + " (" + pg_redacted(url) + ")");
+    }
+  }
+  int applied = migrate(db);
+  if (applied > 0) spdlog::info("PostgreSQL store: applied {} schema migrations", applied);
+  return applied;
+}
+
+}  // namespace
+
+pg_store::pg_store(const std::string& url)
+    : reader_(url), migrations_applied_(open_and_migrate(reader_, url)), writer_(url) {}
+
+pg_result pg_store::read(const std::string& sql, const std::vector<pg_value>& params) {
+  std::lock_guard lock(read_mutex_);
+  try {
+    auto r = reader_.exec(sql, params);
+    reader_up_.store(true, std::memory_order_relaxed);
+    return r;
+  } catch (...) {
+    reader_up_.store(reader_.connected(), std::memory_order_relaxed);
+    throw;
+  }
+}
+
+bool pg_store::probe() {
+  try {
+    read("SELECT 1");
+  } catch (const std::exception&) {
+  }
+  return up();
+}
+
+}  // namespace mfrelay::relay
