@@ -23,10 +23,14 @@ policy::spf_status spf_from(const std::string& text) {
 
 }  // namespace
 
-pg_state_store::pg_state_store(pg_store& store) : store_(store) {
-  auto r = store_.read(
-      "SELECT identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason "
-      "FROM mail_from_state");
+namespace {
+
+constexpr const char* select_states =
+    "SELECT identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, reason, spf, spf_reason "
+    "FROM mail_from_state";
+
+std::vector<stored_state> states_of(const pg_result& r) {
+  std::vector<stored_state> out;
   for (const auto& row : r.rows) {
     stored_state s;
     s.identity = text(row[0]);
@@ -37,8 +41,21 @@ pg_state_store::pg_state_store(pg_store& store) : store_(store) {
     s.reason = text(row[6]);
     s.spf = spf_from(text(row[7]));
     s.spf_reason = text(row[8]);
-    current_.emplace(s.identity, std::move(s));
+    out.push_back(std::move(s));
   }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<stored_state>> pg_read_states(pg_connection& db) {
+  auto exists = db.exec("SELECT to_regclass('mail_from_state') IS NOT NULL");
+  if (exists.rows.empty() || exists.rows[0][0] != "t") return std::nullopt;
+  return states_of(db.exec(select_states));
+}
+
+pg_state_store::pg_state_store(pg_store& store) : store_(store) {
+  for (auto& s : states_of(store_.read(select_states))) current_.emplace(s.identity, std::move(s));
 }
 
 std::vector<stored_state> pg_state_store::load_all() {

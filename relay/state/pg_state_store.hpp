@@ -13,6 +13,11 @@
 
 namespace mfrelay::relay {
 
+// Every current state in the database (`mfrelay status` without a daemon, and
+// the store at start); nullopt when the schema is not there yet. Throws
+// std::runtime_error when the database cannot answer.
+std::optional<std::vector<stored_state>> pg_read_states(pg_connection& db);
+
 class pg_state_store final : public state_store {
  public:
   // Loads every current state now; throws std::runtime_error when it cannot.

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <iterator>
 #include <stdexcept>
 
@@ -185,6 +186,16 @@ void sent_message_index::remember(sent_message message) noexcept {
   bool full = false;
   try {
     std::lock_guard lock(queue_mutex_);
+    if (queued_.size() >= std::max(settings_.max_queued, settings_.max_batch)) {
+      // The table has been unwritable for a long while: the oldest tenth's
+      // feedback goes unmatched rather than memory growing without end (a
+      // tenth at once, so the SMTP path does not shift the queue per message).
+      const std::size_t gone = std::max<std::size_t>(queued_.size() / 10, 1);
+      spdlog::error("sent-message index: {} messages waiting to be written; forgetting the oldest {}",
+                    queued_.size(), gone);
+      queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(gone));
+      forgotten_ += gone;
+    }
     queued_.push_back(std::move(message));
     full = queued_.size() >= settings_.max_batch;
   } catch (...) {
@@ -268,6 +279,11 @@ std::optional<sent_message> sent_message_index::find(const std::string& message_
     spdlog::error("{}", e.what());
     return std::nullopt;
   }
+}
+
+std::uint64_t sent_message_index::forgotten() const {
+  std::lock_guard lock(queue_mutex_);
+  return forgotten_;
 }
 
 std::uint64_t sent_message_index::written() const {

@@ -44,6 +44,9 @@ struct sent_message_index_settings {
   policy::duration retention = std::chrono::hours(24 * 14);
   std::chrono::milliseconds flush_interval{100};
   std::size_t max_batch = 500;
+  // Messages kept in memory while the table cannot be written (a database
+  // away); beyond it the oldest are forgotten (their feedback goes unmatched).
+  std::size_t max_queued = 200000;
   policy::duration prune_interval = std::chrono::minutes(10);
   std::function<policy::timestamp()> clock;  // default relay::now
 };
@@ -72,6 +75,7 @@ class sent_message_index {
   std::size_t prune();
 
   std::uint64_t written() const;
+  std::uint64_t forgotten() const;
 
  private:
   void run();
@@ -89,6 +93,7 @@ class sent_message_index {
   std::vector<sent_message> writing_;  // taken from the queue, not yet committed (find() still sees them)
   bool stopping_ = false;
   std::uint64_t written_ = 0;
+  std::uint64_t forgotten_ = 0;  // dropped from a full queue
   std::thread thread_;
 };
 

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <map>
 
+#include "relay/state/pg_connection.hpp"
+#include "relay/state/pg_state_store.hpp"
 #include "relay/state/sqlite_state_store.hpp"
 
 namespace mfrelay::relay {
@@ -35,10 +37,15 @@ policy::state_snapshot make_snapshot(const std::vector<stored_state>& stored) {
 }
 
 std::string state_db_path(const policy::config& cfg) {
+  if (cfg.store.kind == policy::store_kind::postgresql) return pg_redacted(cfg.store.url);
   return (std::filesystem::path(cfg.relay.state_dir) / "state.db").string();
 }
 
 std::optional<std::vector<stored_state>> read_stored_states(const policy::config& cfg) {
+  if (cfg.store.kind == policy::store_kind::postgresql) {
+    pg_connection db(cfg.store.url);
+    return pg_read_states(db);
+  }
   std::string path = state_db_path(cfg);
   if (!std::filesystem::exists(path)) return std::nullopt;
   sqlite_state_store store(path, true);

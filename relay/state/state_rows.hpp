@@ -26,10 +26,12 @@ std::vector<identity_status> join_states(const policy::config& cfg, const std::v
 // The stored states as a snapshot for policy::decide.
 policy::state_snapshot make_snapshot(const std::vector<stored_state>& stored);
 
-// <state_dir>/state.db
+// <state_dir>/state.db; for [store] kind = "postgresql", its URL without the password.
 std::string state_db_path(const policy::config& cfg);
 
-// Reads the store read-only; nullopt when the daemon never created it.
+// Reads the store read-only ([store] kind: state.db or PostgreSQL); nullopt
+// when the daemon never created it. Throws std::runtime_error when PostgreSQL
+// cannot answer.
 std::optional<std::vector<stored_state>> read_stored_states(const policy::config& cfg);
 
 }  // namespace mfrelay::relay
