@@ -54,7 +54,6 @@ void pg_writer::set_up(bool value) {
   if (up_.exchange(value) == value) return;
   if (value) spdlog::info("PostgreSQL store: reachable again");
   else spdlog::error("PostgreSQL store: unreachable; writes are kept in memory and the relay goes on");
-  if (on_change_) on_change_(value);
 }
 
 void pg_writer::run() {

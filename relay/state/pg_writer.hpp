@@ -42,8 +42,6 @@ class pg_writer {
   bool up() const { return up_.load(std::memory_order_relaxed); }
   std::size_t queued() const;
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-  // Called (on the writer thread) when up() changes.
-  void on_change(std::function<void(bool up)> f) { on_change_ = std::move(f); }
 
  private:
   struct item {
@@ -62,7 +60,6 @@ class pg_writer {
   bool stopping_ = false;
   std::atomic<bool> up_{true};
   std::atomic<std::uint64_t> dropped_{0};
-  std::function<void(bool)> on_change_;
   std::thread thread_;
 };
 
