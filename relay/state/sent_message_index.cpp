@@ -186,7 +186,7 @@ void sent_message_index::remember(sent_message message) noexcept {
   bool full = false;
   try {
     std::lock_guard lock(queue_mutex_);
-    if (queued_.size() >= std::max(settings_.max_queued, settings_.max_batch)) {
+    if (queued_.size() >= std::max<std::size_t>(settings_.max_queued, 1)) {
       // The table has been unwritable for a long while: the oldest tenth's
       // feedback goes unmatched rather than memory growing without end (a
       // tenth at once, so the SMTP path does not shift the queue per message).
@@ -208,9 +208,12 @@ void sent_message_index::run() {
   auto next_prune = std::chrono::steady_clock::now();
   std::string last_error;
   std::unique_lock lock(queue_mutex_);
+  bool failed = false;
   while (!stopping_) {
+    // After a failed write, a full flush_interval before the next try: a
+    // queue past max_batch must not make the thread spin on a database that is away.
     wake_.wait_for(lock, settings_.flush_interval,
-                   [this] { return stopping_ || queued_.size() >= settings_.max_batch; });
+                   [this, failed] { return stopping_ || (!failed && queued_.size() >= settings_.max_batch); });
     if (stopping_) break;
     lock.unlock();
     try {
@@ -220,7 +223,9 @@ void sent_message_index::run() {
         if (std::size_t gone = prune(); gone > 0) spdlog::info("sent-message index: {} expired messages forgotten", gone);
       }
       last_error.clear();
+      failed = false;
     } catch (const std::exception& e) {
+      failed = true;
       // The batch stays queued (write_batch puts it back) and is tried again;
       // the same error, every flush_interval while a database is away, once.
       if (last_error != e.what()) spdlog::error("{}", e.what());

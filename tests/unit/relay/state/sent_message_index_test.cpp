@@ -125,7 +125,7 @@ struct unreachable_table final : sent_message_table {
 TEST_CASE("while the table cannot be written the queue is kept, bounded, and written once it can be") {
   fake_clock clock;
   auto s = settings_with(clock);
-  s.max_batch = 5;
+  s.max_batch = 1000;  // the writer thread stays asleep: only the explicit flushes write
   s.max_queued = 20;
   auto table = std::make_unique<unreachable_table>();
   auto down = table->down;
