@@ -267,7 +267,7 @@ std::size_t sent_message_index::prune() {
   return table_->prune(clock_now() - settings_.retention);
 }
 
-std::optional<sent_message> sent_message_index::find(const std::string& message_id) {
+std::optional<sent_message> sent_message_index::find(const std::string& message_id, bool* unavailable) {
   const auto oldest = clock_now() - settings_.retention;
   {
     std::lock_guard lock(queue_mutex_);
@@ -282,6 +282,7 @@ std::optional<sent_message> sent_message_index::find(const std::string& message_
     return table_->find(message_id, oldest);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
+    if (unavailable) *unavailable = true;
     return std::nullopt;
   }
 }

@@ -66,8 +66,9 @@ class sent_message_index {
   void remember(sent_message message) noexcept;
 
   // The message, while younger than the retention (queued or written); nullopt
-  // when unknown, expired, or the store cannot be read (logged).
-  std::optional<sent_message> find(const std::string& message_id);
+  // when unknown, expired, or the store cannot be read (logged; then
+  // `*unavailable` is set when given, so a caller can answer "try later").
+  std::optional<sent_message> find(const std::string& message_id, bool* unavailable = nullptr);
 
   // Writes everything queued now (tests, shutdown).
   void flush();
