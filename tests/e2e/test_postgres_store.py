@@ -25,15 +25,21 @@ def message(to):
 class Node(ProcessFolder):
     """One relay in a folder of its own under the test's: its spool, ports and sink."""
 
-    def __init__(self, test, name, url, quota=""):
+    def __init__(self, test, name, url, quota="", feedback=False):
         self.dir = test.path(name)
         self.processes = test.processes
         self.peer = Peer(test)
         self.local = free_port()
+        self.feedback = free_port()
         extra = (f'[delivery]\nsmarthost = "127.0.0.1:{self.peer.port}"\n\n[store]\nkind = "postgresql"\n'
                  f'url = "{url}"\n\n{quota}\n')
-        self.config = relay_config(self, identities=identity("example.com"), extra=extra, listeners=[
-            {"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}])
+        listeners = [{"name": "local", "address": f"127.0.0.1:{self.local}", "tls": "none", "auth": "network"}]
+        if feedback:
+            # Feedback for the default MAIL FROM domain, where unverified identities' mail goes out from.
+            listeners.append({"name": "mx", "address": f"127.0.0.1:{self.feedback}", "tls": "none",
+                              "role": "feedback"})
+            extra += "\n[feedback]\naccept_default_domain = true\n"
+        self.config = relay_config(self, identities=identity("example.com"), extra=extra, listeners=listeners)
 
     def serve(self):
         self.relay = self.start([MFRELAY, "serve", "-c", self.config])
@@ -110,6 +116,23 @@ class PostgresStoreTest(TempDirTest):
         with self.assertRaises(smtplib.SMTPDataError) as refused:
             a.send("ok@example.net")
         self.assertEqual(refused.exception.smtp_code, 454)
+
+    def test_a_bounce_at_one_node_finds_the_message_another_sent(self):
+        a = Node(self, "a", self.url, feedback=True).serve().wait()
+        b = Node(self, "b", self.url, feedback=True).serve().wait()
+        wait_for_port(b.feedback, proc=b.relay)
+        a.send("ok@example.net")
+        wait_until(lambda: a.peer.messages(), timeout=20, what="A delivers")
+        sender = a.peer.messages()[0]["mail_from"]  # <message id>@<default MAIL FROM domain>, issued by A
+        wait_until(lambda: self.pg.sql("SELECT count(*) FROM sent_message") == [["1"]], timeout=10,
+                   what="A's index row in PostgreSQL")
+        local, domain = sender.split("@")
+        unknown = local[:-8] + ("1" if local[-8] != "1" else "2") + local[-7:]
+        with smtplib.SMTP("127.0.0.1", b.feedback, timeout=30) as c:
+            c.ehlo()
+            self.assertEqual(c.mail("")[0], 250)
+            self.assertEqual(c.rcpt(sender)[0], 250, "B takes feedback for the message A sent")
+            self.assertEqual(c.rcpt(f"{unknown}@{domain}")[0], 550)
 
     def test_postgres_stopped_while_mail_is_submitted(self):
         a = Node(self, "a", self.url).serve().wait()
