@@ -9,14 +9,9 @@
 namespace mfrelay::relay {
 namespace {
 
-int open_and_migrate(pg_connection& db, const std::string& url) {
-  if (!db.ensure()) {
-    try {
-      db.exec("SELECT 1");  // for the error message
-    } catch (const std::exception& e) {
-      throw std::runtime_error(std::string(e.what()) + " (" + pg_redacted(url) + ")");
-    }
-  }
+// A database that cannot be reached at all throws here, with pg_connection's
+// message (the URL without its password, and libpq's reason).
+int open_and_migrate(pg_connection& db) {
   int applied = migrate(db);
   if (applied > 0) spdlog::info("PostgreSQL store: applied {} schema migrations", applied);
   return applied;
@@ -25,7 +20,7 @@ int open_and_migrate(pg_connection& db, const std::string& url) {
 }  // namespace
 
 pg_store::pg_store(const std::string& url)
-    : reader_(url), migrations_applied_(open_and_migrate(reader_, url)), writer_(url) {}
+    : reader_(url), migrations_applied_(open_and_migrate(reader_)), writer_(url) {}
 
 pg_result pg_store::read(const std::string& sql, const std::vector<pg_value>& params) {
   std::lock_guard lock(read_mutex_);

@@ -184,6 +184,15 @@ class StoreConfigTest(TempDirTest):
         err, _ = self.check('[store]\nkind = "postgresql"\nurl = "mysql://db/x"\n')
         self.assertIn("must be a PostgreSQL URI", err)
 
+    def test_a_database_never_reached_stops_the_start_with_the_reason_and_no_password(self):
+        port = free_port()  # nothing listens there
+        config = relay_config(self, extra=f'[store]\nkind = "postgresql"\nurl = "postgresql://mfrelay:s3cret@127.0.0.1:{port}/x"\n')
+        r = run_mfrelay("serve", "-c", config, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"PostgreSQL store postgresql://mfrelay:***@127.0.0.1:{port}/x: not connected", r.stderr)
+        self.assertIn("Connection refused", r.stderr)
+        self.assertNotIn("s3cret", r.stderr + r.stdout)
+
     def test_url_without_postgresql(self):
         err, _ = self.check('[store]\nurl = "postgresql://db/x"\n')
         self.assertIn('kind is "sqlite"', err)
