@@ -202,6 +202,16 @@ struct quota_settings {
   std::uint64_t max_24_hour_send = 0;  // recipients over the last 24 hours
 };
 
+// [store]: where the verification states, the suppression list, the
+// sent-message index and the quota counters live. "sqlite": <state_dir>/state.db
+// (one node, the default); "postgresql": the database at `url`, shared by
+// every node that names it.
+enum class store_kind { sqlite, postgresql };
+struct store_settings {
+  store_kind kind = store_kind::sqlite;
+  std::string url;  // libpq connection string or URI; required for postgresql, refused for sqlite
+};
+
 // [feedback]: the sent-message index, what the feedback listener accepts, and
 // what bounces and complaints do.
 struct feedback_settings {
@@ -229,6 +239,7 @@ struct config {
   notifications_settings notifications;
   quota_settings quota;
   feedback_settings feedback;
+  store_settings store;
   identity_table identities;
 
   std::string default_mail_from_domain() const;

@@ -66,6 +66,8 @@ class admin_backend {
   virtual std::shared_ptr<const policy::config> config() const = 0;
   // The current state of every MAIL FROM domain (as the store holds it).
   virtual std::vector<stored_state> stored_states() const = 0;
+  // The same for the Easy DKIM states (the setting is the selectors). The default: none.
+  virtual std::vector<stored_state> stored_dkim_states() const { return {}; }
 
   // Validates the whole policy with the change applied; when valid, writes
   // policy.d (temporary file, fsync, rename, fsync of the folder) and reloads,
@@ -104,6 +106,10 @@ class admin_backend {
   virtual std::string metrics_text() const = 0;
   // True once the relay serves (listeners bound, spool recovered, first reconcile done).
   virtual bool ready() const = 0;
+  // A shared [store] (PostgreSQL): whether it answers. nullopt: one node's own
+  // store (SQLite), always there. /readyz stays 200 while the database is away
+  // (the relay keeps accepting into its spool) and adds "store: down".
+  virtual std::optional<bool> store_up() const { return std::nullopt; }
 
   // The delivery queue (`mfrelay queue`): delivery_queue's list(), flush() and
   // remove(). The defaults are an empty queue, for backends without one.

@@ -37,7 +37,14 @@ admin_gate::admin_gate(admin_backend& backend, http_handler handler, std::functi
 std::optional<http_response> admin_gate::public_route(const http_request& request) const {
   if (request.method != "GET") return std::nullopt;
   if (request.path == "/healthz") return text(200, "ok\n");
-  if (request.path == "/readyz") return backend_.ready() ? text(200, "ready\n") : text(503, "not ready\n");
+  if (request.path == "/readyz") {
+    // The store's state is said, never acted on: with the database away the
+    // relay still accepts mail into its own spool, so a load balancer must not
+    // take it out of rotation for that.
+    auto store = backend_.store_up();
+    std::string note = !store ? "" : *store ? "store: up\n" : "store: down\n";
+    return backend_.ready() ? text(200, "ready\n" + note) : text(503, "not ready\n" + note);
+  }
   if (request.path == "/metrics") return text(200, backend_.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
   return std::nullopt;
 }

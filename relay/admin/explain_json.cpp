@@ -9,7 +9,8 @@ namespace mfrelay::relay {
 
 boost::json::object explain_json(const policy::config& cfg, const std::vector<stored_state>& stored,
                                  const policy::email_address& from, const std::optional<policy::email_address>& sender,
-                                 const policy::user* user, const dmarc_view* dmarc) {
+                                 const policy::user* user, const dmarc_view* dmarc,
+                                 const std::vector<stored_state>& dkim_stored) {
   policy::state_snapshot states = make_snapshot(stored);
   std::string default_domain = cfg.default_mail_from_domain();
   policy::policy_context context{cfg.identities, states, cfg.relay.region, default_domain};
@@ -40,7 +41,10 @@ boost::json::object explain_json(const policy::config& cfg, const std::vector<st
       for (const auto& s : stored) {
         if (s.identity == d.matched->name) row_state = s;
       }
-      identity_status row{d.matched, row_state};
+      identity_status row{d.matched, row_state, std::nullopt};
+      for (const auto& s : dkim_stored) {
+        if (s.identity == d.matched->name && d.matched->dkim) row.dkim = s.state.status;
+      }
       out["dmarc"] = dmarc_json(dmarc_verdict_of(row, cfg, *dmarc));
     }
     auto warnings = mail_from_warnings_by_identity(cfg.identities);

@@ -19,6 +19,7 @@ namespace mfrelay::relay {
 
 boost::json::object explain_json(const policy::config& cfg, const std::vector<stored_state>& stored,
                                  const policy::email_address& from, const std::optional<policy::email_address>& sender,
-                                 const policy::user* user, const dmarc_view* dmarc = nullptr);
+                                 const policy::user* user, const dmarc_view* dmarc = nullptr,
+                                 const std::vector<stored_state>& dkim_stored = {});
 
 }  // namespace mfrelay::relay

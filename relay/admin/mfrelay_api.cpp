@@ -114,12 +114,14 @@ http_response mfrelay_api::explain(const http_request& request) const {
   }
 
   auto dmarc = backend_.dmarc();
-  return json_response(explain_json(*cfg, backend_.stored_states(), from, sender, user, dmarc.get()));
+  return json_response(
+      explain_json(*cfg, backend_.stored_states(), from, sender, user, dmarc.get(), backend_.stored_dkim_states()));
 }
 
 http_response mfrelay_api::status() const {
   auto dmarc = backend_.dmarc();
-  return json_response(status_json(*backend_.config(), backend_.stored_states(), dmarc.get()));
+  return json_response(
+      status_json(*backend_.config(), backend_.stored_states(), backend_.stored_dkim_states(), dmarc.get()));
 }
 
 }  // namespace mfrelay::relay

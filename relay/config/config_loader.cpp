@@ -348,6 +348,25 @@ void read_quota(toml_section& s, config& cfg) {
   s.read("max_24_hour_send", cfg.quota.max_24_hour_send, 0);
 }
 
+// A libpq URI (postgresql://, postgres://) or a key=value connection string.
+std::string check_store_url(std::string_view text) {
+  if (text.empty()) return "must not be empty";
+  if (text.starts_with("postgresql://") || text.starts_with("postgres://")) return {};
+  if (text.find('=') != std::string_view::npos && text.find("://") == std::string_view::npos) return {};
+  return "must be a PostgreSQL URI (\"postgresql://user@host:port/database\") or a libpq connection string "
+         "(\"host=... dbname=...\")";
+}
+
+void read_store(toml_section& s, config& cfg) {
+  s.read_choice("kind", cfg.store.kind,
+                {{"sqlite", policy::store_kind::sqlite}, {"postgresql", policy::store_kind::postgresql}});
+  s.read("url", cfg.store.url, check_store_url);
+  if (cfg.store.kind == policy::store_kind::postgresql && !s.has("url"))
+    s.error("kind", "is \"postgresql\" but [store] has no url (the database to use)");
+  if (cfg.store.kind == policy::store_kind::sqlite && s.has("url"))
+    s.error("url", "is set but kind is \"sqlite\" (set kind = \"postgresql\" to use it)");
+}
+
 void read_feedback(toml_section& s, config& cfg) {
   s.read("retention", cfg.feedback.retention);
   s.read("accept_default_domain", cfg.feedback.accept_default_domain);
@@ -426,6 +445,7 @@ config_load_result load_config(const fs::path& main_file) {
   section(top, "notifications", file, errors, cfg, read_notifications);
   section(top, "quota", file, errors, cfg, read_quota);
   section(top, "feedback", file, errors, cfg, read_feedback);
+  section(top, "store", file, errors, cfg, read_store);
   top.finish();
 
   // Absolute, so the paths stay right whatever the working directory later is.

@@ -34,6 +34,10 @@ class admin_service final : public admin_backend {
 
   std::shared_ptr<const policy::config> config() const override { return view_.config(); }
   std::vector<stored_state> stored_states() const override { return verification_.recorder().all(); }
+  std::vector<stored_state> stored_dkim_states() const override {
+    auto* dkim = verification_.dkim_recorder();
+    return dkim ? dkim->all() : std::vector<stored_state>{};
+  }
   boost::asio::awaitable<std::vector<policy::config_error>> change(identity_change change) override;
   boost::asio::awaitable<bool> verify_now(std::string identity) override;
   boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit) override {
@@ -54,6 +58,12 @@ class admin_service final : public admin_backend {
   bool ready() const override { return ready_.load(); }
 
   void set_ready(bool ready) { ready_.store(ready); }
+  // With a shared store: how to ask whether it answers; set once before serving.
+  void set_store_status(std::function<bool()> up) { store_up_ = std::move(up); }
+  std::optional<bool> store_up() const override {
+    if (!store_up_) return std::nullopt;
+    return store_up_();
+  }
   // The queue `mfrelay queue` lists; set once before serving.
   void set_delivery(delivery_queue* delivery) { delivery_ = delivery; }
   boost::asio::awaitable<std::vector<queued_message>> queue_list() override;
@@ -98,6 +108,7 @@ class admin_service final : public admin_backend {
   verification_service& verification_;
   const relay_metrics& metrics_;
   reload_function reload_;
+  std::function<bool()> store_up_;
   std::atomic<bool> ready_{false};
   async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
   struct previous_file {

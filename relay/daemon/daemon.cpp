@@ -26,10 +26,8 @@
 #include "relay/delivery/account_observer.hpp"
 #include "relay/delivery/event_log_observer.hpp"
 #include "relay/feedback/suppression_list.hpp"
-#include "relay/state/send_counters_store.hpp"
 #include "relay/state/send_quota.hpp"
 #include "relay/state/send_statistics.hpp"
-#include "relay/state/suppression_store.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/feedback/feedback_receiver.hpp"
@@ -43,7 +41,7 @@
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
 #include "relay/state/sent_message_index.hpp"
-#include "relay/state/sqlite_state_store.hpp"
+#include "relay/state/store_set.hpp"
 #include "relay/state/state_rows.hpp"
 #include "relay/tls/tls_context.hpp"
 #include "relay/verification/verification_service.hpp"
@@ -75,13 +73,11 @@ class daemon {
   daemon(std::string config_path, policy::config cfg)
       : config_path_(std::move(config_path)),
         io_threads_(io_threads(cfg.relay.threads)),
-        store_(prepare_state_dir(cfg)),
-        dkim_store_(state_db_path(cfg), false, verification_kind::dkim),
-        sent_index_(state_db_path(cfg), index_settings(cfg)),
+        stores_(cfg, index_settings(cfg)),
         events_(cfg.events),
         // dkim_keys_ is built further down; the service reads it only from reconcile() on.
-        verification_(io_.get_executor(), store_pool_.get_executor(), store_, view_, events_, metrics_, &dkim_store_,
-                      &dkim_keys_),
+        verification_(io_.get_executor(), store_pool_.get_executor(), stores_.states(), view_, events_, metrics_,
+                      &stores_.dkim_states(), &dkim_keys_),
         dmarc_(io_.get_executor(), view_, events_, [this] { return verification_.recorder().all(); }),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
@@ -89,10 +85,8 @@ class daemon {
         dkim_keys_(cfg.relay.state_dir),
         services_{view_, spool_, events_, passwords_, tls_ ? &*tls_ : nullptr, {}, metrics_, {}},
         delivery_observer_(events_),
-        suppression_store_(state_db_path(cfg)),
-        suppression_(&suppression_store_, suppression_reasons(cfg)),
+        suppression_(&stores_.suppression(), suppression_reasons(cfg)),
         quota_(cfg.quota.max_send_rate, cfg.quota.max_24_hour_send),
-        counters_store_(state_db_path(cfg)),
         account_observer_(delivery_observer_, statistics_, &suppression_, store_pool_.get_executor()),
         delivery_resolver_(needs_resolver(cfg) ? std::make_unique<dns::resolver>(
                                                      io_.get_executor(),
@@ -102,13 +96,13 @@ class daemon {
                   delivery_settings(cfg, delivery_resolver_.get(), &suppression_)),
         notifier_(io_.get_executor(), spool_, [this](const envelope& env) { delivery_.enqueue(env); },
                   notifier_settings_of(cfg)),
-        feedback_(events_, sent_index_, [this](const boost::json::object& e) { notifier_.notify(e); }),
+        feedback_(events_, stores_.sent_index(), [this](const boost::json::object& e) { notifier_.notify(e); }),
         admin_(io_.get_executor(), admin_pool_.get_executor(), view_, verification_, metrics_,
                [this](std::string why) { return reload(std::move(why)); }),
         router_(admin_),
         console_(admin_, passwords_) {
     services_.accepted = [this](const envelope& env) { delivery_.enqueue(env); };
-    services_.sent_index = &sent_index_;
+    services_.sent_index = &stores_.sent_index();
     services_.feedback = &feedback_;
     // Every Bounce and Complaint the feedback listener produces: counted, and
     // its suppressible recipients (permanent bounces, complaints, of recipients
@@ -117,11 +111,12 @@ class daemon {
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
     admin_.set_dmarc(&dmarc_);
+    if (stores_.shared()) admin_.set_store_status([this] { return stores_.up(); });
     admin_.set_account(&suppression_, &quota_, &statistics_);
     admin_.set_dkim(&dkim_keys_);
     services_.quota = &quota_;
     // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
-    counters_store_.load(quota_, statistics_, now());
+    stores_.counters().load(quota_, statistics_, now());
     services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
@@ -236,6 +231,12 @@ class daemon {
     }
     std::vector<sample> states;
     for (const auto& [state, count] : by_state) states.push_back({{{"state", state}}, count});
+    render_family(text, "mfrelay_store_up",
+                  "1 when the [store] database answered lately (always 1 for SQLite); 0: deciding from the last "
+                  "state seen, writes waiting in memory.",
+                  "gauge", {{{}, stores_.up() ? 1.0 : 0.0}});
+    render_family(text, "mfrelay_store_queued_writes", "Writes waiting for the [store] database (0 for SQLite).",
+                  "gauge", {{{}, static_cast<double>(stores_.queued_writes())}});
     render_family(text, "mfrelay_identities", "Identities with a custom MAIL FROM domain, by verification state.",
                   "gauge", states);
     return out;
@@ -312,11 +313,6 @@ class daemon {
   asio::awaitable<void> ensure_dkim_keys_of(std::shared_ptr<const policy::config> cfg) {
     ensure_dkim_keys(*cfg);
     co_return;
-  }
-
-  static std::string prepare_state_dir(const policy::config& cfg) {
-    std::filesystem::create_directories(cfg.relay.state_dir);
-    return state_db_path(cfg);
   }
 
   static void rethrow_fatal(std::exception_ptr e, const char* what) {
@@ -437,11 +433,26 @@ class daemon {
   // A disk that refuses the write costs the counts of that second, never a message.
   asio::awaitable<void> save_counters_now() {
     try {
-      counters_store_.save(quota_, statistics_, now());
+      stores_.counters().save(quota_, statistics_, now());
     } catch (const std::exception& e) {
       spdlog::error("send counters not saved: {}", e.what());
     }
+    if (stores_.shared()) refresh_shared();
     co_return;
+  }
+
+  // With a shared store (PostgreSQL), every second on the store thread: is the
+  // database there; what the other nodes suppressed and sent. A database that
+  // does not answer leaves the last copy in force (nodes go on deciding from
+  // the last state they saw) and says so in /readyz and mfrelay_store_up.
+  void refresh_shared() {
+    if (!stores_.probe()) return;
+    try {
+      suppression_.refresh();
+      quota_.set_others(stores_.counters().others_sent_last_24_hours(now()));
+    } catch (const std::exception& e) {
+      spdlog::debug("shared store not re-read: {}", e.what());
+    }
   }
 
   static asio::awaitable<void> shutdown_resolver(dns::resolver* r) {
@@ -489,9 +500,7 @@ class daemon {
   asio::thread_pool admin_pool_{1};  // policy.d writes for the admin API
   live_view view_;
   relay_metrics metrics_;
-  sqlite_state_store store_;
-  sqlite_state_store dkim_store_;  // the DKIM verification tables: its own connection to state.db
-  sent_message_index sent_index_;  // message id -> identity, sender, recipients: for the feedback listener
+  store_set stores_;  // [store]: states, suppression, counters, sent-message index (SQLite or PostgreSQL)
   event_log events_;
   verification_service verification_;
   dmarc_reader dmarc_;
@@ -501,11 +510,9 @@ class daemon {
   dkim::dkim_key_store dkim_keys_;  // <state_dir>/dkim
   session_services services_;
   event_log_observer delivery_observer_;
-  suppression_store suppression_store_;  // its own connection to state.db
   suppression_list suppression_;
   send_quota quota_;
   send_statistics statistics_;
-  send_counters_store counters_store_;  // quota_ and statistics_ across restarts; its own connection to state.db
   std::atomic<bool> periodic_stop_{false};  // set at the end of stop()
   asio::steady_timer counters_timer_{io_};
   account_observer account_observer_;  // statistics and automatic suppression, then delivery_observer_

@@ -31,10 +31,10 @@ feedback_receiver::feedback_receiver(event_log& events, sent_message_index& inde
     : events_(events), index_(index), publish_(std::move(publish)), on_outcome_(std::move(on_outcome)) {}
 
 std::optional<sent_message> feedback_receiver::lookup(const policy::email_address& recipient,
-                                                      const policy::config& cfg) {
+                                                      const policy::config& cfg, bool* unavailable) {
   // Cheapest first: the shape of the local part, the domain, then the index.
   if (!policy::is_message_id(recipient.local) || !issued_domain(recipient.domain, cfg)) return std::nullopt;
-  std::optional<sent_message> found = index_.find(recipient.local);
+  std::optional<sent_message> found = index_.find(recipient.local, unavailable);
   // The address must be the very one issued: the id on another of our domains is not.
   if (!found || !policy::ascii_iequals(found->mail_from_domain, recipient.domain)) return std::nullopt;
   return found;
@@ -42,7 +42,12 @@ std::optional<sent_message> feedback_receiver::lookup(const policy::email_addres
 
 std::optional<policy::smtp_reply> feedback_receiver::check_recipient(const policy::email_address& recipient,
                                                                      const policy::config& cfg) {
-  if (lookup(recipient, cfg)) return std::nullopt;
+  bool unavailable = false;
+  if (lookup(recipient, cfg, &unavailable)) return std::nullopt;
+  // The index could not be read (PostgreSQL away): the sender tries again
+  // later rather than losing the bounce to a permanent refusal.
+  if (unavailable)
+    return policy::smtp_reply{451, "4.3.0", "<" + recipient.str() + ">: Temporary lookup failure, try again later"};
   // SES's wording; the same for an unknown id, an expired one, a foreign domain
   // and a relay attempt, so that probing tells nothing.
   return policy::smtp_reply{550, "5.1.1", "<" + recipient.str() + ">: Recipient address rejected"};

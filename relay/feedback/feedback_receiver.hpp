@@ -58,7 +58,9 @@ class feedback_receiver {
                                               session_info session, std::shared_ptr<const policy::config> cfg);
 
  private:
-  std::optional<sent_message> lookup(const policy::email_address& recipient, const policy::config& cfg);
+  // `unavailable` (when given) is set when the index could not be read (a shared store away).
+  std::optional<sent_message> lookup(const policy::email_address& recipient, const policy::config& cfg,
+                                     bool* unavailable = nullptr);
   boost::asio::awaitable<void> forward(std::string_view message, const feedback_outcome& outcome,
                                        const policy::config& cfg);
 

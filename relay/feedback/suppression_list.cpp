@@ -121,6 +121,20 @@ std::size_t suppression_list::size() const {
   return entries_.size();
 }
 
+void suppression_list::refresh() {
+  if (!store_) return;
+  std::lock_guard writing(write_lock_);  // no write of ours lands between the read and the swap
+  std::unordered_map<std::string, suppressed_destination> fresh;
+  for (auto& e : store_->load_all()) {
+    std::string key = e.address;
+    fresh.insert_or_assign(std::move(key), std::move(e));
+  }
+  auto saved = store_->load_reasons();
+  std::unique_lock hold(lock_);
+  entries_.swap(fresh);
+  if (saved) automatic_ = std::move(*saved);
+}
+
 std::vector<suppression_reason> suppression_list::automatic_reasons() const {
   std::shared_lock hold(lock_);
   return automatic_;

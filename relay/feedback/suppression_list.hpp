@@ -1,7 +1,8 @@
 // The account-level suppression list, as SES keeps it: addresses that bounced
 // permanently or complained, never delivered to again until removed. Held in
 // memory for the delivery path (suppressed() never touches SQLite), written
-// through to a suppression_store when one is given (RAM only without: tests).
+// through to a suppression_store when one is given (RAM only without: tests),
+// and re-read from it when other nodes share it (refresh()).
 // Called by delivery (suppressed(), any thread), the admin API and the
 // feedback listener (add()/put()/remove(): they write SQLite, so call them off
 // the I/O threads). Every address is untrusted text.
@@ -63,6 +64,12 @@ class suppression_list {
 
   suppression_page list(const suppression_query& query) const;
   std::size_t size() const;
+
+  // Re-reads the store (a shared one: other nodes add and remove entries too)
+  // and replaces this copy with it; the daemon calls it every second on its
+  // store thread, so another node's entry applies here within about a second.
+  // Keeps the copy and throws std::runtime_error when the store cannot be read.
+  void refresh();
 
   std::vector<suppression_reason> automatic_reasons() const;
   // PutAccountSuppressionAttributes; persisted. Empty: nothing is added

@@ -4,12 +4,9 @@
 
 namespace mfrelay::relay {
 
-std::optional<std::string> dkim_signing_domain(const policy::identity& id) {
-  // Signing uses d= the From domain, so it aligns under adkim=s and adkim=r
-  // alike. Until the DKIM verification status exists (issue 13 part 1), no
-  // identity counts as signed: connect it here as
-  //   if (id.dkim && <its DKIM status> == SUCCESS) return std::string(id.domain());
-  static_cast<void>(id);
+std::optional<std::string> dkim_signing_domain(const identity_status& row) {
+  // Signing uses d= the From domain, so it aligns under adkim=s and adkim=r alike.
+  if (row.identity->dkim && row.dkim == policy::mail_from_status::success) return std::string(row.identity->domain());
   return std::nullopt;
 }
 
@@ -20,7 +17,7 @@ policy::dmarc_verdict dmarc_verdict_of(const identity_status& row, const policy:
   auto status = row.status();
   in.custom_mail_from_success = id.has_mail_from() && status == policy::mail_from_status::success;
   in.envelope_domain = in.custom_mail_from_success ? id.mail_from_domain : cfg.default_mail_from_domain();
-  in.dkim_domain = dkim_signing_domain(id);
+  in.dkim_domain = dkim_signing_domain(row);
   static const policy::public_suffix_list no_list;
   const policy::public_suffix_list& psl = view.suffixes ? *view.suffixes : no_list;
   policy::dmarc_lookup lookup;  // pending

@@ -26,9 +26,9 @@ struct dmarc_view {
 policy::dmarc_verdict dmarc_verdict_of(const identity_status& row, const policy::config& cfg, const dmarc_view& view);
 
 // The d= domain of mfrelay's DKIM signature on the identity's mail, when its
-// DKIM is enabled and in SUCCESS; nullopt otherwise. The one place the DKIM
-// status enters the verdict.
-std::optional<std::string> dkim_signing_domain(const policy::identity& id);
+// DKIM is enabled and in SUCCESS (row.dkim); nullopt otherwise. The one place
+// the DKIM status enters the verdict.
+std::optional<std::string> dkim_signing_domain(const identity_status& row);
 
 // {"result": "pass|fail|noPolicy|unknown", "aligned": "spf|dkim|both|neither",
 //  "spfAligned", "dkimAligned", "policy": "reject"|null, "policyTag": "p"|"sp"|null,

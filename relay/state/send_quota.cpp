@@ -55,7 +55,7 @@ void send_quota::sub_daily(std::uint32_t n, std::uint64_t quarter) {
 
 std::uint64_t send_quota::sent_last_24_hours(policy::timestamp wall) const {
   const std::uint64_t now = quarter_of(wall) & quarter_mask;
-  std::uint64_t total = 0;
+  std::uint64_t total = others_.load(std::memory_order_relaxed);
   for (const auto& slot : daily_) {
     std::uint64_t word = slot.load(std::memory_order_acquire);
     std::uint64_t age = (now - slot_quarter(word)) & quarter_mask;

@@ -51,6 +51,11 @@ class send_quota {
   // Adds a saved count back (at startup, before the first acquire()); a
   // quarter-hour outside the 24 hours up to `wall` is ignored.
   void restore_daily(const quarter_count& saved, policy::timestamp wall);
+  // What the other nodes sharing the store sent over their last 24 hours (the
+  // daemon sets it every second from send_counters_store): counted in
+  // sent_last_24_hours(), so the daily quota holds for the nodes together.
+  // Not in daily_counts(): each node saves only its own.
+  void set_others(std::uint64_t sent) { others_.store(sent, std::memory_order_relaxed); }
   double max_send_rate() const { return rate_; }
   std::uint64_t max_24_hour_send() const { return daily_max_; }
 
@@ -69,6 +74,7 @@ class send_quota {
   std::atomic<std::int64_t> tat_{std::numeric_limits<std::int64_t>::min() / 2};
   // Per slot: the quarter-hour's number (24 bits, modulo) and its count (40 bits).
   std::array<std::atomic<std::uint64_t>, slots> daily_{};
+  std::atomic<std::uint64_t> others_{0};
 };
 
 }  // namespace mfrelay::relay

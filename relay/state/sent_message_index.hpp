@@ -2,8 +2,8 @@
 // application's envelope sender, From, recipients, time, and the Send event's
 // mail/policy objects. Written for every accepted message, read by the feedback
 // listener, whose recipient <message-id>@<domain> says which message a bounce
-// or complaint is about. Kept [feedback] retention in <state_dir>/state.db
-// (its own table and connection; the verification store is untouched).
+// or complaint is about. Kept [feedback] retention in a sent_message_table:
+// <state_dir>/state.db (its own table and connection) or PostgreSQL.
 //
 // remember() is on the SMTP hot path: it only queues under a mutex. A thread of
 // the index's own writes the queue in one transaction every flush_interval (or
@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,8 +25,7 @@
 #include <vector>
 
 #include "policy/time.hpp"
-
-struct sqlite3;
+#include "relay/state/sent_message_table.hpp"
 
 namespace mfrelay::relay {
 
@@ -44,6 +44,9 @@ struct sent_message_index_settings {
   policy::duration retention = std::chrono::hours(24 * 14);
   std::chrono::milliseconds flush_interval{100};
   std::size_t max_batch = 500;
+  // Messages kept in memory while the table cannot be written (a database
+  // away); beyond it the oldest are forgotten (their feedback goes unmatched).
+  std::size_t max_queued = 200000;
   policy::duration prune_interval = std::chrono::minutes(10);
   std::function<policy::timestamp()> clock;  // default relay::now
 };
@@ -53,6 +56,8 @@ class sent_message_index {
   // Opens (creating the table when missing) `path`; throws std::runtime_error
   // with the path and SQLite's message on failure. Starts the writer thread.
   sent_message_index(const std::string& path, sent_message_index_settings settings);
+  // The same over another table (PostgreSQL). Starts the writer thread.
+  sent_message_index(std::unique_ptr<sent_message_table> table, sent_message_index_settings settings);
   ~sent_message_index();  // writes what is queued, then stops the thread
   sent_message_index(const sent_message_index&) = delete;
   sent_message_index& operator=(const sent_message_index&) = delete;
@@ -61,8 +66,9 @@ class sent_message_index {
   void remember(sent_message message) noexcept;
 
   // The message, while younger than the retention (queued or written); nullopt
-  // when unknown, expired, or the store cannot be read (logged).
-  std::optional<sent_message> find(const std::string& message_id);
+  // when unknown, expired, or the store cannot be read (logged; then
+  // `*unavailable` is set when given, so a caller can answer "try later").
+  std::optional<sent_message> find(const std::string& message_id, bool* unavailable = nullptr);
 
   // Writes everything queued now (tests, shutdown).
   void flush();
@@ -70,16 +76,15 @@ class sent_message_index {
   std::size_t prune();
 
   std::uint64_t written() const;
+  std::uint64_t forgotten() const;
 
  private:
   void run();
   void write_batch(std::vector<sent_message>& batch);
   policy::timestamp clock_now() const;
 
-  std::string path_;
   sent_message_index_settings settings_;
-  sqlite3* writer_db_ = nullptr;  // the writer thread's (and flush()'s, under write_mutex_)
-  sqlite3* reader_db_ = nullptr;  // find()'s, under read_mutex_
+  std::unique_ptr<sent_message_table> table_;  // write()/prune() under write_mutex_, find() under read_mutex_
   std::mutex write_mutex_;
   std::mutex read_mutex_;
 
@@ -89,6 +94,7 @@ class sent_message_index {
   std::vector<sent_message> writing_;  // taken from the queue, not yet committed (find() still sees them)
   bool stopping_ = false;
   std::uint64_t written_ = 0;
+  std::uint64_t forgotten_ = 0;  // dropped from a full queue
   std::thread thread_;
 };
 

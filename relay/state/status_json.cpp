@@ -31,18 +31,34 @@ boost::json::object status_row_json(const identity_status& row) {
   return o;
 }
 
-boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
-                               const dmarc_view* dmarc) {
+namespace {
+
+boost::json::array rows_json(const policy::config& cfg, const std::vector<identity_status>& joined,
+                             const std::vector<stored_state>* dkim_stored, const dmarc_view* dmarc) {
   boost::json::array rows;
   const auto warnings = mail_from_warnings_by_identity(cfg.identities);
-  for (const auto& row : join_states(cfg, stored)) {
+  for (const auto& row : joined) {
     boost::json::object o = status_row_json(row);
+    if (dkim_stored) {
+      const stored_state* dkim = nullptr;
+      for (const auto& s : *dkim_stored) {
+        if (s.identity == row.identity->name) dkim = &s;
+      }
+      o["dkim"] = dkim_json(*row.identity, dkim);
+    }
     o["dmarc"] = dmarc ? boost::json::value(dmarc_json(dmarc_verdict_of(row, cfg, *dmarc))) : nullptr;
     auto w = warnings.find(row.identity->name);
     o["mailFromWarning"] = w != warnings.end() ? boost::json::value(w->second) : nullptr;
     rows.push_back(std::move(o));
   }
   return rows;
+}
+
+}  // namespace
+
+boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
+                               const dmarc_view* dmarc) {
+  return rows_json(cfg, join_states(cfg, stored), nullptr, dmarc);
 }
 
 boost::json::object dkim_json(const policy::identity& id, const stored_state* stored) {
@@ -84,9 +100,7 @@ void add_dkim_json(boost::json::array& rows, const policy::config& cfg, const st
 
 boost::json::array status_json(const policy::config& cfg, const std::vector<stored_state>& stored,
                                const std::vector<stored_state>& dkim_stored, const dmarc_view* dmarc) {
-  boost::json::array rows = status_json(cfg, stored, dmarc);
-  add_dkim_json(rows, cfg, dkim_stored);
-  return rows;
+  return rows_json(cfg, join_states(cfg, stored, dkim_stored), &dkim_stored, dmarc);
 }
 
 }  // namespace mfrelay::relay

@@ -1,8 +1,8 @@
-// Where the account-level suppression list (SES's) survives restarts: one row
-// per suppressed address in <state_dir>/state.db, beside the verification
-// states, plus the account's SuppressedReasons. Its own SQLite connection
-// (WAL lets it share the file with sqlite_state_store); blocks on disk, so
-// call it off the I/O threads. Addresses and message ids are untrusted text.
+// Where the account-level suppression list (SES's) survives restarts: one
+// entry per suppressed address, plus the account's SuppressedReasons. An
+// interface: sqlite_suppression_store (<state_dir>/state.db, one node) and
+// pg_suppression_store (PostgreSQL, shared by every node). Implementations may
+// block: call them off the I/O threads. Addresses and message ids are untrusted text.
 #pragma once
 #include <memory>
 #include <optional>
@@ -11,8 +11,6 @@
 #include <vector>
 
 #include "policy/time.hpp"
-
-struct sqlite3;
 
 namespace mfrelay::relay {
 
@@ -34,27 +32,29 @@ struct suppressed_destination {
 
 class suppression_store {
  public:
-  // Opens (creating when missing) the tables. Throws std::runtime_error with
-  // SQLite's message on failure.
-  explicit suppression_store(const std::string& path);
-  ~suppression_store();
-  suppression_store(const suppression_store&) = delete;
-  suppression_store& operator=(const suppression_store&) = delete;
+  virtual ~suppression_store() = default;
 
-  std::vector<suppressed_destination> load_all();
-  // Insert or replace; durable (synchronous=FULL) on return. Throws on failure.
-  void put(const suppressed_destination& entry);
+  // Every entry; for a shared store, as the database holds it now (with this
+  // node's writes not yet applied there). Throws std::runtime_error when it
+  // cannot read.
+  virtual std::vector<suppressed_destination> load_all() = 0;
+  // Insert or replace. Throws on failure.
+  virtual void put(const suppressed_destination& entry) = 0;
   // False when the address was not there.
-  bool remove(std::string_view address);
+  virtual bool remove(std::string_view address) = 0;
 
   // The account's SuppressedReasons, nullopt while never set through the API
   // (the configuration's [feedback] suppress applies then).
-  std::optional<std::vector<suppression_reason>> load_reasons();
-  void save_reasons(const std::vector<suppression_reason>& reasons);
+  virtual std::optional<std::vector<suppression_reason>> load_reasons() = 0;
+  virtual void save_reasons(const std::vector<suppression_reason>& reasons) = 0;
 
- private:
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  // True when other nodes write it too: the suppression list then re-reads it
+  // (suppression_list::refresh).
+  virtual bool shared() const { return false; }
 };
+
+// "BOUNCE,COMPLAINT" and back, as account_setting holds them.
+std::string suppression_reasons_text(const std::vector<suppression_reason>& reasons);
+std::vector<suppression_reason> parse_suppression_reasons(std::string_view text);
 
 }  // namespace mfrelay::relay

@@ -99,7 +99,9 @@ void dmarc_reader::judge_all(const policy::config& cfg) {
   if (!v->suffixes) return;
   std::map<std::string, boost::json::object> verdicts;
   const policy::timestamp at = now();
-  for (const auto& row : join_states(cfg, states_())) {
+  const auto snapshot = live_.states();
+  for (auto& row : join_states(cfg, states_())) {
+    if (auto dkim = snapshot->dkim_state(row.identity->name); dkim && row.identity->dkim) row.dkim = dkim->status;
     boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, *v));
     const std::string& name = row.identity->name;
     auto before = verdicts_.find(name);

@@ -307,6 +307,32 @@ TEST_CASE("[[listener]] role and [feedback]: defaults, values, and a feedback li
         std::string::npos);
 }
 
+TEST_CASE("[store]: sqlite by default; postgresql needs a url; a wrong kind or url says where") {
+  config_dir dir;
+  auto [defaults, none] = load_main(dir, std::string(minimal));
+  REQUIRE(none == "");
+  CHECK(defaults.config.store.kind == policy::store_kind::sqlite);
+  CHECK(defaults.config.store.url == "");
+  for (const char* url : {"postgresql://mfrelay@db.example:5432/mfrelay", "postgres://db/mfrelay",
+                          "host=db.example dbname=mfrelay user=mfrelay"}) {
+    auto [set, errors] =
+        load_main(dir, std::string(minimal) + "\n[store]\nkind = \"postgresql\"\nurl = \"" + url + "\"\n");
+    CHECK(errors == "");
+    CHECK(set.config.store.kind == policy::store_kind::postgresql);
+    CHECK(set.config.store.url == url);
+  }
+  CHECK(load_main(dir, std::string(minimal) + "\n[store]\nkind = \"mysql\"\n").errors ==
+        "mfrelay.toml:13:1: [store] kind: must be one of \"sqlite\", \"postgresql\", not \"mysql\"\n");
+  CHECK(load_main(dir, std::string(minimal) + "\n[store]\nkind = \"postgresql\"\n").errors ==
+        "mfrelay.toml:13:1: [store] kind: is \"postgresql\" but [store] has no url (the database to use)\n");
+  CHECK(load_main(dir, std::string(minimal) + "\n[store]\nkind = \"postgresql\"\nurl = \"mysql://db/x\"\n")
+            .errors.find("mfrelay.toml:14:1: [store] url: must be a PostgreSQL URI") != std::string::npos);
+  CHECK(load_main(dir, std::string(minimal) + "\n[store]\nurl = \"postgresql://db/x\"\n").errors ==
+        "mfrelay.toml:13:1: [store] url: is set but kind is \"sqlite\" (set kind = \"postgresql\" to use it)\n");
+  CHECK(load_main(dir, std::string(minimal) + "\n[store]\npassword = \"x\"\n").errors.find("password") !=
+        std::string::npos);
+}
+
 TEST_CASE("[[listener]] proxy_protocol: off by default, the balancers' networks required, bad ones refused") {
   config_dir dir;
   CHECK_FALSE(load_main(dir, std::string(minimal)).result.config.listeners[0].proxy_protocol);

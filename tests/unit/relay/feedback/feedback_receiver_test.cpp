@@ -5,6 +5,8 @@
 // message was sent to).
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -97,6 +99,30 @@ TEST_CASE("only <issued id>@<its MAIL FROM domain> is taken") {
   CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), *f.cfg));
   f.cfg->feedback.accept_default_domain = true;
   CHECK(f.receiver.check_recipient(fixture::address(id + "@us-west-2.amazonses.com"), *f.cfg));  // issued on mail.
+}
+
+// The sent-message index's table when its database is away.
+struct unreadable_table final : sent_message_table {
+  void write(const std::vector<sent_message>&) override { throw std::runtime_error("not connected"); }
+  std::size_t prune(policy::timestamp) override { return 0; }
+  std::optional<sent_message> find(const std::string&, policy::timestamp) override {
+    throw std::runtime_error("not connected");
+  }
+};
+
+TEST_CASE("an index that cannot be read answers 451 for an issued-looking address, not 550") {
+  fixture f;
+  sent_message_index away(std::make_unique<unreadable_table>(), {});
+  feedback_receiver receiver{f.events, away, [](const json::object&) {}, [](const feedback_outcome&) {}};
+  std::string other = "0100019c0a1b2c3d-00000000-0000-0000-0000-000000000002-000000";
+  auto later = receiver.check_recipient(fixture::address(other + "@mail.example.com"), *f.cfg);
+  REQUIRE(later);
+  CHECK(later->code == 451);
+  CHECK(later->enhanced == "4.3.0");
+  // Not one of ours at all: refused at once, the index is not asked.
+  auto refused = receiver.check_recipient(fixture::address("victim@dest.example"), *f.cfg);
+  REQUIRE(refused);
+  CHECK(refused->code == 550);
 }
 
 TEST_CASE("a Postfix DSN becomes a Permanent NoEmail Bounce, suppressible for the recipient it was sent to") {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "relay/feedback/suppression_list.hpp"
+#include "relay/state/sqlite_suppression_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
@@ -74,14 +75,14 @@ TEST_CASE("writes go through to the store and come back after a restart") {
   test::temp_dir dir;
   const std::string path = (dir.path() / "state.db").string();
   {
-    suppression_store store(path);
+    sqlite_suppression_store store(path);
     suppression_list l(&store, both);
     l.add("a@example.com", suppression_reason::complaint, t0, "m1");
     l.put("b@example.com", suppression_reason::bounce, t0);
     l.remove("b@example.com");
     l.set_automatic_reasons({suppression_reason::bounce});
   }
-  suppression_store store(path);
+  sqlite_suppression_store store(path);
   suppression_list l(&store, both);
   CHECK(l.suppressed("a@example.com"));
   CHECK_FALSE(l.suppressed("b@example.com"));

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "relay/state/send_counters_store.hpp"
+#include "relay/state/sqlite_send_counters_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
@@ -23,7 +23,7 @@ TEST_CASE("the 24-hour count and the statistics survive a reopen, each within it
   {
     send_quota quota(0, 100);
     send_statistics statistics;
-    send_counters_store store(path);
+    sqlite_send_counters_store store(path);
     store.load(quota, statistics, w0);
     CHECK_FALSE(store.save(quota, statistics, w0));  // nothing counted, nothing to write
     CHECK(quota.acquire(3, m0, w0) == quota_verdict::ok);
@@ -39,7 +39,7 @@ TEST_CASE("the 24-hour count and the statistics survive a reopen, each within it
   const auto restarted = [&](policy::timestamp now) {
     auto quota = std::make_unique<send_quota>(0, 100);
     auto statistics = std::make_unique<send_statistics>();
-    send_counters_store store(path);
+    sqlite_send_counters_store store(path);
     store.load(*quota, *statistics, now);
     return std::pair{std::move(quota), std::move(statistics)};
   };

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <memory>
+#include <stdexcept>
 
 #include "relay/state/sent_message_index.hpp"
 #include "relay/state/sqlite_state_store.hpp"
@@ -103,6 +105,43 @@ TEST_CASE("the writer thread writes a batch on its own within the flush interval
   index.remember(message("id-1", t0));
   for (int i = 0; i < 500 && index.written() == 0; ++i) std::this_thread::sleep_for(10ms);
   CHECK(index.written() == 1);
+}
+
+// A table that refuses every write until told otherwise: a database that is away.
+struct unreachable_table final : sent_message_table {
+  std::shared_ptr<std::atomic<bool>> down = std::make_shared<std::atomic<bool>>(true);
+  std::shared_ptr<std::atomic<std::size_t>> rows = std::make_shared<std::atomic<std::size_t>>(0);
+  void write(const std::vector<sent_message>& batch) override {
+    if (down->load()) throw std::runtime_error("PostgreSQL store: not connected");
+    rows->fetch_add(batch.size());
+  }
+  std::size_t prune(policy::timestamp) override { return 0; }
+  std::optional<sent_message> find(const std::string&, policy::timestamp) override {
+    if (down->load()) throw std::runtime_error("PostgreSQL store: not connected");
+    return std::nullopt;
+  }
+};
+
+TEST_CASE("while the table cannot be written the queue is kept, bounded, and written once it can be") {
+  fake_clock clock;
+  auto s = settings_with(clock);
+  s.max_batch = 1000;  // the writer thread stays asleep: only the explicit flushes write
+  s.max_queued = 20;
+  auto table = std::make_unique<unreachable_table>();
+  auto down = table->down;
+  auto rows = table->rows;
+  sent_message_index index(std::move(table), s);
+  for (int i = 0; i < 10; ++i) index.remember(message("m" + std::to_string(i), t0));
+  CHECK_THROWS(index.flush());
+  CHECK(index.find("m0"));  // still queued: a bounce for it is still matched
+  for (int i = 10; i < 25; ++i) index.remember(message("m" + std::to_string(i), t0));
+  CHECK(index.forgotten() > 0);
+  CHECK_FALSE(index.find("m0"));  // the oldest went first
+  CHECK(index.find("m24"));
+  down->store(false);
+  index.flush();
+  CHECK(rows->load() + index.forgotten() == 25);
+  CHECK(index.written() == rows->load());
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "relay/state/suppression_store.hpp"
+#include "relay/state/sqlite_suppression_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mfrelay::relay {
@@ -16,14 +16,14 @@ TEST_CASE("entries and reasons survive a reopen; remove says whether it removed"
   test::temp_dir dir;
   const std::string path = (dir.path() / "state.db").string();
   {
-    suppression_store store(path);
+    sqlite_suppression_store store(path);
     CHECK_FALSE(store.load_reasons());
     store.put({"Bob@example.com", suppression_reason::bounce, t0, "0100abc", "0100abc-000001"});
     store.put({"eve@example.org", suppression_reason::complaint, t0 + 1s, "", ""});
     store.put({"eve@example.org", suppression_reason::bounce, t0 + 2s, "", ""});  // replaces
     store.save_reasons({suppression_reason::complaint});
   }
-  suppression_store store(path);
+  sqlite_suppression_store store(path);
   auto rows = store.load_all();
   REQUIRE(rows.size() == 2);
   std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.address < b.address; });
