@@ -146,7 +146,7 @@ http_response ses_rest_api::get_identity(const std::string& given) const {
     for (auto& s : backend_.stored_states()) {
       if (s.identity == id->name && s.mail_from_domain == id->mail_from_domain) stored = std::move(s);
     }
-    identity_status row{id, std::move(stored)};
+    identity_status row{id, std::move(stored), std::nullopt};
     mail_from["MailFromDomain"] = id->mail_from_as_given();
     mail_from["MailFromDomainStatus"] = policy::to_v2_string(*row.status());
   }

@@ -119,7 +119,12 @@ class daemon {
     stores_.counters().load(quota_, statistics_, now());
     services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
-    verification_.recorder().on_transition([this](const boost::json::object& e) { notifier_.notify(e); });
+    // A transition can change a DMARC verdict (SPF by MAIL FROM, DKIM by signing): judge again now.
+    verification_.recorder().on_transition([this](const boost::json::object& e) {
+      notifier_.notify(e);
+      dmarc_.refresh();
+    });
+    if (auto* dkim = verification_.dkim_recorder()) dkim->on_transition([this](const boost::json::object&) { dmarc_.refresh(); });
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
     drain_timeout_ = cfg.relay.drain_timeout;

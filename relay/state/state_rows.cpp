@@ -23,7 +23,7 @@ std::vector<identity_status> join_states(const policy::config& cfg, const std::v
   for (const auto& s : dkim_stored) dkim_by_identity.emplace(s.identity, s.state.status);
   std::vector<identity_status> rows;
   for (const auto& id : cfg.identities.all()) {
-    identity_status row{&id, std::nullopt};
+    identity_status row{&id, std::nullopt, std::nullopt};
     auto found = by_identity.find(id.name);
     if (id.has_mail_from() && found != by_identity.end() && found->second->mail_from_domain == id.mail_from_domain)
       row.stored = *found->second;

@@ -128,6 +128,42 @@ class Dmarc(DmarcBase):
         self.assertEqual(self.rows()["strict.test"]["dmarc"]["result"], "pass")
 
 
+class DmarcByDkim(DmarcBase):
+    def test_dkim_in_success_aligns_under_adkim_s(self):
+        """strict.test fails under aspf=s by SPF; once it signs (DKIM SUCCESS, its
+        records from `mfrelay records` served by knotd) it passes by DKIM."""
+        with open(self.path("conf", "policy.d", "test.toml")) as f:
+            text = f.read()
+        text = text.replace('name = "strict.test"\n', 'name = "strict.test"\ndkim = true\n')
+        with open(self.path("conf", "policy.d", "test.toml"), "w") as f:
+            f.write(text)
+        self.knot.edit("strict.test", unset_records=[("_dmarc", "TXT")],
+                       set_records=[("_dmarc", 60, "TXT", '"v=DMARC1; p=reject; aspf=s; adkim=s"')])
+        self.relay.send_signal(signal.SIGHUP)
+        wait_until(lambda: self.rows()["strict.test"]["dkim"]["status"] == "PENDING", what="DKIM keys made")
+        # Not signing yet: SPF alone, which aspf=s refuses.
+        self.assertEqual(self.rows()["strict.test"]["dmarc"]["aligned"], "neither")
+        r = run_mfrelay("records", "strict.test", "--format", "json", "-c", self.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        keys = [x for x in json.loads(r.stdout) if "._domainkey." in x["name"]]
+        self.assertEqual(len(keys), 3)
+        self.knot.edit("strict.test", set_records=[(x["name"] + ".", 60, x["type"], x["value"]) for x in keys])
+        wait_until(lambda: self.rows()["strict.test"]["dkim"]["status"] == "SUCCESS", timeout=30, what="DKIM SUCCESS")
+        d = wait_until(lambda: v if (v := self.rows()["strict.test"]["dmarc"])["result"] == "pass" else None,
+                       what="strict.test passes by DKIM")
+        self.assertEqual(d["aligned"], "dkim")
+        self.assertTrue(d["dkimAligned"])
+        self.assertFalse(d["spfAligned"])
+        r = signed_request(self.admin_port, "GET", "/v1/explain?from=a%40strict.test")
+        self.assertEqual((r.json()["dmarc"]["result"], r.json()["dmarc"]["aligned"]), ("pass", "dkim"))
+        change = wait_until(lambda: [e["dmarcVerdictChange"] for e in read_events(self)
+                                     if e["eventType"] == "DmarcVerdictChange"
+                                     and e["dmarcVerdictChange"]["identity"] == "strict.test"
+                                     and e["dmarcVerdictChange"]["result"] == "pass"] or None,
+                            what="the DmarcVerdictChange event")
+        self.assertEqual(change[-1]["previousResult"], "fail")
+
+
 class DmarcReload(DmarcBase):
     interval = "1h"
 
