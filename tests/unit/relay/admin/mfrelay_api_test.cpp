@@ -148,14 +148,17 @@ TEST_CASE_FIXTURE(fixture, "status: the array `mfrelay status --format json` pri
   REQUIRE(rows.size() == 4);
   CHECK(rows[0] == json::parse(R"({"identity":"billing@example.com","mailFromDomain":"bounce.example.com",
       "status":"Pending","behaviorOnMxFailure":"RejectMessage","since":null,"lastCheck":null,
-      "reason":"not checked yet","spf":null,"dmarc":null,"mailFromWarning":null})"));
+      "reason":"not checked yet","spf":null,"dkim":{"status":"NOT_STARTED","tokens":[],"since":null,"lastCheck":null,
+      "reason":"dkim = false"},"dmarc":null,"mailFromWarning":null})"));
   CHECK(rows[1] == json::parse(R"({"identity":"example.com","mailFromDomain":"mail.example.com",
       "status":"TemporaryFailure","behaviorOnMxFailure":"UseDefaultValue","since":"1970-01-01T00:16:40.000Z",
       "lastCheck":"1970-01-01T00:17:40.000Z","reason":"exactly one MX: 10 feedback-smtp.us-west-2.amazonses.com",
-      "spf":"ok","dmarc":null,"mailFromWarning":null})"));
+      "spf":"ok","dkim":{"status":"NOT_STARTED","tokens":[],"since":null,"lastCheck":null,
+      "reason":"dkim = false"},"dmarc":null,"mailFromWarning":null})"));
   CHECK(rows[3] == json::parse(R"({"identity":"other.org","mailFromDomain":null,"status":null,
       "behaviorOnMxFailure":"UseDefaultValue","since":null,"lastCheck":null,"reason":null,"spf":null,
-      "dmarc":null,"mailFromWarning":null})"));
+      "dkim":{"status":"NOT_STARTED","tokens":[],"since":null,"lastCheck":null,
+      "reason":"dkim = false"},"dmarc":null,"mailFromWarning":null})"));
 }
 
 TEST_CASE_FIXTURE(fixture, "status and explain: the DMARC verdict from the daemon's view") {

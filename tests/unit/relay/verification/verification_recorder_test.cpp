@@ -218,6 +218,7 @@ TEST_CASE("a DKIM recorder beside the MAIL FROM one: its own store, the snapshot
   r.checked_at = t0 + 2min;
   auto done = boost::asio::co_spawn(f.io, dkim.record(r), boost::asio::use_future);
   f.io.run();
+  f.io.restart();
   done.get();
 
   CHECK(f.store.rows.size() == 1);  // the MAIL FROM store got nothing more
