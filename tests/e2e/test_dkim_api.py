@@ -122,8 +122,13 @@ class DkimApi(DkimRelayTest):
         cli_v2 = self.aws_ok("sesv2", "get-email-identity", "--email-identity", "example.com")["DkimAttributes"]
         self.assertEqual(cli_v2["Tokens"], tokens)
 
-        # Signing follows at once: the records published, the mail verifies.
+        # The records published: DKIM turns SUCCESS (knotd answers the verifier), both
+        # APIs say so, and the mail is signed and verifies.
         self.publish(records)
+        self.wait_dkim("SUCCESS")
+        self.assertEqual(self.v1_attributes("example.com")["example.com"]["DkimVerificationStatus"], "Success")
+        self.assertEqual(self.sesv2.get_email_identity(EmailIdentity="example.com")["DkimAttributes"]["Status"],
+                         "SUCCESS")
         self.send_and_check(tokens[0])
 
         # Off through the CLI (v1), on again through boto3 (v2), off through the CLI (v2).
@@ -139,9 +144,12 @@ class DkimApi(DkimRelayTest):
         self.assertNotIn("dkim", self.declared())
         self.ses.set_identity_dkim_enabled(Identity="example.com", DkimEnabled=True)
 
-        # A restart reads policy.d: still enabled, the same tokens (the keys stayed in state_dir).
+        # A restart reads policy.d: still enabled, the same tokens (the keys stayed in state_dir),
+        # and the records still published: SUCCESS again.
         self.restart_relay()
-        self.assertEqual(self.v1_attributes("example.com")["example.com"], expected_v1)
+        self.wait_dkim("SUCCESS")
+        self.assertEqual(self.v1_attributes("example.com")["example.com"],
+                         dict(expected_v1, DkimVerificationStatus="Success"))
         self.send_and_check(tokens[0])
 
         # Refusals with SES's codes.
@@ -179,8 +187,11 @@ class DkimApi(DkimRelayTest):
         self.assertEqual("".join(record["value"][1:-1].split('" "')), f"v=DKIM1; k=rsa; p={public}")
         self.knot.edit("example.com", set_records=[("byo2024._domainkey.example.com.", 60, "TXT",
                                                      f'"v=DKIM1; k=rsa; p={public}"')])
+        # The one BYODKIM name checks out: SUCCESS, and the mail is signed with the operator's selector.
+        self.assertEqual(self.wait_dkim("SUCCESS")["tokens"], ["byo2024"])
         self.send_and_check("byo2024")
         self.restart_relay()
+        self.wait_dkim("SUCCESS")
         self.send_and_check("byo2024")
 
         # A bad key through the CLI: BadRequestException, and the running key stays.
@@ -206,6 +217,7 @@ class DkimApi(DkimRelayTest):
         self.assertEqual(len(back["DkimTokens"]), 3)
         self.assertNotIn("dkim_selector", self.declared())
         self.publish(self.records())
+        self.assertEqual(self.wait_dkim("SUCCESS")["tokens"], back["DkimTokens"])
         self.send_and_check(back["DkimTokens"][0])
 
     def test_terraform_style_domain_dkim_next_to_domain_mail_from(self):
