@@ -9,13 +9,7 @@ namespace mfrelay::dns {
 
 std::vector<std::string> dkim_names(const std::string& domain, const std::string& tokens) {
   std::vector<std::string> names;
-  std::size_t at = 0;
-  while (at < tokens.size()) {
-    std::size_t end = tokens.find(' ', at);
-    if (end == std::string::npos) end = tokens.size();
-    if (end > at) names.push_back(tokens.substr(at, end - at) + "._domainkey." + domain);
-    at = end + 1;
-  }
+  for (const auto& selector : policy::dkim_setting_selectors(tokens)) names.push_back(selector + "._domainkey." + domain);
   return names;
 }
 

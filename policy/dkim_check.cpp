@@ -90,4 +90,15 @@ mail_from_evidence evaluate_dkim(const std::vector<std::string>& names, const st
   return e;
 }
 
+std::vector<std::string> dkim_setting_selectors(std::string_view setting) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < setting.size();) {
+    std::size_t end = setting.find(' ', at);
+    if (end == std::string_view::npos) end = setting.size();
+    if (end > at) out.emplace_back(setting.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
 }  // namespace mfrelay::policy

@@ -21,6 +21,10 @@ namespace mfrelay::policy {
 mail_from_evidence evaluate_dkim(const std::vector<std::string>& names, const std::vector<txt_answer>& answers,
                                  std::string_view public_key);
 
+// The selectors a DKIM state is stored for (its setting: the tokens, or the
+// BYODKIM selector, space-separated), in order.
+std::vector<std::string> dkim_setting_selectors(std::string_view setting);
+
 // The p= tag of a DKIM key record (RFC 6376 3.6.1), whitespace removed; empty
 // when the text is not a DKIM1 key record or has no p=.
 std::string dkim_record_key(std::string_view text);

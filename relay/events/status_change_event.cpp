@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "policy/dkim_check.hpp"
 #include "relay/common/clock.hpp"
 
 namespace mfrelay::relay {
@@ -63,12 +64,7 @@ boost::json::object dkim_status_change_event(const state_transition& t) {
   boost::json::error_code ec;
   boost::json::value evidence = t.evidence.empty() ? boost::json::value(nullptr) : boost::json::parse(t.evidence, ec);
   boost::json::array tokens;
-  for (std::size_t at = 0; at < t.mail_from_domain.size();) {
-    std::size_t end = t.mail_from_domain.find(' ', at);
-    if (end == std::string::npos) end = t.mail_from_domain.size();
-    if (end > at) tokens.push_back(boost::json::string(t.mail_from_domain.substr(at, end - at)));
-    at = end + 1;
-  }
+  for (const auto& selector : policy::dkim_setting_selectors(t.mail_from_domain)) tokens.emplace_back(selector);
   return {
       {"eventType", "DkimStatusChange"},
       {"timestamp", iso8601(t.at)},

@@ -67,12 +67,7 @@ boost::json::object dkim_json(const policy::identity& id, const stored_state* st
   o["status"] = policy::dkim_status_text(stored ? std::optional(stored->state) : std::nullopt);
   boost::json::array tokens;
   if (stored) {
-    for (std::size_t at = 0; at < stored->mail_from_domain.size();) {
-      std::size_t end = stored->mail_from_domain.find(' ', at);
-      if (end == std::string::npos) end = stored->mail_from_domain.size();
-      if (end > at) tokens.push_back(boost::json::string(stored->mail_from_domain.substr(at, end - at)));
-      at = end + 1;
-    }
+    for (const auto& selector : policy::dkim_setting_selectors(stored->mail_from_domain)) tokens.emplace_back(selector);
   }
   o["tokens"] = std::move(tokens);
   o["since"] = stored ? optional_time(stored->state.since) : nullptr;

@@ -65,5 +65,12 @@ TEST_CASE("state_snapshot: DKIM states are copy-on-write and read NOT_STARTED wh
   CHECK(d.dkim_state("example.com")->status == mail_from_status::success);
 }
 
+TEST_CASE("dkim_setting_selectors: Easy DKIM's three tokens, BYODKIM's one selector, stray spaces") {
+  CHECK(dkim_setting_selectors("a1 b2 c3") == std::vector<std::string>{"a1", "b2", "c3"});
+  CHECK(dkim_setting_selectors("byo2024") == std::vector<std::string>{"byo2024"});
+  CHECK(dkim_setting_selectors(" a  b ") == std::vector<std::string>{"a", "b"});
+  CHECK(dkim_setting_selectors("").empty());
+}
+
 }  // namespace
 }  // namespace mfrelay::policy
