@@ -1,6 +1,8 @@
-"""scripts/cluster: `up N` starts N mfrelay nodes behind HAProxy (tests/e2e/cluster.py,
-the same cluster the end-to-end test runs) and leaves them running; `down` stops
-them. What `up` started is listed in var/cluster/cluster.json."""
+"""scripts/cluster: `up N` starts a private PostgreSQL (tests/e2e/postgres_instance.py)
+and N mfrelay nodes sharing it behind HAProxy (tests/e2e/cluster.py, the same cluster
+the end-to-end test runs) and leaves them running; `down` stops them. What `up`
+started is listed in var/cluster/cluster.json: the pids, and the PostgreSQL folder,
+port and user (its server is pg_ctl's, not a child of ours: `down` stops it with pg_ctl)."""
 import json
 import os
 import shutil
@@ -10,6 +12,7 @@ import time
 
 from bench_common import ROOT  # puts tests/e2e on sys.path
 from harness import ProcessFolder
+from postgres_instance import PostgresInstance
 
 STATE = os.path.join(ROOT, "var", "cluster")
 LIST = os.path.join(STATE, "cluster.json")
@@ -22,6 +25,7 @@ class KeptFolder(ProcessFolder):
     def __init__(self, path):
         self.dir = path
         self.processes = []
+        self.postgres = None  # {"dir", "port", "user"} once it runs
 
     def start(self, argv, **kwargs):
         proc = super().start(argv, start_new_session=True, **kwargs)
@@ -30,7 +34,7 @@ class KeptFolder(ProcessFolder):
 
     def save(self):
         with open(LIST, "w") as f:
-            json.dump({"pids": [p.pid for p in self.processes]}, f)
+            json.dump({"pids": [p.pid for p in self.processes], "postgres": self.postgres}, f)
 
 
 def up(nodes):
@@ -40,12 +44,21 @@ def up(nodes):
     os.chmod(STATE, 0o755)  # smtp-sink drops to nobody, who must reach its folder
     from cluster import Cluster  # after the bench_common import: tests/e2e is on sys.path
     folder = KeptFolder(STATE)
+    pg = PostgresInstance(parent=STATE)  # its folder inside ours, which its user (under root) can reach
     try:
-        cluster = Cluster(folder, nodes)
+        url = pg.start()
+    except BaseException:
+        pg.stop()
+        shutil.rmtree(STATE, ignore_errors=True)
+        raise
+    folder.postgres = {"dir": pg.dir, "port": pg.port, "user": pg.user}
+    folder.save()
+    try:
+        cluster = Cluster(folder, nodes, store_url=url)
     except BaseException:
         down()
         raise
-    print(f"{nodes} nodes up; logs and configs under {STATE}")
+    print(f"{nodes} nodes up, sharing PostgreSQL {url}; logs and configs under {STATE}")
     for line in cluster.describe():
         print("  " + line)
     print("try: swaks --server 127.0.0.1:%d --from app@example.com --to reader@dest.example" % cluster.front["smtp"])
@@ -65,7 +78,8 @@ def down():
         print("no cluster is up")
         return
     with open(LIST) as f:
-        pids = json.load(f)["pids"]
+        listed = json.load(f)
+    pids = listed["pids"]
     for pid in reversed(pids):  # the balancer first, then the nodes, the sink and knotd
         if alive(pid):
             os.kill(pid, signal.SIGTERM)
@@ -75,6 +89,12 @@ def down():
     for pid in pids:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
+    if listed.get("postgres"):  # after the nodes, which keep connections to it until they exit
+        pg = PostgresInstance()
+        pg.dir, pg.port, pg.user = listed["postgres"]["dir"], listed["postgres"]["port"], listed["postgres"]["user"]
+        pg.running = True
+        pg.stop()
+        print(f"stopped PostgreSQL on 127.0.0.1:{pg.port}")
     shutil.rmtree(STATE, ignore_errors=True)
     print(f"stopped {len(pids)} processes; removed {STATE}")
 

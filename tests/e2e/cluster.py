@@ -3,8 +3,12 @@ that outgrew one relay runs them: a knotd serves their DNS, an smtp-sink is
 their smarthost, and with a store URL they share one PostgreSQL. Everything
 listens on loopback. Used by tests/e2e/test_cluster.py (processes stopped by
 the test) and scripts/cluster (processes kept running until `down`)."""
+import json
 import os
 import signal
+import smtplib
+import socket
+import struct
 
 from harness import ADMIN_KEY_ID, ADMIN_SECRET, MFRELAY, free_port, stop_process, toml_list, wait_for_port
 from knot import Knot
@@ -20,6 +24,27 @@ ZONES = {"example.com": [f"bounce IN MX 10 {FEEDBACK}", 'bounce IN TXT "v=spf1 i
 IDENTITIES = '[[identity]]\nname = "example.com"\nmail_from_domain = "bounce.example.com"\n'
 
 
+def proxy_v2_header(client, server):
+    """A PROXY protocol v2 header (PROXY command, TCP over IPv4) saying `client` (address, port)
+    connected to `server` (address, port), as HAProxy's send-proxy-v2 writes it."""
+    addresses = socket.inet_aton(client[0]) + socket.inet_aton(server[0]) + struct.pack("!HH", client[1], server[1])
+    return b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x11]) + struct.pack("!H", len(addresses)) + addresses
+
+
+class ProxiedSMTP(smtplib.SMTP):
+    """smtplib straight to one node's listener, speaking as the balancer: from BALANCER, with a
+    PROXY v2 header naming `client` first (the listeners take no connection without one)."""
+
+    def __init__(self, port, client, **kwargs):
+        self.client_address = client
+        super().__init__("127.0.0.1", port, source_address=(BALANCER, 0), **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        sock.sendall(proxy_v2_header((self.client_address, 40000), (host, port)))
+        return sock
+
+
 class Node:
     """One relay: its folder, ports and (while it runs) process."""
 
@@ -33,6 +58,17 @@ class Node:
 
     def events_path(self):
         return os.path.join(self.dir, "var", "log", "events.jsonl")
+
+    def events(self, kind=None):
+        """This node's events so far, of one eventType when `kind` is given (a line still being
+        written is left for later)."""
+        try:
+            with open(self.events_path()) as f:
+                text = f.read()
+        except FileNotFoundError:
+            return []
+        text = text[:text.rfind("\n") + 1]
+        return [e for e in map(json.loads, text.splitlines()) if kind is None or e["eventType"] == kind]
 
 
 class Cluster:
