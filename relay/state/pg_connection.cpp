@@ -123,6 +123,24 @@ pg_result pg_connection::exec(const std::string& sql, const std::vector<pg_value
   return out;
 }
 
+int pg_connection::socket() const { return connected() ? PQsocket(s_->conn) : -1; }
+
+std::vector<std::string> pg_connection::notifications() {
+  std::vector<std::string> out;
+  if (!connected()) return out;
+  if (PQconsumeInput(s_->conn) == 0 || PQstatus(s_->conn) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(s_->conn);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    s_->failed(why);
+    return out;
+  }
+  while (PGnotify* n = PQnotifies(s_->conn)) {
+    out.emplace_back(n->relname ? n->relname : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
 void pg_connection::transaction(const std::function<void()>& body) {
   exec("BEGIN");
   try {

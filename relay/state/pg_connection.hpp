@@ -46,6 +46,13 @@ class pg_connection {
   bool connected() const;
   // Drops the connection (tests; and after an error that left it unusable).
   void reset();
+  // For a session that LISTENs (pg_cluster_link): the socket to poll(2) for
+  // input, -1 when not connected.
+  int socket() const;
+  // Reads what the server sent and returns the channels of the notifications
+  // received (here or during an exec) since the last call. A connection found
+  // closed is dropped (connected() turns false) and the backoff applies.
+  std::vector<std::string> notifications();
 
  private:
   struct state;
