@@ -1,5 +1,8 @@
 #include "relay/state/pg_state_store.hpp"
 
+#include "relay/state/pg_cluster_link.hpp"
+
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -81,6 +84,7 @@ void pg_state_store::write(const std::vector<state_write>& writes) {
   }
   auto batch = std::make_shared<const std::vector<state_write>>(writes);
   store_.writer().submit([batch](pg_connection& db) {
+    bool notify = false;
     for (const auto& w : *batch) {
       const auto& c = w.current;
       db.exec("INSERT INTO mail_from_state (identity, mail_from_domain, status, since_ms, last_check_ms, last_outcome, "
@@ -91,12 +95,16 @@ void pg_state_store::write(const std::vector<state_write>& writes) {
                c.last_check ? pg_value(ms(*c.last_check)) : std::nullopt, c.last_outcome, c.reason,
                std::string(to_string(c.spf)), c.spf_reason});
       if (const auto& t = w.transition) {
+        notify = true;
         db.exec("INSERT INTO mail_from_history (identity, mail_from_domain, from_status, to_status, at_ms, reason, "
                 "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 {t->identity, t->mail_from_domain, t->from ? pg_value(std::string(to_string(*t->from))) : std::nullopt,
                  std::string(to_string(t->to)), ms(t->at), t->reason, t->evidence});
       }
     }
+    // In the same transaction: the other nodes (pg_cluster_link) are told on
+    // COMMIT, and re-read the states then.
+    if (notify) db.exec("SELECT pg_notify($1, '')", {std::string(pg_state_channel)});
   });
 }
 
@@ -109,6 +117,21 @@ void pg_state_store::remove(const std::vector<std::string>& identities) {
   store_.writer().submit([identities](pg_connection& db) {
     for (const auto& id : identities) db.exec("DELETE FROM mail_from_state WHERE identity = $1", {id});
   });
+}
+
+std::optional<std::vector<state_change>> pg_state_store::reread() {
+  if (store_.writer().queued() > 0) return std::nullopt;
+  std::vector<stored_state> fresh;
+  try {
+    fresh = states_of(store_.read(select_states));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::lock_guard lock(mutex_);
+  auto changes = state_changes(current_, fresh);
+  current_.clear();
+  for (auto& s : fresh) current_.emplace(s.identity, std::move(s));
+  return changes;
 }
 
 std::vector<state_transition> pg_state_store::history(const std::string& identity, std::size_t limit) {

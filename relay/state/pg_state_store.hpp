@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "relay/state/pg_store.hpp"
+#include "relay/state/state_changes.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {
@@ -30,6 +31,13 @@ class pg_state_store final : public state_store {
   void write(const std::vector<state_write>& writes) override;
   void remove(const std::vector<std::string>& identities) override;
   std::vector<state_transition> history(const std::string& identity, std::size_t limit) override;
+
+  // Reads every current state from the database again and serves reads from
+  // them (another node, the verifier, wrote them); returns what changed.
+  // nullopt when this node's own writes are still queued (the database is
+  // behind what load() returns: try again later) or the database cannot
+  // answer. Blocks (the read connection); on the store thread.
+  std::optional<std::vector<state_change>> reread();
 
  private:
   pg_store& store_;

@@ -37,7 +37,9 @@ store_set::store_set(const policy::config& cfg, sent_message_index_settings inde
   dkim_states_ = std::make_unique<sqlite_state_store>(db, false, verification_kind::dkim);
   if (cfg.store.kind == policy::store_kind::postgresql) {
     pg_ = std::make_unique<pg_store>(cfg.store.url);
-    states_ = std::make_unique<pg_state_store>(*pg_);
+    auto states = std::make_unique<pg_state_store>(*pg_);
+    pg_states_ = states.get();
+    states_ = std::move(states);
     suppression_ = std::make_unique<pg_suppression_store>(*pg_);
     counters_ = std::make_unique<pg_send_counters_store>(*pg_, node_id(cfg.relay.state_dir));
     sent_index_ = std::make_unique<sent_message_index>(std::make_unique<pg_sent_message_table>(*pg_, cfg.store.url),
@@ -66,5 +68,10 @@ bool store_set::up() const { return !pg_ || pg_->up(); }
 bool store_set::probe() { return !pg_ || pg_->probe(); }
 
 std::size_t store_set::queued_writes() const { return pg_ ? pg_->writer().queued() : 0; }
+
+std::optional<std::vector<state_change>> store_set::reread_states() {
+  if (!pg_states_) return std::nullopt;
+  return pg_states_->reread();
+}
 
 }  // namespace mfrelay::relay

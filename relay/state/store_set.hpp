@@ -11,12 +11,14 @@
 #include "policy/config.hpp"
 #include "relay/state/send_counters_store.hpp"
 #include "relay/state/sent_message_index.hpp"
+#include "relay/state/state_changes.hpp"
 #include "relay/state/state_store.hpp"
 #include "relay/state/suppression_store.hpp"
 
 namespace mfrelay::relay {
 
 class pg_store;
+class pg_state_store;
 
 // This node's name in a shared store (its send_counter rows): read from
 // <state_dir>/node-id, made (random) the first time. Throws std::runtime_error.
@@ -49,10 +51,15 @@ class store_set {
   bool probe();
   // Writes waiting for the database (0 for SQLite).
   std::size_t queued_writes() const;
+  // Shared store: reads the MAIL FROM states again from the database, which
+  // states() then returns; what changed (pg_state_store::reread). nullopt for
+  // SQLite, and when it could not (try again later). On the store thread.
+  std::optional<std::vector<state_change>> reread_states();
 
  private:
   std::unique_ptr<pg_store> pg_;
   std::unique_ptr<state_store> states_;
+  pg_state_store* pg_states_ = nullptr;  // states_ when it is PostgreSQL's
   std::unique_ptr<state_store> dkim_states_;
   std::unique_ptr<suppression_store> suppression_;
   std::unique_ptr<send_counters_store> counters_;
