@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,6 +41,7 @@
 #include "relay/server/session_services.hpp"
 #include "relay/server/smtp_listener.hpp"
 #include "relay/spool/spool.hpp"
+#include "relay/state/pg_cluster_link.hpp"
 #include "relay/state/sent_message_index.hpp"
 #include "relay/state/store_set.hpp"
 #include "relay/state/state_rows.hpp"
@@ -125,6 +127,8 @@ class daemon {
       dmarc_.refresh();
     });
     if (auto* dkim = verification_.dkim_recorder()) dkim->on_transition([this](const boost::json::object&) { dmarc_.refresh(); });
+    // A shared store: no MAIL FROM check until this node is elected the verifier (start()).
+    if (stores_.shared()) verification_.set_mail_from_checks(false);
     metrics_.auth_failures.add({}, 0);  // present from the first scrape
     metrics_.scrape_extra = [this] { return scrape(); };
     drain_timeout_ = cfg.relay.drain_timeout;
@@ -242,6 +246,10 @@ class daemon {
                   "gauge", {{{}, stores_.up() ? 1.0 : 0.0}});
     render_family(text, "mfrelay_store_queued_writes", "Writes waiting for the [store] database (0 for SQLite).",
                   "gauge", {{{}, static_cast<double>(stores_.queued_writes())}});
+    render_family(text, "mfrelay_verifier",
+                  "1 when this node runs the MAIL FROM DNS checks (always with SQLite; with PostgreSQL, the one "
+                  "node elected), 0 when it reads the states the verifier writes.",
+                  "gauge", {{{}, verification_.mail_from_checks() ? 1.0 : 0.0}});
     render_family(text, "mfrelay_identities", "Identities with a custom MAIL FROM domain, by verification state.",
                   "gauge", states);
     return out;
@@ -335,8 +343,56 @@ class daemon {
     dmarc_.start();
     release_free_memory();
     admin_.set_ready(true);
+    if (stores_.shared()) start_cluster_link();
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
     manager_.ready(serving_status());
+  }
+
+  // One verifier at a time (pg_cluster_link.hpp): the link's thread says when
+  // this node gains or loses the role, and when the verifier wrote a change.
+  void start_cluster_link() {
+    link_ = std::make_unique<pg_cluster_link>(
+        view_.config()->store.url,
+        [this](bool) { asio::co_spawn(io_, change_role(), asio::detached); },
+        [this] { asio::post(store_pool_, [this] { reread_states(); }); });
+  }
+
+  // Under the reload lock: a role change reconciles, as a reload does.
+  asio::awaitable<void> change_role() {
+    auto held = co_await reload_lock_.lock();
+    const bool verifier = link_ && link_->verifier();
+    if (verifier == verification_.mail_from_checks()) co_return;
+    if (verifier) {
+      // Start from what the previous verifier left in the database.
+      co_await asio::co_spawn(store_pool_, reread_states_now(), asio::use_awaitable);
+      spdlog::info("cluster: this node is the verifier now: it runs the MAIL FROM checks");
+    } else {
+      spdlog::warn("cluster: this node is not the verifier any more: it reads the MAIL FROM states from the store");
+    }
+    verification_.set_mail_from_checks(verifier);
+    co_await verification_.reconcile();
+  }
+
+  asio::awaitable<void> reread_states_now() {
+    reread_states(true);
+    co_return;
+  }
+
+  // On the store thread (where the recorder swaps snapshots too): the states
+  // the verifier wrote, into this node's snapshot; the next SMTP transaction
+  // decides with them. The verifier itself has them already. Each change is
+  // logged; the MailFromDomainStatusChange event is the verifier's alone (one
+  // per change, as SES emits it).
+  void reread_states(bool force = false) {
+    if (!force && verification_.mail_from_checks()) return;
+    auto changes = stores_.reread_states();
+    if (!changes || changes->empty()) return;
+    for (const auto& c : *changes) {
+      spdlog::info("MAIL FROM domain {} of {}: {} -> {} (read from the shared store)", c.mail_from_domain,
+                   c.identity, c.from ? to_string(*c.from) : "(new)", c.to ? to_string(*c.to) : "(removed)");
+    }
+    verification_.recorder().load(stores_.states().load_all());
+    dmarc_.refresh();
   }
 
   std::string serving_status() const {
@@ -404,6 +460,7 @@ class daemon {
         spdlog::error("{} SMTP session(s) did not end after the cut", sessions_.size());
     }
     co_await dmarc_.stop();
+    link_.reset();  // closes its session: another node takes the role at once
     co_await verification_.stop();
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
     co_await notifier_.wait_stopped();
@@ -533,6 +590,7 @@ class daemon {
   admin_console console_;  // /console/ (the admin listener is plain HTTP: no Secure cookie)
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
+  std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
 };

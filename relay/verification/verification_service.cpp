@@ -88,7 +88,8 @@ boost::asio::awaitable<void> verification_service::reconcile_mail_from(std::shar
     co_await recorder_.apply(std::move(writes), std::exchange(removed, {}));
   } while (next < plan.starts.size());
   plan.starts = {};
-  spdlog::info("verifying {} MAIL FROM domains", plan.targets.size());
+  if (mail_from_checks_.load()) spdlog::info("verifying {} MAIL FROM domains", plan.targets.size());
+  else spdlog::info("not the verifier: {} MAIL FROM domains are read from the shared store", plan.targets.size());
   targets = std::move(plan.targets);
 }
 
@@ -110,6 +111,9 @@ boost::asio::awaitable<void> verification_service::update_targets(std::shared_pt
                                                        *dkim_recorder_, settings_of(*cfg), [] { return now(); });
     }
   }
+  // Not the verifier (a shared store): no MAIL FROM target, so no MAIL FROM
+  // check runs here and none in flight is recorded.
+  if (!mail_from_checks_.load()) targets.clear();
   verifier_->update_targets(std::move(targets));
   if (dkim_verifier_) dkim_verifier_->update_targets(std::move(dkim_targets));
   co_return;

@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/strand.hpp>
+#include <atomic>
 #include <memory>
 
 #include "dns/dkim_checker.hpp"
@@ -41,6 +42,14 @@ class verification_service {
   boost::asio::awaitable<bool> check_dkim_now(std::string identity);
   boost::asio::awaitable<void> stop();
 
+  // Whether this node runs the MAIL FROM DNS checks (on by default). With a
+  // shared store only the elected verifier does (pg_cluster_link); the
+  // others read the states it writes. Takes effect at the next reconcile().
+  // The DKIM checks are not affected: Easy DKIM keys are per node, so every
+  // node verifies the records of its own keys.
+  void set_mail_from_checks(bool on) { mail_from_checks_.store(on); }
+  bool mail_from_checks() const { return mail_from_checks_.load(); }
+
   verification_recorder& recorder() { return recorder_; }
   const verification_recorder& recorder() const { return recorder_; }
   // Null without DKIM verification. Its current()/all()/history() hold the
@@ -58,6 +67,7 @@ class verification_service {
   boost::asio::awaitable<void> stop_on_strand();
 
   boost::asio::any_io_executor io_;
+  std::atomic<bool> mail_from_checks_{true};
   state_store& store_;
   live_view& view_;
   verification_recorder recorder_;
