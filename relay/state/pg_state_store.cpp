@@ -1,7 +1,5 @@
 #include "relay/state/pg_state_store.hpp"
 
-#include "relay/state/pg_cluster_link.hpp"
-
 #include <exception>
 #include <memory>
 #include <string>

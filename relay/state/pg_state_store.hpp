@@ -14,6 +14,10 @@
 
 namespace mfrelay::relay {
 
+// The channel a write with a transition NOTIFYs (in its transaction); the
+// other nodes LISTEN on it (relay/cluster/pg_cluster_link.hpp).
+inline constexpr const char* pg_state_channel = "mfrelay_state";
+
 // Every current state in the database (`mfrelay status` without a daemon, and
 // the store at start); nullopt when the schema is not there yet. Throws
 // std::runtime_error when the database cannot answer.

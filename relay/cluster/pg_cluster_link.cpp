@@ -1,4 +1,4 @@
-#include "relay/state/pg_cluster_link.hpp"
+#include "relay/cluster/pg_cluster_link.hpp"
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -7,6 +7,7 @@
 
 #include "relay/state/pg_connection.hpp"
 #include "relay/state/pg_migrations.hpp"
+#include "relay/state/pg_state_store.hpp"
 
 namespace mfrelay::relay {
 

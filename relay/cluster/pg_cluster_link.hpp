@@ -26,8 +26,6 @@ namespace mfrelay::relay {
 // The advisory lock every node of one database competes for ("mfr-ver" in
 // ASCII); not pg_migration_lock, which a starting node waits for.
 inline constexpr std::int64_t pg_verifier_lock_key = 0x6d66722d766572;
-// The channel the verifier's transitions are announced on.
-inline constexpr const char* pg_state_channel = "mfrelay_state";
 
 struct pg_cluster_link_settings {
   std::chrono::milliseconds try_every{1000};
