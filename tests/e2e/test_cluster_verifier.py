@@ -3,7 +3,8 @@ sharing one private PostgreSQL 15 (tests/e2e/cluster.py) elect one verifier with
 an advisory lock; only it runs the MAIL FROM DNS checks and writes the
 MailFromDomainStatusChange event; the others pick its transitions up through
 LISTEN/NOTIFY within a second; kill -9 of the verifier hands the role to another
-node within seconds, which goes on checking from the states in the database."""
+node within seconds, which goes on checking from the states in the database.
+Mail sent straight to each node shows its SMTP path decides with the new state."""
 import re
 import time
 import unittest
@@ -11,7 +12,8 @@ from datetime import datetime
 
 from admin_client import request, signed_request
 from harness import wait_until
-from test_cluster import ClusterTest
+from cluster import ProxiedSMTP
+from test_cluster import CLIENT, ClusterTest, message
 
 IDENTITY = "example.com"
 FAN_OUT = 1.0  # seconds from the verifier's transition to every node showing it
@@ -73,6 +75,18 @@ class OneVerifier(ClusterTest):
                 self.assertEqual(len(n.events("MailFromDomainStatusChange")), before[n.name],
                                  f"{n.name} is not the verifier: it writes no status change event")
 
+    def mail_from_at_each(self, nodes, tag, domain):
+        """One message straight to each node: the envelope sender it got comes from that node's snapshot."""
+        for n in nodes:
+            with ProxiedSMTP(n.ports["smtp"], CLIENT, timeout=30) as c:
+                self.assertEqual(c.sendmail("app@example.com", ["reader@dest.example"], message(f"{tag}-{n.name}")),
+                                 {})
+        want = {f"{tag}-{n.name}" for n in nodes}
+        got = wait_until(lambda: (lambda seen: seen if want <= set(seen) else None)(self.subjects_at_sink()),
+                         timeout=30, what=f"the {tag} messages at the sink")
+        for subject in want:
+            self.assertRegex(got[subject]["mail"], r"^<0100[0-9a-f-]+-000000@" + re.escape(domain) + ">", subject)
+
     def test_one_verifier_fans_out_and_hands_over_when_killed(self):
         nodes = list(self.cluster.nodes)
         verifier = self.the_verifier(nodes)
@@ -82,12 +96,14 @@ class OneVerifier(ClusterTest):
         # No MX: Success -> TemporaryFailure at the verifier; every node has it within a second.
         self.change_seen_by_all(nodes, verifier, "TemporaryFailure",
                                 lambda: knot.edit("example.com", unset_records=[("bounce", "MX")]))
+        self.mail_from_at_each(nodes, "tf", "us-west-2.amazonses.com")
 
         # The verifier dies without a word: another node takes the role and goes on from the stored state.
         self.cluster.kill_node(verifier)
         live = [n for n in nodes if n is not verifier]
         successor = self.the_verifier(live)
         self.change_seen_by_all(live, successor, "Success", lambda: knot.edit("example.com", set_records=[mx]))
+        self.mail_from_at_each(live, "ok", "bounce.example.com")
 
 
 if __name__ == "__main__":
