@@ -354,7 +354,14 @@ class daemon {
     link_ = std::make_unique<pg_cluster_link>(
         view_.config()->store.url,
         [this](bool) { asio::co_spawn(io_, change_role(), asio::detached); },
-        [this] { asio::post(store_pool_, [this] { reread_states(); }); });
+        [this] {
+          // One re-read queued at a time: a burst of notifications costs one read of every state.
+          if (reread_queued_.exchange(true)) return;
+          asio::post(store_pool_, [this] {
+            reread_queued_.store(false);
+            reread_states();
+          });
+        });
   }
 
   // Under the reload lock: a role change reconciles, as a reload does.
@@ -374,17 +381,24 @@ class daemon {
   }
 
   asio::awaitable<void> reread_states_now() {
-    reread_states(true);
+    reread_states();
     co_return;
   }
 
+  // The verifier picked up a state another node wrote (an admin API change
+  // made there): its checks start again from it, as after a reload.
+  asio::awaitable<void> reconcile_after_reread() {
+    auto held = co_await reload_lock_.lock();
+    if (verification_.mail_from_checks()) co_await verification_.reconcile();
+  }
+
   // On the store thread (where the recorder swaps snapshots too): the states
-  // the verifier wrote, into this node's snapshot; the next SMTP transaction
-  // decides with them. The verifier itself has them already. Each change is
-  // logged; the MailFromDomainStatusChange event is the verifier's alone (one
-  // per change, as SES emits it).
-  void reread_states(bool force = false) {
-    if (!force && verification_.mail_from_checks()) return;
+  // the verifier (or an admin change at another node) wrote, into this node's
+  // snapshot; the next SMTP transaction decides with them. The verifier finds
+  // its own writes unchanged. Each change is logged; the
+  // MailFromDomainStatusChange event is the writer's alone (one per change,
+  // as SES emits it).
+  void reread_states() {
     auto changes = stores_.reread_states();
     if (!changes || changes->empty()) return;
     for (const auto& c : *changes) {
@@ -393,6 +407,7 @@ class daemon {
     }
     verification_.recorder().load(stores_.states().load_all());
     dmarc_.refresh();
+    if (verification_.mail_from_checks()) asio::co_spawn(io_, reconcile_after_reread(), asio::detached);
   }
 
   std::string serving_status() const {
@@ -590,6 +605,7 @@ class daemon {
   admin_console console_;  // /console/ (the admin listener is plain HTTP: no Secure cookie)
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
+  std::atomic<bool> reread_queued_{false};
   std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
