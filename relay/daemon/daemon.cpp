@@ -343,7 +343,11 @@ class daemon {
     dmarc_.start();
     release_free_memory();
     admin_.set_ready(true);
-    if (stores_.shared()) start_cluster_link();
+    if (stores_.shared()) {
+      // Under the reload lock: a role change the link reports at once waits until link_ is set.
+      auto held = co_await reload_lock_.lock();
+      start_cluster_link();
+    }
     spdlog::info("mfrelay started ({} identities)", view_.config()->identities.all().size());
     manager_.ready(serving_status());
   }
