@@ -50,4 +50,14 @@ boost::asio::awaitable<void> request_change(admin_backend& backend, identity_cha
   }
 }
 
+boost::asio::awaitable<void> request_dkim_enabled(admin_backend& backend, const policy::identity& id, bool enabled,
+                                                  std::string error_code) {
+  if (id.dkim == enabled) co_return;
+  identity_change change;
+  change.what = identity_change::kind::set_dkim;
+  change.identity = id.name;
+  change.dkim_enabled = enabled;
+  co_await request_change(backend, std::move(change), std::move(error_code));
+}
+
 }  // namespace mfrelay::relay

@@ -17,6 +17,11 @@ namespace mfrelay::relay {
 // errors go in api_error::detail, for the log).
 boost::asio::awaitable<void> request_change(admin_backend& backend, identity_change change, std::string error_code);
 
+// Turns the identity's Easy DKIM on or off (SetIdentityDkimEnabled,
+// PutEmailIdentityDkimAttributes) through request_change; nothing when it already is.
+boost::asio::awaitable<void> request_dkim_enabled(admin_backend& backend, const policy::identity& id, bool enabled,
+                                                  std::string error_code);
+
 // The errors as one message: "message" or "file:line:col: message", joined by "; ".
 std::string describe_errors(const std::vector<policy::config_error>& errors);
 

@@ -441,13 +441,7 @@ boost::asio::awaitable<http_response> ses_query_api::set_identity_dkim_enabled(c
                     "Identity <" + given + "> is an email address: enable DKIM on the domain identity <" +
                         std::string(id->domain()) + ">.");
   }
-  if (id->dkim != enabled) {
-    identity_change change;
-    change.what = identity_change::kind::set_dkim;
-    change.identity = name.name;
-    change.dkim_enabled = enabled;
-    co_await request_change(backend_, std::move(change), "InvalidParameterValue");
-  }
+  co_await request_dkim_enabled(backend_, *id, enabled, "InvalidParameterValue");
   co_return empty_result("SetIdentityDkimEnabled", request_id);
 }
 

@@ -302,13 +302,7 @@ boost::asio::awaitable<http_response> ses_rest_api::put_dkim(const std::string& 
     bad_request("Identity " + given + " is an email address: enable DKIM signing on the domain identity " +
                 std::string(id->domain()) + ".");
   }
-  if (id->dkim != enabled) {
-    identity_change change;
-    change.what = identity_change::kind::set_dkim;
-    change.identity = name.name;
-    change.dkim_enabled = enabled;
-    co_await request_change(backend_, std::move(change), "BadRequestException");
-  }
+  co_await request_dkim_enabled(backend_, *id, enabled, "BadRequestException");
   co_return json_response(boost::json::object{});
 }
 

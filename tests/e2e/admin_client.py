@@ -18,6 +18,16 @@ AWS = "/usr/bin/aws"  # not the pyenv shim first on PATH
 REGION = "us-west-2"
 
 
+def boto3_client(service, port):
+    """A boto3 client ("ses", "sesv2") of the admin API on `port`: one attempt, no retries. The caller
+    imports boto3 before this module (test_feedback_forwarding.py says why)."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}",
+                        aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
+                        config=Config(retries={"max_attempts": 1}))
+
+
 def aws(test, *args, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID, timeout=60, region=REGION, session_token=None):
     """Runs `aws ARGS` against the test daemon's admin port; the CompletedProcess, with `.json` the parsed
     standard output (None when empty or not JSON). `region` scopes the signature; `session_token` is sent

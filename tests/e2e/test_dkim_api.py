@@ -15,13 +15,12 @@ import tomllib
 import unittest
 
 # boto3 before admin_client (see test_feedback_forwarding.py): the botocore copy boto3 is built on.
-import boto3
+import boto3  # noqa: F401
 import botocore.exceptions
-from botocore.config import Config
 import dkim
 
-from admin_client import REGION, aws
-from harness import ADMIN_KEY_ID, ADMIN_SECRET, wait_for_port
+from admin_client import aws, boto3_client
+from harness import wait_for_port
 from relay_fixture import smtplib_send
 from test_dkim import MESSAGE, DkimRelayTest
 
@@ -53,9 +52,7 @@ class DkimApi(DkimRelayTest):
         self.sent = 0
 
     def client(self, service):
-        return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{self.admin_port}",
-                            aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
-                            config=Config(retries={"max_attempts": 1}))
+        return boto3_client(service, self.admin_port)
 
     def aws_ok(self, *args):
         r = aws(self, *args)

@@ -13,12 +13,11 @@ import unittest
 
 # boto3 before admin_client: its `import awscli` would otherwise hand boto3 the
 # awscli copy of botocore instead of the one Debian's python3-boto3 is built on.
-import boto3
+import boto3  # noqa: F401
 import botocore.exceptions
-from botocore.config import Config
 
-from admin_client import REGION, aws
-from harness import ADMIN_KEY_ID, ADMIN_SECRET, run_mfrelay, wait_for_port, wait_until
+from admin_client import aws, boto3_client
+from harness import run_mfrelay, wait_for_port, wait_until
 import test_feedback_listener as listener
 
 
@@ -33,10 +32,8 @@ class FeedbackForwarding(listener.FeedbackListener):
         super().start_relay()
         wait_for_port(self.admin_port, proc=self.relay)
 
-    def boto3(self, service):
-        return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{self.admin_port}",
-                            aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
-                            config=Config(retries={"max_attempts": 1}))
+    def client(self, service):
+        return boto3_client(service, self.admin_port)
 
     def aws_ok(self, *args):
         r = aws(self, *args)
@@ -69,7 +66,7 @@ class FeedbackForwarding(listener.FeedbackListener):
         return json.loads(r.stdout)
 
     def test_forwarding_off_and_on_through_boto3_and_the_cli(self):
-        self.ses, self.sesv2 = self.boto3("ses"), self.boto3("sesv2")
+        self.ses, self.sesv2 = self.client("ses"), self.client("sesv2")
         off, on = (False,) * 4, (True,) * 4
         self.assertEqual(self.forwarding(), on)  # SES's default
         attributes = self.ses.get_identity_notification_attributes(Identities=["example.com"])
