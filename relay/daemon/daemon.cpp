@@ -126,7 +126,12 @@ class daemon {
       notifier_.notify(e);
       dmarc_.refresh();
     });
-    if (auto* dkim = verification_.dkim_recorder()) dkim->on_transition([this](const boost::json::object&) { dmarc_.refresh(); });
+    if (auto* dkim = verification_.dkim_recorder()) {
+      dkim->on_transition([this](const boost::json::object& e) {
+        notifier_.notify(e);  // the webhook takes DkimStatusChange (no mail: SES sends none for DKIM either)
+        dmarc_.refresh();
+      });
+    }
     // A shared store: no MAIL FROM check until this node is elected the verifier (start()).
     if (stores_.shared()) verification_.set_mail_from_checks(false);
     metrics_.auth_failures.add({}, 0);  // present from the first scrape

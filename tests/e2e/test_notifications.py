@@ -157,6 +157,26 @@ SEVERITY = {"Send": 6, "Delivery": 6, "Reject": 4, "MailFromDomainStatusChange":
 MAIL_FACILITY = 2
 
 
+class DkimNotifications(RelayTest):
+    """An identity with dkim = true: its DKIM status changes are POSTed to the webhook too."""
+    identities = '[[identity]]\nname = "example.com"\ndkim = true\n'
+
+    def setUp(self):
+        self.webhook = Webhook()
+        self.addCleanup(self.webhook.stop)
+        self.extra_config = f'[notifications]\nwebhook = "http://127.0.0.1:{self.webhook.port}/hook"\n'
+        super().setUp()
+
+    def test_dkim_status_changes_are_posted(self):
+        # The keys made at start: NOT_STARTED -> PENDING, posted as the event log holds it.
+        change = wait_until(lambda: [e["dkimStatusChange"] for e in self.webhook.events()
+                                     if e.get("eventType") == "DkimStatusChange"] or None,
+                            what="the DkimStatusChange POST")[0]
+        self.assertEqual((change["identity"], change["previousStatus"], change["status"]),
+                         ("example.com", None, "PENDING"))
+        self.assertEqual(len(change["tokens"]), 3)
+
+
 class Syslog(RelayTest):
     identities = identity("example.com", "mail.example.com") + identity("billing@example.com",
                                                                           "bounce.example.com", "RejectMessage")
