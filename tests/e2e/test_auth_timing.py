@@ -12,7 +12,13 @@ from harness import run_mfrelay
 from relay_fixture import PASSWORD_HASH, RelayTest, smtplib_send
 
 ATTEMPTS = 9
-MAX_DIFFERENCE = 0.020  # seconds, between the two medians
+MAX_DIFFERENCE = 0.020  # seconds, between the two medians, or
+MAX_SHARE = 0.10  # of the slower median: a check that runs for real users only differs by about 100%, while
+# a sanitizer build on a loaded machine spends ~1 s per failed AUTH and its medians wander by a few percent.
+
+
+def allowed_difference(unknown, known):
+    return max(MAX_DIFFERENCE, MAX_SHARE * max(unknown, known))
 
 
 def real_cost_hash():
@@ -69,13 +75,13 @@ class AuthTiming(RelayTest):
                                       "From: a@example.com\r\nSubject: t\r\n\r\nhi\r\n", starttls=True,
                                       login=("app1", "the-real-password")), {})
         unknown, known = self.medians(implicit_tls=False)
-        self.assertLess(abs(unknown - known), MAX_DIFFERENCE,
+        self.assertLess(abs(unknown - known), allowed_difference(unknown, known),
                         f"median failed AUTH: unknown user {unknown * 1000:.1f} ms, "
                         f"known user with a wrong password {known * 1000:.1f} ms")
 
     def test_unknown_user_and_wrong_password_take_the_same_time_implicit_tls(self):
         unknown, known = self.medians(implicit_tls=True)
-        self.assertLess(abs(unknown - known), MAX_DIFFERENCE,
+        self.assertLess(abs(unknown - known), allowed_difference(unknown, known),
                         f"median failed AUTH: unknown user {unknown * 1000:.1f} ms, "
                         f"known user with a wrong password {known * 1000:.1f} ms")
         self.assertEqual(len(self.events("AuthFailure")), 2 * ATTEMPTS)
