@@ -12,7 +12,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from harness import ADMIN_KEY_ID, ADMIN_SECRET
+from harness import ADMIN_KEY_ID, ADMIN_SECRET, wait_for_port
 
 AWS = "/usr/bin/aws"  # not the pyenv shim first on PATH
 REGION = "us-west-2"
@@ -26,6 +26,23 @@ def boto3_client(service, port):
     return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}",
                         aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
                         config=Config(retries={"max_attempts": 1}))
+
+
+class AdminApiClients:
+    """Mixed into a relay test (before it in the bases) whose daemon serves the admin API on
+    self.admin_port: the relay counts as started once that port answers; boto3 and CLI helpers."""
+
+    def start_relay(self):
+        super().start_relay()
+        wait_for_port(self.admin_port, proc=self.relay)
+
+    def client(self, service):
+        return boto3_client(service, self.admin_port)
+
+    def aws_ok(self, *args):
+        r = aws(self, *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.json
 
 
 def aws(test, *args, secret=ADMIN_SECRET, key_id=ADMIN_KEY_ID, timeout=60, region=REGION, session_token=None):

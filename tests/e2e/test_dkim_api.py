@@ -19,8 +19,7 @@ import boto3  # noqa: F401
 import botocore.exceptions
 import dkim
 
-from admin_client import aws, boto3_client
-from harness import wait_for_port
+from admin_client import AdminApiClients, aws
 from relay_fixture import smtplib_send
 from test_dkim import MESSAGE, DkimRelayTest
 
@@ -38,26 +37,14 @@ def operator_key(bits=2048):
     return base64.b64encode(der).decode(), base64.b64encode(pub).decode()
 
 
-class DkimApi(DkimRelayTest):
+class DkimApi(AdminApiClients, DkimRelayTest):
     # example.com starts without DKIM: the API turns it on.
     identities = '[[identity]]\nname = "example.com"\n'
-
-    def start_relay(self):
-        super().start_relay()
-        wait_for_port(self.admin_port, proc=self.relay)
 
     def setUp(self):
         super().setUp()
         self.ses, self.sesv2 = self.client("ses"), self.client("sesv2")
         self.sent = 0
-
-    def client(self, service):
-        return boto3_client(service, self.admin_port)
-
-    def aws_ok(self, *args):
-        r = aws(self, *args)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.json
 
     def declared(self, name="example.com"):
         """The identity's table in policy.d, as the relay would read it after a restart."""

@@ -16,29 +16,17 @@ import unittest
 import boto3  # noqa: F401
 import botocore.exceptions
 
-from admin_client import aws, boto3_client
-from harness import run_mfrelay, wait_for_port, wait_until
+from admin_client import AdminApiClients
+from harness import run_mfrelay, wait_until
 import test_feedback_listener as listener
 
 
-class FeedbackForwarding(listener.FeedbackListener):
+class FeedbackForwarding(AdminApiClients, listener.FeedbackListener):
     # One relay for the whole story: the listener tests run in their own file.
     test_a_dsn_becomes_a_bounce_event_of_the_original_message = None
     test_an_arf_report_becomes_a_complaint_event = None
     test_delays_and_auto_replies_are_not_bounces = None
     test_unknown_ids_other_domains_and_relay_attempts_get_550 = None
-
-    def start_relay(self):
-        super().start_relay()
-        wait_for_port(self.admin_port, proc=self.relay)
-
-    def client(self, service):
-        return boto3_client(service, self.admin_port)
-
-    def aws_ok(self, *args):
-        r = aws(self, *args)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.json
 
     def forwarding(self):
         """example.com's setting as each client reads it: (v1 boto3, v1 CLI, v2 boto3, v2 CLI)."""
