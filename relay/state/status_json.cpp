@@ -1,5 +1,8 @@
 #include "relay/state/status_json.hpp"
 
+#include <map>
+#include <string_view>
+
 #include <boost/json.hpp>
 
 #include "policy/dkim_check.hpp"
@@ -33,19 +36,26 @@ boost::json::object status_row_json(const identity_status& row) {
 
 namespace {
 
+// The DKIM store's rows by identity: one pass, not one scan per status row.
+std::map<std::string_view, const stored_state*> by_identity(const std::vector<stored_state>& rows) {
+  std::map<std::string_view, const stored_state*> out;
+  for (const auto& s : rows) out[s.identity] = &s;
+  return out;
+}
+
+const stored_state* find_row(const std::map<std::string_view, const stored_state*>& rows, const std::string& name) {
+  auto it = rows.find(name);
+  return it == rows.end() ? nullptr : it->second;
+}
+
 boost::json::array rows_json(const policy::config& cfg, const std::vector<identity_status>& joined,
                              const std::vector<stored_state>* dkim_stored, const dmarc_view* dmarc) {
   boost::json::array rows;
   const auto warnings = mail_from_warnings_by_identity(cfg.identities);
+  const auto dkim_rows = dkim_stored ? by_identity(*dkim_stored) : std::map<std::string_view, const stored_state*>{};
   for (const auto& row : joined) {
     boost::json::object o = status_row_json(row);
-    if (dkim_stored) {
-      const stored_state* dkim = nullptr;
-      for (const auto& s : *dkim_stored) {
-        if (s.identity == row.identity->name) dkim = &s;
-      }
-      o["dkim"] = dkim_json(*row.identity, dkim);
-    }
+    if (dkim_stored) o["dkim"] = dkim_json(*row.identity, find_row(dkim_rows, row.identity->name));
     o["dmarc"] = dmarc ? boost::json::value(dmarc_json(dmarc_verdict_of(row, cfg, *dmarc))) : nullptr;
     auto w = warnings.find(row.identity->name);
     o["mailFromWarning"] = w != warnings.end() ? boost::json::value(w->second) : nullptr;
@@ -78,6 +88,7 @@ boost::json::object dkim_json(const policy::identity& id, const stored_state* st
 }
 
 void add_dkim_json(boost::json::array& rows, const policy::config& cfg, const std::vector<stored_state>& dkim_stored) {
+  const auto dkim_rows = by_identity(dkim_stored);
   for (auto& value : rows) {
     if (!value.is_object()) continue;
     auto& row = value.as_object();
@@ -85,11 +96,7 @@ void add_dkim_json(boost::json::array& rows, const policy::config& cfg, const st
     if (row.contains("dkim") || !name || !name->is_string()) continue;
     const policy::identity* id = cfg.identities.find(std::string(name->as_string()));
     if (!id) continue;
-    const stored_state* stored = nullptr;
-    for (const auto& s : dkim_stored) {
-      if (s.identity == id->name) stored = &s;
-    }
-    row["dkim"] = dkim_json(*id, stored);
+    row["dkim"] = dkim_json(*id, find_row(dkim_rows, id->name));
   }
 }
 
