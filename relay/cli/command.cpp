@@ -7,7 +7,8 @@ namespace mfrelay::relay {
 const std::vector<const command*>& all_commands() {
   static const std::vector<const command*> commands{&serve_command,   &status_command,       &check_command,
                                                     &records_command, &explain_command,      &verify_command,
-                                                    &queue_command,   &suppression_command, &hash_password_command};
+                                                    &queue_command,   &suppression_command, &policy_command,
+                                                    &hash_password_command};
   return commands;
 }
 

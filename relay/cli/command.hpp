@@ -32,6 +32,7 @@ extern const command status_command;
 extern const command verify_command;
 extern const command queue_command;
 extern const command suppression_command;
+extern const command policy_command;
 
 const std::vector<const command*>& all_commands();
 

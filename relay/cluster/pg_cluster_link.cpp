@@ -7,6 +7,7 @@
 
 #include "relay/state/pg_connection.hpp"
 #include "relay/state/pg_migrations.hpp"
+#include "relay/state/pg_policy_store.hpp"
 #include "relay/state/pg_state_store.hpp"
 
 namespace mfrelay::relay {
@@ -51,6 +52,7 @@ void pg_cluster_link::run() {
       }
       if (!listening) {
         db.exec(std::string("LISTEN ") + pg_state_channel);
+        db.exec(std::string("LISTEN ") + pg_policy_channel);
         listening = true;
         next_try = clock::now();
         if (on_change_) on_change_();  // what changed while away

@@ -7,7 +7,9 @@
 //    session: a node that dies (or loses the database) frees it, and another
 //    node takes it within `try_every`;
 //  - LISTENs on pg_state_channel, which the verifier's state writes NOTIFY
-//    (pg_state_store), and calls `on_change` for each batch of notifications,
+//    (pg_state_store), and on pg_policy_channel, which every write of the
+//    cluster's policy NOTIFYs (pg_policy_store), and calls `on_change` for each
+//    batch of notifications,
 //    after every (re)connect and every `reread_every` (the safety net).
 // The handlers run on the link's thread and must return at once (post the
 // work elsewhere). Nothing here blocks a caller: the SMTP path never waits on

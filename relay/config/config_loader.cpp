@@ -407,7 +407,10 @@ void sections(toml_section& top, std::string_view key, const std::string& file, 
 
 }  // namespace
 
-config_load_result load_config(const fs::path& main_file) {
+namespace {
+
+// load_config's body; `policy` null: policy_dir's files.
+config_load_result load(const fs::path& main_file, const std::vector<policy_text>* policy) {
   config_load_result result;
   config& cfg = result.config;
   auto& errors = result.errors;
@@ -476,7 +479,10 @@ config_load_result load_config(const fs::path& main_file) {
   }
 
   std::error_code ec;
-  if (!fs::is_directory(cfg.relay.policy_dir, ec)) {
+  if (policy) {
+    for (const auto& t : *policy)
+      load_policy_text(t.text, (fs::path(cfg.relay.policy_dir) / t.name).string(), cfg.identities, errors);
+  } else if (!fs::is_directory(cfg.relay.policy_dir, ec)) {
     errors.push_back({policy_dir_where, "[relay] policy_dir: '" + cfg.relay.policy_dir + "' is not a directory"});
   } else {
     load_policy_dir(cfg.relay.policy_dir, cfg.identities, errors);
@@ -486,6 +492,14 @@ config_load_result load_config(const fs::path& main_file) {
     for (auto& e : policy::validate_config(cfg)) errors.push_back(std::move(e));
   }
   return result;
+}
+
+}  // namespace
+
+config_load_result load_config(const fs::path& main_file) { return load(main_file, nullptr); }
+
+config_load_result load_config(const fs::path& main_file, const std::vector<policy_text>& policy) {
+  return load(main_file, &policy);
 }
 
 }  // namespace mfrelay::relay

@@ -133,22 +133,28 @@ void load_policy_text(std::string_view text, const std::string& file, policy::id
   top.finish();
 }
 
-void load_policy_dir(const std::filesystem::path& dir, policy::identity_table& identities,
-                     std::vector<policy::config_error>& errors) {
+std::vector<policy_text> read_policy_dir(const std::filesystem::path& dir, std::vector<policy::config_error>& errors) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".toml" && entry.is_regular_file()) files.push_back(entry.path());
   }
+  std::vector<policy_text> out;
   if (ec) {
     errors.push_back({{dir.string(), 0, 0}, "cannot read the policy directory: " + ec.message()});
-    return;
+    return out;
   }
   std::sort(files.begin(), files.end());
   for (const auto& path : files) {
-    std::string text;
-    if (read_text_file(path, text, errors)) load_policy_text(text, path.string(), identities, errors);
+    policy_text t{path.filename().string(), {}};
+    if (read_text_file(path, t.text, errors)) out.push_back(std::move(t));
   }
+  return out;
+}
+
+void load_policy_dir(const std::filesystem::path& dir, policy::identity_table& identities,
+                     std::vector<policy::config_error>& errors) {
+  for (const auto& t : read_policy_dir(dir, errors)) load_policy_text(t.text, (dir / t.name).string(), identities, errors);
 }
 
 }  // namespace mfrelay::relay

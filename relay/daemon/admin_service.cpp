@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "relay/common/durable_file.hpp"
-#include "relay/admin/policy_writer.hpp"
 #include "relay/common/clock.hpp"
 #include "relay/config/config_loader.hpp"
 
@@ -96,6 +95,17 @@ asio::awaitable<void> admin_service::undo_writes() {
 }
 
 void admin_service::put_back() {
+  if (cluster_) {
+    std::vector<policy_text> files;
+    for (const auto& f : replaced_) files.push_back({f.path, f.text.value_or("")});
+    try {
+      if (!cluster_->write(files, written_revision_))
+        spdlog::error("admin API: the cluster's policy changed again meanwhile: the refused change stays there");
+    } catch (const std::exception& e) {
+      spdlog::error("admin API: cannot put back the cluster's policy: {}", e.what());
+    }
+    return;
+  }
   for (const auto& f : replaced_) {
     try {
       if (f.text) {
@@ -110,34 +120,67 @@ void admin_service::put_back() {
 }
 
 asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write(identity_change change) {
+  // The revision before the configuration: the reload makes a configuration
+  // live before its revision, so a plan made on an older configuration than
+  // `expected` names is refused by the write, never written over a newer one.
+  const std::int64_t expected = cluster_ ? cluster_->loaded_revision() : 0;
   auto cfg = view_.config();
   policy_write_plan plan = plan_policy_write(*cfg, change);
   if (!plan.errors.empty() || plan.writes.empty()) co_return plan.errors;
-  std::vector<policy::config_error> errors = check_files_unchanged(*cfg, plan.writes);
+  std::vector<policy::config_error> errors;
+  if (!cluster_) errors = check_files_unchanged(*cfg, plan.writes);
   if (!errors.empty()) co_return errors;
   policy::config next = planned_config(*cfg, plan.writes, errors);
   if (errors.empty()) errors = policy::validate_config(next);
   if (!errors.empty()) co_return errors;  // refused: nothing written
   replaced_.clear();
-  for (const auto& w : plan.writes) {
+  co_return cluster_ ? write_cluster(plan.writes, expected) : write_files(*cfg, plan.writes);
+}
+
+std::vector<policy::config_error> admin_service::write_files(const policy::config& cfg,
+                                                             const std::vector<policy_file_write>& writes) {
+  for (const auto& w : writes) {
     previous_file before{w.path, std::nullopt};
     std::string text;
     std::vector<policy::config_error> read_errors;
     if (std::filesystem::exists(w.path)) {
-      if (!read_text_file(w.path, text, read_errors)) co_return read_errors;
+      if (!read_text_file(w.path, text, read_errors)) return read_errors;
       before.text = std::move(text);
     }
     replaced_.push_back(std::move(before));
   }
   try {
-    write_policy_files(plan.writes);
+    write_policy_files(writes);
   } catch (const std::exception& e) {
     spdlog::error("admin API: cannot write policy.d: {}", e.what());
     put_back();  // a change of several files is not left half done
-    co_return std::vector<policy::config_error>{{{cfg->relay.policy_dir, 0, 0}, std::string("cannot write: ") + e.what()}};
+    return {{{cfg.relay.policy_dir, 0, 0}, std::string("cannot write: ") + e.what()}};
   }
-  for (const auto& w : plan.writes) spdlog::info("admin API wrote {}", w.path);
-  co_return errors;
+  for (const auto& w : writes) spdlog::info("admin API wrote {}", w.path);
+  return {};
+}
+
+std::vector<policy::config_error> admin_service::write_cluster(const std::vector<policy_file_write>& writes,
+                                                               std::int64_t expected) {
+  std::vector<policy_text> files;
+  for (const auto& w : writes) {
+    std::string name = std::filesystem::path(w.path).filename().string();
+    std::string before = cluster_->last_text(name);
+    replaced_.push_back({name, before.empty() ? std::nullopt : std::optional(std::move(before))});
+    files.push_back({std::move(name), w.text});
+  }
+  try {
+    auto revision = cluster_->write(files, expected);
+    if (!revision)
+      return {{{}, "the cluster's policy was changed on another node meanwhile: nothing was written; try again"}};
+    written_revision_ = *revision;
+    for (const auto& f : files)
+      spdlog::info("admin API wrote {} to the cluster's policy (revision {})", f.name, *revision);
+  } catch (const std::exception& e) {
+    spdlog::error("admin API: cannot write the cluster's policy: {}", e.what());
+    return {{{}, "the PostgreSQL store does not answer: nothing was written; try again later"}};
+  }
+  return {};
 }
 
 asio::awaitable<void> admin_service::restart_if_failed(const identity_change& change) {

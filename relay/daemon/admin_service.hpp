@@ -4,6 +4,8 @@
 // (on a worker thread), then reload as SIGHUP does. Should that reload refuse
 // (it reads every file, so another file's bad edit can make it fail), the
 // files are put back as they were: a refused change is never left on disk.
+// With a cluster policy (PostgreSQL) the same files are written to the
+// database instead, over the revision this node loaded (cluster_policy.hpp).
 // Awaitable from any executor. The changes come from authenticated admin clients.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include "relay/admin/admin_backend.hpp"
+#include "relay/admin/policy_writer.hpp"
+#include "relay/cluster/cluster_policy.hpp"
 #include "relay/common/async_mutex.hpp"
 #include "relay/metrics/relay_metrics.hpp"
 #include "relay/common/live_view.hpp"
@@ -43,14 +47,16 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<std::vector<state_transition>> history(std::string identity, std::size_t limit) override {
     return verification_.recorder().history(std::move(identity), limit);
   }
-  // TODO(lead, after dkim-status merges): the DNS-checked DKIM status goes
-  // here, and only here (admin_service.cpp); until then dkim = true is PENDING.
+  // The DNS-checked DKIM status (the live snapshot's).
   dkim_status dkim_state(const policy::identity& id) const override;
   std::shared_ptr<const dkim::identity_keys> dkim_keys(const std::string& identity) const override {
     return dkim_ ? dkim_->find(identity) : nullptr;
   }
   // The key store the reload fills and BYODKIM keys go to; set once before serving.
   void set_dkim(dkim::dkim_key_store* store) { dkim_ = store; }
+  // With [store] kind = "postgresql": changes go to the cluster's policy, not
+  // policy.d; set once before serving. Used on the worker only.
+  void set_cluster_policy(cluster_policy* policy) { cluster_ = policy; }
   std::string metrics_text() const override { return render_metrics(metrics_); }
   std::shared_ptr<const dmarc_view> dmarc() const override { return dmarc_ ? dmarc_->view() : nullptr; }
   // The DMARC reader the status and explain routes ask; set once before serving.
@@ -85,6 +91,9 @@ class admin_service final : public admin_backend {
  private:
   // Runs on the worker: blocking file reads and writes.
   boost::asio::awaitable<std::vector<policy::config_error>> plan_and_write(identity_change change);
+  // plan_and_write's last step, to policy.d or to the cluster's policy.
+  std::vector<policy::config_error> write_files(const policy::config& cfg, const std::vector<policy_file_write>& writes);
+  std::vector<policy::config_error> write_cluster(const std::vector<policy_file_write>& writes, std::int64_t expected);
   // Runs on the worker: puts back what plan_and_write replaced.
   boost::asio::awaitable<void> undo_writes();
   void put_back();
@@ -97,6 +106,8 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<void> undo_key(std::string domain);
 
   dkim::dkim_key_store* dkim_ = nullptr;
+  cluster_policy* cluster_ = nullptr;
+  std::int64_t written_revision_ = 0;  // of the cluster's policy, by the change under way (under lock_)
   std::optional<std::string> replaced_key_;  // the external.pem store_key() replaced (under lock_)
   delivery_queue* delivery_ = nullptr;
   const dmarc_reader* dmarc_ = nullptr;
@@ -112,7 +123,7 @@ class admin_service final : public admin_backend {
   std::atomic<bool> ready_{false};
   async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
   struct previous_file {
-    std::string path;
+    std::string path;  // a file name inside the cluster's policy
     std::optional<std::string> text;  // none: the file did not exist
   };
   std::vector<previous_file> replaced_;  // by the change under way (under lock_)

@@ -29,6 +29,7 @@
 #include "relay/feedback/suppression_list.hpp"
 #include "relay/state/send_quota.hpp"
 #include "relay/state/send_statistics.hpp"
+#include "relay/cluster/cluster_policy.hpp"
 #include "relay/cluster/pg_cluster_link.hpp"
 #include "relay/config/config_loader.hpp"
 #include "relay/events/event_log.hpp"
@@ -72,8 +73,11 @@ unsigned io_threads(std::uint32_t configured) {
 
 class daemon {
  public:
-  daemon(std::string config_path, policy::config cfg)
+  // `cluster`: the cluster's policy the identities came from ([store] kind =
+  // "postgresql"), null for policy.d.
+  daemon(std::string config_path, policy::config cfg, std::unique_ptr<cluster_policy> cluster)
       : config_path_(std::move(config_path)),
+        cluster_policy_(std::move(cluster)),
         io_threads_(io_threads(cfg.relay.threads)),
         stores_(cfg, index_settings(cfg)),
         events_(cfg.events),
@@ -116,6 +120,10 @@ class daemon {
     if (stores_.shared()) admin_.set_store_status([this] { return stores_.up(); });
     admin_.set_account(&suppression_, &quota_, &statistics_);
     admin_.set_dkim(&dkim_keys_);
+    if (cluster_policy_) {
+      admin_.set_cluster_policy(cluster_policy_.get());
+      cluster_policy_->applied();  // the configuration given is the one it loaded
+    }
     services_.quota = &quota_;
     // Before anything counts: SentLast24Hours, the daily quota and the statistics go on from the last run.
     stores_.counters().load(quota_, statistics_, now());
@@ -153,6 +161,11 @@ class daemon {
           std::move(options));
     }
     watcher_ = std::make_unique<policy_watcher>(io_, view_.config()->relay.policy_dir, [this] {
+      if (cluster_policy_) {
+        spdlog::info("policy.d changed: this node's identities come from the cluster's policy in PostgreSQL; "
+                     "`mfrelay policy push` applies policy.d to every node");
+        return;
+      }
       asio::co_spawn(io_, reload("policy.d changed"), asio::detached);
     });
   }
@@ -365,11 +378,20 @@ class daemon {
         [this](bool) { asio::co_spawn(io_, change_role(), asio::detached); },
         [this] {
           // One re-read queued at a time: a burst of notifications costs one read of every state.
-          if (reread_queued_.exchange(true)) return;
-          asio::post(store_pool_, [this] {
-            reread_queued_.store(false);
-            reread_states();
-          });
+          if (!reread_queued_.exchange(true)) {
+            asio::post(store_pool_, [this] {
+              reread_queued_.store(false);
+              reread_states();
+            });
+          }
+          // The cluster's policy: a revision read, and a reload when another node wrote one.
+          if (!policy_check_queued_.exchange(true)) {
+            asio::post(admin_pool_, [this] {
+              policy_check_queued_.store(false);
+              if (cluster_policy_->changed())
+                asio::co_spawn(io_, reload("the cluster's policy changed"), asio::detached);
+            });
+          }
         });
   }
 
@@ -546,11 +568,25 @@ class daemon {
     co_return;
   }
 
-  // Loads the configuration from disk and applies it; the errors that refused it.
+  // The cluster's policy is read on the admin pool's thread (its session's).
+  // An out-parameter and a plain if at the caller: GCC 12 miscompiled a
+  // co_await inside ?: returning this struct (the configuration came back torn).
+  asio::awaitable<void> load_cluster_config(config_load_result* out) {
+    *out = cluster_policy_->load(config_path_);
+    co_return;
+  }
+
+  // Loads the configuration from disk (the identities from the cluster's
+  // policy, with a shared store) and applies it; the errors that refused it.
   asio::awaitable<std::vector<policy::config_error>> reload(std::string why) {
     auto held = co_await reload_lock_.lock();
     manager_.reloading();
-    auto result = load_config(config_path_);
+    config_load_result result;
+    if (cluster_policy_) {
+      co_await asio::co_spawn(admin_pool_, load_cluster_config(&result), asio::use_awaitable);
+    } else {
+      result = load_config(config_path_);
+    }
     boost::json::array errors;
     for (const auto& e : result.errors) errors.push_back(boost::json::string(to_string(e)));
     if (!result.ok()) {
@@ -558,6 +594,7 @@ class daemon {
       spdlog::error("reload refused: the running policy stays in force");
     } else {
       view_.set_config(std::make_shared<const policy::config>(std::move(result.config)));
+      if (cluster_policy_) cluster_policy_->applied();  // after the configuration: admin_service relies on it
       // Key generation and its fsyncs stay off the event loop. A member coroutine: the
       // same work as a coroutine lambda co_spawned here never completed (GCC 12).
       co_await asio::co_spawn(store_pool_, ensure_dkim_keys_of(view_.config()), asio::use_awaitable);
@@ -578,6 +615,7 @@ class daemon {
   }
 
   std::string config_path_;
+  std::unique_ptr<cluster_policy> cluster_policy_;  // used on admin_pool_'s thread
   unsigned io_threads_;
   asio::io_context io_;
   asio::thread_pool store_pool_{1};
@@ -615,6 +653,7 @@ class daemon {
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
   std::atomic<bool> reread_queued_{false};
+  std::atomic<bool> policy_check_queued_{false};
   std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
@@ -628,9 +667,22 @@ int run_daemon(const std::string& config_path) {
     for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
     return 1;
   }
+  // A shared store: the identities are the cluster's (the first node seeds it with its policy.d).
+  std::unique_ptr<cluster_policy> cluster;
+  if (loaded.config.store.kind == policy::store_kind::postgresql) {
+    // A database that cannot be reached throws, as store_set does: the start stops with the reason.
+    std::filesystem::create_directories(loaded.config.relay.state_dir);  // for its node-id
+    cluster = std::make_unique<cluster_policy>(loaded.config.store.url, "node " + node_id(loaded.config.relay.state_dir));
+    loaded = cluster->start(config_path, loaded.config);
+    if (!loaded.ok()) {
+      spdlog::error("the cluster's policy does not load with {}:", config_path);
+      for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
+      return 1;
+    }
+  }
   release_free_memory();
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  daemon d(config_path, std::move(loaded.config));
+  daemon d(config_path, std::move(loaded.config), std::move(cluster));
   return d.run();
 }
 

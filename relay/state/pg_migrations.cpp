@@ -1,5 +1,7 @@
 #include "relay/state/pg_migrations.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -77,6 +79,21 @@ CREATE TABLE send_counter (
   PRIMARY KEY (node, quarter_start_ms)
 );
 )sql"},
+      {5, "cluster policy (policy.d files)",
+       R"sql(
+CREATE TABLE policy_file (
+  name       TEXT PRIMARY KEY,
+  text       TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE policy_revision (
+  one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+  revision   BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  origin     TEXT NOT NULL
+);
+INSERT INTO policy_revision (revision, updated_ms, origin) VALUES (0, 0, '');
+)sql"},
   };
   return list;
 }
@@ -104,6 +121,7 @@ int migrate(pg_connection& db) {
       ++applied;
     }
   });
+  if (applied > 0) spdlog::info("PostgreSQL store: applied {} schema migrations", applied);
   return applied;
 }
 

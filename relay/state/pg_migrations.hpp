@@ -27,7 +27,7 @@ constexpr std::int64_t pg_migration_lock = 0x6d6672656c6179;
 // Applies the migrations the database lacks, in one transaction under the
 // advisory lock; returns how many it applied (0 when up to date). Throws
 // std::runtime_error when the database is unreachable, a migration fails (all
-// rolled back), or the database is newer than this binary knows.
+// rolled back), or the database is newer than this binary knows. Logs what it applied.
 int migrate(pg_connection& db);
 
 }  // namespace mfrelay::relay

@@ -83,13 +83,13 @@ class PostgresStoreTest(TempDirTest):
         a.serve(), b.serve()
         a.wait(), b.wait()
         versions = self.pg.sql("SELECT version FROM schema_version ORDER BY version")
-        self.assertEqual(versions, [["1"], ["2"], ["3"], ["4"]])
-        applied = [n.log().count("applied 4 schema migrations") for n in (a, b)]
+        self.assertEqual(versions, [["1"], ["2"], ["3"], ["4"], ["5"]])
+        applied = [n.log().count("applied 5 schema migrations") for n in (a, b)]
         self.assertEqual(sorted(applied), [0, 1], "exactly one node migrates")
         # Started again: nothing left to do, nothing applied twice.
         self.stop_processes()
         a.serve().wait()
-        self.assertEqual(self.pg.sql("SELECT count(*) FROM schema_version"), [["4"]])
+        self.assertEqual(self.pg.sql("SELECT count(*) FROM schema_version"), [["5"]])
         self.assertNotIn("schema migrations", a.log())
 
     def test_two_nodes_share_suppression_and_quota(self):
