@@ -1,7 +1,5 @@
 #include "relay/state/pg_store.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <stdexcept>
 
 #include "relay/state/pg_migrations.hpp"

@@ -9,13 +9,15 @@ class Submitter:
     """Threads that each keep one SMTP session and send message after message
     until stopped or cut off; `accepted` holds (message id, Subject) for every 250."""
 
-    def __init__(self, port, threads, prefix="crash", source=None, reconnect=False):
+    def __init__(self, port, threads, prefix="crash", source=None, reconnect=False, pause=0.0):
         """source: the client address to bind (another 127.0.0.0/8 address); reconnect: a
-        session cut off (a node killed behind a balancer) is followed by a new one."""
+        session cut off (a node killed behind a balancer) is followed by a new one; pause:
+        seconds each thread waits between messages (a steady load rather than the most it can)."""
         self.port = port
         self.prefix = prefix
         self.source = (source, 0) if source else None
         self.reconnect = reconnect
+        self.pause = pause
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.accepted = []
@@ -40,6 +42,8 @@ class Submitter:
                         n += 1
                         if not self.send(client, index, n, subject):
                             return
+                        if self.pause:
+                            self.stop.wait(self.pause)
             except (OSError, smtplib.SMTPServerDisconnected):
                 pass  # the kill: a message without its 250 was never promised
             except smtplib.SMTPResponseException as e:
