@@ -4,8 +4,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <filesystem>
 
+#include "relay/admin/api_error.hpp"
 #include "relay/common/durable_file.hpp"
 #include "relay/common/clock.hpp"
 #include "relay/config/config_loader.hpp"
@@ -31,7 +33,16 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::change(identit
     errors = co_await asio::co_spawn(worker_, store_key(change), asio::use_awaitable);
     if (!errors.empty()) co_return errors;
   }
-  errors = co_await asio::co_spawn(worker_, plan_and_write(change), asio::use_awaitable);
+  std::exception_ptr unwritten;  // an api_error: the cluster's policy could not take the change
+  try {
+    errors = co_await asio::co_spawn(worker_, plan_and_write(change), asio::use_awaitable);
+  } catch (const api_error&) {
+    unwritten = std::current_exception();
+  }
+  if (unwritten) {
+    if (new_key) co_await asio::co_spawn(worker_, undo_key(change.identity), asio::use_awaitable);
+    std::rethrow_exception(unwritten);
+  }
   if (errors.empty()) {
     co_await restart_if_failed(change);
     errors = co_await reload_("admin API");
@@ -169,17 +180,19 @@ std::vector<policy::config_error> admin_service::write_cluster(const std::vector
     replaced_.push_back({name, before.empty() ? std::nullopt : std::optional(std::move(before))});
     files.push_back({std::move(name), w.text});
   }
+  std::optional<std::int64_t> revision;
   try {
-    auto revision = cluster_->write(files, expected);
-    if (!revision)
-      return {{{}, "the cluster's policy was changed on another node meanwhile: nothing was written; try again"}};
-    written_revision_ = *revision;
-    for (const auto& f : files)
-      spdlog::info("admin API wrote {} to the cluster's policy (revision {})", f.name, *revision);
+    revision = cluster_->write(files, expected);
   } catch (const std::exception& e) {
     spdlog::error("admin API: cannot write the cluster's policy: {}", e.what());
-    return {{{}, "the PostgreSQL store does not answer: nothing was written; try again later"}};
+    throw api_error(503, "ServiceUnavailable",
+                    "the cluster's store (PostgreSQL) does not answer: nothing was written; try again later");
   }
+  if (!revision)
+    throw api_error(409, "ConcurrentModificationException",
+                    "the cluster's policy was changed on another node meanwhile: nothing was written; try again");
+  written_revision_ = *revision;
+  for (const auto& f : files) spdlog::info("admin API wrote {} to the cluster's policy (revision {})", f.name, *revision);
   return {};
 }
 

@@ -93,6 +93,7 @@ class admin_service final : public admin_backend {
   boost::asio::awaitable<std::vector<policy::config_error>> plan_and_write(identity_change change);
   // plan_and_write's last step, to policy.d or to the cluster's policy.
   std::vector<policy::config_error> write_files(const policy::config& cfg, const std::vector<policy_file_write>& writes);
+  // Throws api_error: 409 when another node wrote first, 503 when the database does not answer.
   std::vector<policy::config_error> write_cluster(const std::vector<policy_file_write>& writes, std::int64_t expected);
   // Runs on the worker: puts back what plan_and_write replaced.
   boost::asio::awaitable<void> undo_writes();

@@ -75,6 +75,20 @@ class ClusterPolicy(ClusterTest):
         self.assertRegex(got["mail"], r"^<0100[0-9a-f-]+-000000@us-west-2\.amazonses\.com>")
         self.assertIn(f"by {third.name}.cluster.test", got["text"])
 
+    def test_a_change_planned_on_an_older_policy_is_refused_and_writes_nothing(self):
+        second = self.cluster.nodes[1]
+        # Another writer moved the revision on without a word (no NOTIFY): the
+        # second node's policy is now older than the stored one.
+        self.pg.sql("UPDATE policy_revision SET revision = revision + 1")
+        before = self.revision()
+        body = json.dumps({"MailFromDomain": "stale.example.com", "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"})
+        r = signed_request(second.ports["admin"], "PUT", f"/v2/email/identities/{IDENTITY}/mail-from",
+                           body=body.encode(), headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 409, r.text())
+        self.assertIn("changed on another node meanwhile", r.text())
+        self.assertEqual(self.revision(), before, "nothing written")
+        self.assertEqual(mail_from_domain(second), "bounce.example.com")
+
     def test_policy_push_is_validated_then_applied_by_every_node_within_a_second(self):
         _, second, third = self.cluster.nodes
         before = self.revision()
