@@ -907,6 +907,36 @@ TEST_CASE("load_policy_dir names a directory it cannot read") {
   CHECK(dir.errors(errors) == "absent: cannot read the policy directory: No such file or directory\n");
 }
 
+TEST_CASE("read_policy_dir gives the texts of the *.toml files in name order") {
+  config_dir dir;
+  dir.write("policy.d/b.toml", "[[identity]]\nname = \"b.example\"\n");
+  dir.write("policy.d/a.toml", "# first\n");
+  dir.write("policy.d/notes.txt", "not policy");
+  std::vector<policy::config_error> errors;
+  auto files = read_policy_dir(dir.path() / "policy.d", errors);
+  CHECK(errors.empty());
+  REQUIRE(files.size() == 2);
+  CHECK(files[0].name == "a.toml");
+  CHECK(files[0].text == "# first\n");
+  CHECK(files[1].name == "b.toml");
+}
+
+TEST_CASE("load_config with a cluster's policy takes the identities from it, not from policy_dir") {
+  config_dir dir;
+  dir.write("policy.d/local.toml", "[[identity]]\nname = \"local.example\"\n");
+  const auto main = dir.write("mfrelay.toml", minimal);
+  auto result = load_config(main, {{"shared.toml", "[[identity]]\nname = \"shared.example\"\n"}});
+  CHECK(dir.errors(result.errors).empty());
+  CHECK(result.config.identities.find("local.example") == nullptr);
+  const policy::identity* shared = result.config.identities.find("shared.example");
+  REQUIRE(shared != nullptr);
+  // It counts as <policy_dir>/<name>: the admin API rewrites that "file".
+  CHECK(dir.shorten(shared->where.file) == "policy.d/shared.toml");
+
+  auto bad = load_config(main, {{"shared.toml", "[[identity]]\nname = \"bad..example\"\n"}});
+  CHECK(dir.errors(bad.errors).starts_with("policy.d/shared.toml:2:"));
+}
+
 // toml_section on its own
 
 TEST_CASE("toml_section leaves a value alone when its key is absent or wrong") {
