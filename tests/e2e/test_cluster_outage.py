@@ -4,7 +4,6 @@ from the last state they saw, say so in /readyz and mfrelay_store_up, and
 recover by themselves when it returns: every acknowledged message reaches the
 sink, the sent-message index rows written meanwhile land in the database, and
 exactly one verifier is elected again."""
-import re
 import time
 import unittest
 
@@ -12,17 +11,9 @@ from admin_client import request
 from harness import wait_until
 from submitter import Submitter
 from test_cluster import CLIENT, ClusterTest
+from test_cluster_verifier import metric
 
 OUTAGE = 30.0  # seconds without the database
-
-
-def metric(node, name):
-    try:
-        r = request(node.ports["admin"], "GET", "/metrics", timeout=5)
-    except OSError:
-        return None
-    m = re.search(rf"^{name} (\S+)$", r.text(), re.M)
-    return float(m.group(1)) if m else None
 
 
 def readyz(node):
@@ -60,7 +51,7 @@ class DatabaseStoppedUnderLoad(ClusterTest):
                    what=f"all {len(want)} acknowledged messages at the sink")
         wait_until(lambda: int(self.pg.sql("SELECT count(*) FROM sent_message")[0][0]) >= len(want), timeout=60,
                    what="every sent message's index row in PostgreSQL, those of the outage too")
-        wait_until(lambda: sorted(metric(n, "mfrelay_verifier") for n in nodes) == [0.0, 0.0, 1.0], timeout=20,
+        wait_until(lambda: sorted(metric(n, "mfrelay_verifier") or 0.0 for n in nodes) == [0.0, 0.0, 1.0], timeout=20,
                    what="exactly one verifier again")
         print(f"{len(want)} messages acknowledged, {len(want)} delivered; the outage lasted {OUTAGE:.0f} s")
 

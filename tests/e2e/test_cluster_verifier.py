@@ -19,14 +19,19 @@ IDENTITY = "example.com"
 FAN_OUT = 1.0  # seconds from the verifier's transition to every node showing it
 
 
-def verifier_gauge(node):
-    """This node's mfrelay_verifier gauge (None when it does not answer)."""
+def metric(node, name):
+    """One unlabelled sample of the node's /metrics (None when it does not answer)."""
     try:
         r = request(node.ports["admin"], "GET", "/metrics", timeout=5)
     except OSError:
         return None
-    m = re.search(r"^mfrelay_verifier (\S+)$", r.text(), re.M)
+    m = re.search(rf"^{name} (\S+)$", r.text(), re.M)
     return float(m.group(1)) if m else None
+
+
+def verifier_gauge(node):
+    """This node's mfrelay_verifier gauge (None when it does not answer)."""
+    return metric(node, "mfrelay_verifier")
 
 
 def status_of(node):
