@@ -15,14 +15,23 @@ namespace mfrelay::relay {
 static_assert(pg_verifier_lock_key != pg_migration_lock, "the verifier would hold up every start");
 
 pg_cluster_link::pg_cluster_link(std::string url, role_handler on_role, change_handler on_change,
-                                 pg_cluster_link_settings settings)
-    : url_(std::move(url)), on_role_(std::move(on_role)), on_change_(std::move(on_change)), settings_(settings) {
+                                 check_handler on_check, pg_cluster_link_settings settings)
+    : url_(std::move(url)),
+      on_role_(std::move(on_role)),
+      on_change_(std::move(on_change)),
+      on_check_(std::move(on_check)),
+      settings_(settings) {
   thread_ = std::thread([this] { run(); });
 }
 
 pg_cluster_link::~pg_cluster_link() {
   stopping_.store(true);
   thread_.join();
+}
+
+void pg_cluster_link::request_check(std::string identity) {
+  std::lock_guard lock(requests_mutex_);
+  requests_.push_back(std::move(identity));
 }
 
 void pg_cluster_link::set_role(bool verifier) {
@@ -53,6 +62,7 @@ void pg_cluster_link::run() {
       if (!listening) {
         db.exec(std::string("LISTEN ") + pg_state_channel);
         db.exec(std::string("LISTEN ") + pg_policy_channel);
+        db.exec(std::string("LISTEN ") + pg_check_channel);
         listening = true;
         next_try = clock::now();
         if (on_change_) on_change_();  // what changed while away
@@ -67,6 +77,12 @@ void pg_cluster_link::run() {
           if (!r.rows.empty() && r.rows[0][0] == "t") set_role(true);
         }
       }
+      std::vector<std::string> requests;
+      {
+        std::lock_guard lock(requests_mutex_);
+        requests.swap(requests_);
+      }
+      for (const auto& identity : requests) db.exec("SELECT pg_notify($1, $2)", {std::string(pg_check_channel), identity});
       bool changed = false;
       if (now >= next_reread) {
         next_reread = now + settings_.reread_every;
@@ -75,7 +91,13 @@ void pg_cluster_link::run() {
       pollfd fd{db.socket(), POLLIN, 0};
       if (fd.fd >= 0) ::poll(&fd, 1, static_cast<int>(settings_.poll.count()));
       // Also what arrived during the statements above (libpq queues it).
-      if (!db.notifications().empty()) changed = true;
+      for (const auto& n : db.notifications()) {
+        if (n.channel != pg_check_channel) {
+          changed = true;
+        } else if (verifier() && on_check_) {
+          on_check_(n.payload);
+        }
+      }
       if (!db.connected()) {
         lost("closed");
         continue;

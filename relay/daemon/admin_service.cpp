@@ -217,6 +217,12 @@ asio::awaitable<void> admin_service::restart_if_failed(const identity_change& ch
 }
 
 asio::awaitable<bool> admin_service::verify_now(std::string identity) {
+  // On a cluster only the verifier checks: another node passes the request on
+  // (a check started, as SES's verify calls start one and return).
+  if (forward_check_ && !verification_.mail_from_checks()) {
+    forward_check_(std::move(identity));
+    co_return true;
+  }
   co_return co_await verification_.check_now(std::move(identity));
 }
 

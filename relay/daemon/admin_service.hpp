@@ -57,6 +57,9 @@ class admin_service final : public admin_backend {
   // With [store] kind = "postgresql": changes go to the cluster's policy, not
   // policy.d; set once before serving. Used on the worker only.
   void set_cluster_policy(cluster_policy* policy) { cluster_ = policy; }
+  // With a shared store: how a node that is not the verifier asks the
+  // verifier to check an identity now (pg_cluster_link::request_check).
+  void set_check_forwarder(std::function<void(std::string)> forward) { forward_check_ = std::move(forward); }
   std::string metrics_text() const override { return render_metrics(metrics_); }
   std::shared_ptr<const dmarc_view> dmarc() const override { return dmarc_ ? dmarc_->view() : nullptr; }
   // The DMARC reader the status and explain routes ask; set once before serving.
@@ -121,6 +124,7 @@ class admin_service final : public admin_backend {
   const relay_metrics& metrics_;
   reload_function reload_;
   std::function<bool()> store_up_;
+  std::function<void(std::string)> forward_check_;
   std::atomic<bool> ready_{false};
   async_mutex lock_;  // changes never interleave (admin sessions run on several threads)
   struct previous_file {

@@ -117,7 +117,13 @@ class daemon {
     feedback_.set_forwarding(spool_, [this](const envelope& env) { delivery_.enqueue(env); });
     admin_.set_delivery(&delivery_);
     admin_.set_dmarc(&dmarc_);
-    if (stores_.shared()) admin_.set_store_status([this] { return stores_.up(); });
+    if (stores_.shared()) {
+      admin_.set_store_status([this] { return stores_.up(); });
+      // Admin requests run on any I/O thread: they see the link through an atomic pointer.
+      admin_.set_check_forwarder([this](std::string identity) {
+        if (auto* link = shared_link_.load()) link->request_check(std::move(identity));
+      });
+    }
     admin_.set_account(&suppression_, &quota_, &statistics_);
     admin_.set_dkim(&dkim_keys_);
     if (cluster_policy_) {
@@ -392,7 +398,18 @@ class daemon {
                 asio::co_spawn(io_, reload("the cluster's policy changed"), asio::detached);
             });
           }
+        },
+        [this](const std::string& identity) {
+          // Another node's admin API asked this one, the verifier, to check now.
+          asio::co_spawn(io_, check_for_another_node(identity), asio::detached);
         });
+    shared_link_.store(link_.get());
+  }
+
+  asio::awaitable<void> check_for_another_node(std::string identity) {
+    if (!verification_.mail_from_checks()) co_return;  // the role moved meanwhile
+    bool checked = co_await verification_.check_now(identity);
+    spdlog::info("cluster: checked {} now, as another node asked{}", identity, checked ? "" : " (not known here)");
   }
 
   // Under the reload lock: a role change reconciles, as a reload does.
@@ -506,6 +523,7 @@ class daemon {
         spdlog::error("{} SMTP session(s) did not end after the cut", sessions_.size());
     }
     co_await dmarc_.stop();
+    shared_link_.store(nullptr);
     link_.reset();  // closes its session: another node takes the role at once
     co_await verification_.stop();
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
@@ -655,6 +673,7 @@ class daemon {
   std::atomic<bool> reread_queued_{false};
   std::atomic<bool> policy_check_queued_{false};
   std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
+  std::atomic<pg_cluster_link*> shared_link_{nullptr};  // link_, for the admin API's threads
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
 };

@@ -125,8 +125,8 @@ pg_result pg_connection::exec(const std::string& sql, const std::vector<pg_value
 
 int pg_connection::socket() const { return connected() ? PQsocket(s_->conn) : -1; }
 
-std::vector<std::string> pg_connection::notifications() {
-  std::vector<std::string> out;
+std::vector<pg_notification> pg_connection::notifications() {
+  std::vector<pg_notification> out;
   if (!connected()) return out;
   if (PQconsumeInput(s_->conn) == 0 || PQstatus(s_->conn) != CONNECTION_OK) {
     std::string why = PQerrorMessage(s_->conn);
@@ -135,7 +135,7 @@ std::vector<std::string> pg_connection::notifications() {
     return out;
   }
   while (PGnotify* n = PQnotifies(s_->conn)) {
-    out.emplace_back(n->relname ? n->relname : "");
+    out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : ""});
     PQfreemem(n);
   }
   return out;

@@ -19,6 +19,11 @@ namespace mfrelay::relay {
 using pg_value = std::optional<std::string>;  // nullopt is SQL NULL
 using pg_row = std::vector<pg_value>;
 
+struct pg_notification {
+  std::string channel;
+  std::string payload;
+};
+
 struct pg_result {
   std::vector<pg_row> rows;
   std::size_t affected = 0;  // rows an INSERT/UPDATE/DELETE touched
@@ -49,10 +54,10 @@ class pg_connection {
   // For a session that LISTENs (pg_cluster_link): the socket to poll(2) for
   // input, -1 when not connected.
   int socket() const;
-  // Reads what the server sent and returns the channels of the notifications
-  // received (here or during an exec) since the last call. A connection found
+  // Reads what the server sent and returns the notifications received (here
+  // or during an exec) since the last call. A connection found
   // closed is dropped (connected() turns false) and the backoff applies.
-  std::vector<std::string> notifications();
+  std::vector<pg_notification> notifications();
 
  private:
   struct state;

@@ -46,7 +46,7 @@ def event_time(event):
     return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
 
 
-class OneVerifier(ClusterTest):
+class VerifierTest(ClusterTest):
     def the_verifier(self, nodes):
         """The one node of `nodes` whose gauge says 1 while every other says 0, waited for."""
         def one():
@@ -55,6 +55,8 @@ class OneVerifier(ClusterTest):
             return ones[0] if len(ones) == 1 and all(gauges[n.name] == 0.0 for n in nodes if n not in ones) else None
         return wait_until(one, timeout=10, what="exactly one verifier among " + ", ".join(n.name for n in nodes))
 
+
+class OneVerifier(VerifierTest):
     def change_seen_by_all(self, nodes, verifier, to, edit):
         """Applies `edit` to knotd, then polls every node's status every 100 ms until all show `to`; asserts each
         showed it within FAN_OUT of the verifier's MailFromDomainStatusChange event, and that no other node
@@ -109,6 +111,23 @@ class OneVerifier(ClusterTest):
         successor = self.the_verifier(live)
         self.change_seen_by_all(live, successor, "Success", lambda: knot.edit("example.com", set_records=[mx]))
         self.mail_from_at_each(live, "ok", "bounce.example.com")
+
+
+class VerifyAtAnyNode(VerifierTest):
+    def test_verify_at_a_node_that_is_not_the_verifier_runs_the_check_at_the_verifier(self):
+        nodes = list(self.cluster.nodes)
+        verifier = self.the_verifier(nodes)
+        other = next(n for n in nodes if n is not verifier)
+        r = signed_request(other.ports["admin"], "POST", f"/v1/identities/{IDENTITY}/verify")
+        self.assertEqual(r.status, 200, r.text())
+        self.assertIs(r.json()["checked"], True, "a check was started, by the verifier")
+        line = f"cluster: checked {IDENTITY} now, as another node asked"
+
+        def log(node):
+            with open(node.proc.log_path, errors="replace") as f:
+                return f.read()
+        wait_until(lambda: line in log(verifier), timeout=10, what=f"{verifier.name} (the verifier) runs the check")
+        self.assertNotIn(line, log(other))
 
 
 if __name__ == "__main__":
