@@ -60,7 +60,8 @@ class pg_cluster_link {
   bool verifier() const { return verifier_.load(std::memory_order_relaxed); }
 
   // From any thread: asks the verifier, whichever node it is, to check
-  // `identity` now; sent within `poll`. Dropped when the database is away.
+  // `identity` now; sent within `poll`, or once the database answers again
+  // (lost if the send itself fails: the next scheduled check still comes).
   void request_check(std::string identity);
 
  private:
