@@ -24,8 +24,30 @@ admin_service::admin_service(asio::any_io_executor io, asio::any_io_executor wor
       reload_(std::move(reload)),
       lock_(std::move(io)) {}
 
+namespace {
+
+// DKIM keys are files under each node's state_dir: a change that would make
+// keys (Easy DKIM) or store one (BYODKIM) on the node that took the request
+// would reach every node's policy but leave the others signing with other
+// keys, or none. On a cluster the operator puts a BYODKIM key file on every
+// node and pushes the setting (README "Running several nodes").
+std::string cluster_dkim_refusal(const identity_change& change) {
+  const bool enables = (change.what == identity_change::kind::set_dkim && change.dkim_enabled) ||
+                       change.what == identity_change::kind::set_dkim_signing;
+  if (!enables) return "";
+  return "on a cluster, DKIM signing is set up on every node: put the same BYODKIM key file on each node "
+         "(dkim_selector and dkim_private_key_file in policy.d) and run `mfrelay policy push`; a key made or "
+         "sent here would exist on this node only";
+}
+
+}  // namespace
+
 asio::awaitable<std::vector<policy::config_error>> admin_service::change(identity_change change) {
   auto held = co_await lock_.lock();
+  if (cluster_) {
+    std::string refusal = cluster_dkim_refusal(change);
+    if (!refusal.empty()) co_return std::vector<policy::config_error>{{{}, std::move(refusal)}};
+  }
 
   const bool new_key = change.what == identity_change::kind::set_dkim_signing && !change.dkim_private_key.empty();
   std::vector<policy::config_error> errors;
@@ -46,7 +68,7 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::change(identit
   if (errors.empty()) {
     co_await restart_if_failed(change);
     errors = co_await reload_("admin API");
-    if (!errors.empty()) {
+    if (!errors.empty() && !replaced_.empty()) {
       spdlog::warn("admin API: the reload refused the change; policy.d is put back as it was");
       co_await asio::co_spawn(worker_, undo_writes(), asio::use_awaitable);
     }
@@ -131,6 +153,7 @@ void admin_service::put_back() {
 }
 
 asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write(identity_change change) {
+  replaced_.clear();  // what this change replaces, and only that, is put back should its reload refuse it
   // The revision before the configuration: the reload makes a configuration
   // live before its revision, so a plan made on an older configuration than
   // `expected` names is refused by the write, never written over a newer one.
@@ -144,7 +167,6 @@ asio::awaitable<std::vector<policy::config_error>> admin_service::plan_and_write
   policy::config next = planned_config(*cfg, plan.writes, errors);
   if (errors.empty()) errors = policy::validate_config(next);
   if (!errors.empty()) co_return errors;  // refused: nothing written
-  replaced_.clear();
   co_return cluster_ ? write_cluster(plan.writes, expected) : write_files(*cfg, plan.writes);
 }
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -121,7 +122,8 @@ class daemon {
       admin_.set_store_status([this] { return stores_.up(); });
       // Admin requests run on any I/O thread: they see the link through an atomic pointer.
       admin_.set_check_forwarder([this](std::string identity) {
-        if (auto* link = shared_link_.load()) link->request_check(std::move(identity));
+        std::lock_guard lock(shared_link_mutex_);  // stop() cannot destroy the link meanwhile
+        if (shared_link_) shared_link_->request_check(std::move(identity));
       });
     }
     admin_.set_account(&suppression_, &quota_, &statistics_);
@@ -403,7 +405,8 @@ class daemon {
           // Another node's admin API asked this one, the verifier, to check now.
           asio::co_spawn(io_, check_for_another_node(identity), asio::detached);
         });
-    shared_link_.store(link_.get());
+    std::lock_guard lock(shared_link_mutex_);
+    shared_link_ = link_.get();
   }
 
   asio::awaitable<void> check_for_another_node(std::string identity) {
@@ -523,7 +526,10 @@ class daemon {
         spdlog::error("{} SMTP session(s) did not end after the cut", sessions_.size());
     }
     co_await dmarc_.stop();
-    shared_link_.store(nullptr);
+    {
+      std::lock_guard lock(shared_link_mutex_);
+      shared_link_ = nullptr;
+    }
     link_.reset();  // closes its session: another node takes the role at once
     co_await verification_.stop();
     notifier_.stop();  // no transition comes after the verifier; finish spooling what is in hand
@@ -673,7 +679,8 @@ class daemon {
   std::atomic<bool> reread_queued_{false};
   std::atomic<bool> policy_check_queued_{false};
   std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
-  std::atomic<pg_cluster_link*> shared_link_{nullptr};  // link_, for the admin API's threads
+  std::mutex shared_link_mutex_;
+  pg_cluster_link* shared_link_ = nullptr;  // link_, for the admin API's threads (under shared_link_mutex_)
   async_mutex reload_lock_{io_.get_executor()};  // reloads (SIGHUP, policy.d, admin API) never interleave
   service_manager manager_;
 };

@@ -90,9 +90,10 @@ CREATE TABLE policy_revision (
   one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
   revision   BIGINT NOT NULL,
   updated_ms BIGINT NOT NULL,
-  origin     TEXT NOT NULL
+  origin     TEXT NOT NULL,
+  from_files BOOLEAN NOT NULL
 );
-INSERT INTO policy_revision (revision, updated_ms, origin) VALUES (0, 0, '');
+INSERT INTO policy_revision (revision, updated_ms, origin, from_files) VALUES (0, 0, '', true);
 )sql"},
   };
   return list;

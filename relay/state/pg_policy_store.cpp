@@ -13,9 +13,9 @@ std::int64_t locked_revision(pg_connection& db) {
   return std::stoll(r.rows.at(0).at(0).value_or("0"));
 }
 
-std::int64_t bump(pg_connection& db, std::int64_t from, const std::string& origin) {
-  db.exec("UPDATE policy_revision SET revision = $1, updated_ms = $2, origin = $3",
-          {std::to_string(from + 1), now_ms(), origin});
+std::int64_t bump(pg_connection& db, std::int64_t from, const std::string& origin, bool from_files) {
+  db.exec("UPDATE policy_revision SET revision = $1, updated_ms = $2, origin = $3, from_files = $4",
+          {std::to_string(from + 1), now_ms(), origin, from_files ? "true" : "false"});
   db.exec("SELECT pg_notify($1, $2)", {std::string(pg_policy_channel), std::to_string(from + 1)});
   return from + 1;
 }
@@ -31,7 +31,7 @@ std::int64_t replace_all(pg_connection& db, std::int64_t from, const std::vector
                          const std::string& origin) {
   db.exec("DELETE FROM policy_file");
   for (const auto& f : files) put(db, f);
-  return bump(db, from, origin);
+  return bump(db, from, origin, true);
 }
 
 }  // namespace
@@ -46,16 +46,23 @@ stored_policy pg_read_policy(pg_connection& db) {
   // One snapshot: the revision and the files it names.
   db.transaction([&] {
     db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    out.revision = pg_policy_revision(db);
+    auto r = db.exec("SELECT revision, origin, from_files FROM policy_revision");
+    out.revision = std::stoll(r.rows.at(0).at(0).value_or("0"));
+    out.origin = r.rows.at(0).at(1).value_or("");
+    out.from_files = r.rows.at(0).at(2).value_or("t") == "t";
     for (auto& row : db.exec("SELECT name, text FROM policy_file ORDER BY name COLLATE \"C\"").rows)
       out.files.push_back({row.at(0).value_or(""), row.at(1).value_or("")});
   });
   return out;
 }
 
-std::int64_t pg_push_policy(pg_connection& db, const std::vector<policy_text>& files, const std::string& origin) {
-  std::int64_t revision = 0;
-  db.transaction([&] { revision = replace_all(db, locked_revision(db), files, origin); });
+std::optional<std::int64_t> pg_push_policy(pg_connection& db, const std::vector<policy_text>& files,
+                                           const std::string& origin, std::int64_t expected) {
+  std::optional<std::int64_t> revision;
+  db.transaction([&] {
+    const std::int64_t current = locked_revision(db);
+    if (current == expected) revision = replace_all(db, current, files, origin);
+  });
   return revision;
 }
 
@@ -80,7 +87,7 @@ std::optional<std::int64_t> pg_write_policy_files(pg_connection& db, const std::
         put(db, f);
       }
     }
-    revision = bump(db, current, origin);
+    revision = bump(db, current, origin, false);
   });
   return revision;
 }

@@ -23,14 +23,20 @@ inline constexpr const char* pg_policy_channel = "mfrelay_policy";
 struct stored_policy {
   std::int64_t revision = 0;
   std::vector<policy_text> files;  // in name order, as policy_dir's files load
+  std::string origin;              // who wrote this revision
+  // True when it is some policy.d as pushed (or seeded); false once the admin
+  // API changed it: those changes exist nowhere but here until pulled.
+  bool from_files = true;
 };
 
 std::int64_t pg_policy_revision(pg_connection& db);
 stored_policy pg_read_policy(pg_connection& db);
 
-// `mfrelay policy push`: the stored files become exactly `files`. `origin`
-// says who wrote (a host name, "admin API on node X"). The new revision.
-std::int64_t pg_push_policy(pg_connection& db, const std::vector<policy_text>& files, const std::string& origin);
+// `mfrelay policy push`: the stored files become exactly `files`, when the
+// stored revision is still `expected` (the one the pusher looked at). `origin`
+// says who wrote. The new revision, or nullopt when another write came first.
+std::optional<std::int64_t> pg_push_policy(pg_connection& db, const std::vector<policy_text>& files,
+                                           const std::string& origin, std::int64_t expected);
 
 // The first node of a cluster: pushes `files` only when nothing was pushed
 // yet (two nodes starting together push once). What is stored afterwards.

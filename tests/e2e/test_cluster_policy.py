@@ -75,6 +75,31 @@ class ClusterPolicy(ClusterTest):
         self.assertRegex(got["mail"], r"^<0100[0-9a-f-]+-000000@us-west-2\.amazonses\.com>")
         self.assertIn(f"by {third.name}.cluster.test", got["text"])
 
+        # That change is in no policy.d: a push from one would discard it, so it is refused
+        # until pulled (or forced), and nothing is stored meanwhile.
+        r = run_mfrelay("policy", "push", "-c", third.config)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("changes made through the admin API since the last push", r.stderr)
+        self.assertEqual(self.revision(), before + 1)
+        r = run_mfrelay("policy", "pull", "-c", third.config)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(third.dir, "conf", "policy.d", "identities.toml")) as f:
+            self.assertIn('mail_from_domain = "mail.example.com"', f.read())
+        r = run_mfrelay("policy", "push", "-c", third.config)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.revision(), before + 2)
+        self.assertEqual([mail_from_domain(n) for n in self.cluster.nodes], ["mail.example.com"] * 3)
+
+    def test_dkim_keys_are_not_made_or_stored_through_one_node(self):
+        first = self.cluster.nodes[0]
+        before = self.revision()
+        r = signed_request(first.ports["admin"], "PUT", f"/v2/email/identities/{IDENTITY}/dkim",
+                           body=json.dumps({"SigningEnabled": True}).encode(),
+                           headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 400, r.text())
+        self.assertIn("on a cluster, DKIM signing is set up on every node", r.text())
+        self.assertEqual(self.revision(), before, "nothing written")
+
     def test_a_change_planned_on_an_older_policy_is_refused_and_writes_nothing(self):
         second = self.cluster.nodes[1]
         # Another writer moved the revision on without a word (no NOTIFY): the
