@@ -385,13 +385,8 @@ class daemon {
         view_.config()->store.url,
         [this](bool) { asio::co_spawn(io_, change_role(), asio::detached); },
         [this] {
-          // One re-read queued at a time: a burst of notifications costs one read of every state.
-          if (!reread_queued_.exchange(true)) {
-            asio::post(store_pool_, [this] {
-              reread_queued_.store(false);
-              reread_states();
-            });
-          }
+          reread_retries_.store(0);
+          queue_reread();
           // The cluster's policy: a revision read, and a reload when another node wrote one.
           if (!policy_check_queued_.exchange(true)) {
             asio::post(admin_pool_, [this] {
@@ -449,9 +444,32 @@ class daemon {
   // its own writes unchanged. Each change is logged; the
   // MailFromDomainStatusChange event is the writer's alone (one per change,
   // as SES emits it).
+  // One re-read queued at a time: a burst of notifications costs one read of every state.
+  void queue_reread() {
+    if (reread_queued_.exchange(true)) return;
+    asio::post(store_pool_, [this] {
+      reread_queued_.store(false);
+      reread_states();
+    });
+  }
+
+  // A re-read that could not be done now (this node's own writes still queued,
+  // which the database's copy would undo, or the read failed) is tried again
+  // every 100 ms for a few seconds: a transition must not wait for the 30 s
+  // safety net because a send counter was being saved when its NOTIFY came.
+  asio::awaitable<void> reread_later() {
+    asio::steady_timer timer(io_, std::chrono::milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+    if (!periodic_stop_) queue_reread();
+  }
+
   void reread_states() {
     auto changes = stores_.reread_states();
-    if (!changes || changes->empty()) return;
+    if (!changes) {
+      if (stores_.shared() && reread_retries_.fetch_add(1) < 50) asio::co_spawn(io_, reread_later(), asio::detached);
+      return;
+    }
+    if (changes->empty()) return;
     for (const auto& c : *changes) {
       spdlog::info("MAIL FROM domain {} of {}: {} -> {} (read from the shared store)", c.mail_from_domain,
                    c.identity, c.from ? to_string(*c.from) : "(new)", c.to ? to_string(*c.to) : "(removed)");
@@ -677,6 +695,7 @@ class daemon {
   std::unique_ptr<http_server> http_;
   std::unique_ptr<policy_watcher> watcher_;
   std::atomic<bool> reread_queued_{false};
+  std::atomic<int> reread_retries_{0};  // since the last change the link reported
   std::atomic<bool> policy_check_queued_{false};
   std::unique_ptr<pg_cluster_link> link_;  // shared store only, from start(); read and reset under reload_lock_
   std::mutex shared_link_mutex_;
@@ -693,6 +712,7 @@ int run_daemon(const std::string& config_path) {
     for (const auto& e : loaded.errors) spdlog::error("{}", to_string(e));
     return 1;
   }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   // A shared store: the identities are the cluster's (the first node seeds it with its policy.d).
   std::unique_ptr<cluster_policy> cluster;
   if (loaded.config.store.kind == policy::store_kind::postgresql) {
@@ -707,7 +727,6 @@ int run_daemon(const std::string& config_path) {
     }
   }
   release_free_memory();
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   daemon d(config_path, std::move(loaded.config), std::move(cluster));
   return d.run();
 }
