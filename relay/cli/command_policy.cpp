@@ -28,11 +28,6 @@ std::string host_name() {
   return name.data();
 }
 
-bool same_files(const std::vector<policy_text>& a, const std::vector<policy_text>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const policy_text& x, const policy_text& y) { return x.name == y.name && x.text == y.text; });
-}
-
 // What no policy.d holds: the admin API's changes since the last push.
 std::string unpushed(const stored_policy& stored) {
   return "the cluster's policy has changes made through the admin API since the last push (revision " +
@@ -52,7 +47,7 @@ int push(const policy::config& cfg, bool force) {
     pg_connection db(cfg.store.url);
     migrate(db);
     stored_policy stored = pg_read_policy(db);
-    if (!stored.from_files && !force && !same_files(stored.files, files)) {
+    if (!stored.from_files && !force && !same_policy_files(stored.files, files)) {
       std::cerr << "mfrelay policy push: nothing was pushed: " << unpushed(stored) << '\n';
       return exit_failed;
     }

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "relay/state/pg_migrations.hpp"
 #include "relay/state/pg_policy_store.hpp"
 
@@ -18,8 +16,7 @@ config_load_result cluster_policy::start(const std::filesystem::path& main_file,
   auto files = read_policy_dir(from_disk.relay.policy_dir, errors);
   if (!errors.empty()) return {from_disk, errors};
   stored_policy stored = pg_seed_policy(db_, files, origin_);
-  auto same_file = [](const policy_text& a, const policy_text& b) { return a.name == b.name && a.text == b.text; };
-  if (!std::equal(files.begin(), files.end(), stored.files.begin(), stored.files.end(), same_file))
+  if (!same_policy_files(files, stored.files))
     spdlog::info("cluster: this node's policy.d differs from the cluster's policy (revision {}), which is used",
                  stored.revision);
   spdlog::info("cluster: policy revision {} ({} files) read from the store", stored.revision, stored.files.size());

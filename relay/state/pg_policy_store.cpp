@@ -1,5 +1,7 @@
 #include "relay/state/pg_policy_store.hpp"
 
+#include <algorithm>
+
 #include "relay/common/clock.hpp"
 
 namespace mfrelay::relay {
@@ -35,6 +37,11 @@ std::int64_t replace_all(pg_connection& db, std::int64_t from, const std::vector
 }
 
 }  // namespace
+
+bool same_policy_files(const std::vector<policy_text>& a, const std::vector<policy_text>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const policy_text& x, const policy_text& y) { return x.name == y.name && x.text == y.text; });
+}
 
 std::int64_t pg_policy_revision(pg_connection& db) {
   auto r = db.exec("SELECT revision FROM policy_revision");

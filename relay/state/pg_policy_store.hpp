@@ -29,6 +29,9 @@ struct stored_policy {
   bool from_files = true;
 };
 
+// The same files, names and texts, in the same order.
+bool same_policy_files(const std::vector<policy_text>& a, const std::vector<policy_text>& b);
+
 std::int64_t pg_policy_revision(pg_connection& db);
 stored_policy pg_read_policy(pg_connection& db);
 
