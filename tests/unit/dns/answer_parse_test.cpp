@@ -12,8 +12,6 @@ namespace {
 using policy::dns_outcome;
 using namespace test;
 
-constexpr const char* feedback = "feedback-smtp.us-west-2.amazonses.com";
-
 TEST_CASE("MX: one record") {
   auto msg = response("mail.example.com", type_mx, {record("mail.example.com", type_mx, mx_rdata(10, feedback))});
   auto mx = parse_mx_answer(msg);

@@ -12,7 +12,7 @@ using policy::mail_from_status;
 using policy::next_check;
 
 const check_intervals intervals{5min, 1h, 1min, 0.1};
-const policy::timestamp now{std::chrono::hours(24 * 365 * 50)};
+const policy::timestamp at{std::chrono::hours(24 * 365 * 50)};
 
 TEST_CASE("jittered: within +-jitter, clamped") {
   CHECK(jittered(1000ms, 0.1, 0.0) == 900ms);
@@ -38,24 +38,24 @@ TEST_CASE("interval_after: by the status after the check and what advance asked 
            row{mail_from_status::failed, next_check::never, std::nullopt},
        }) {
     CAPTURE(policy::to_string(status));
-    policy::transition t{{status, now}, false, next};
+    policy::transition t{{status, at}, false, next};
     CHECK(interval_after(intervals, t, 0.5) == expected);
   }
-  policy::transition success{{mail_from_status::success, now}, false, next_check::regular};
+  policy::transition success{{mail_from_status::success, at}, false, next_check::regular};
   CHECK(interval_after(intervals, success, 0.0) == 54min);
   CHECK(interval_after(intervals, success, 1.0) == 66min);
 }
 
 TEST_CASE("first_delay: spread when never checked or overdue; else when due; never when Failed") {
-  policy::verification_state success{mail_from_status::success, now};
-  CHECK(first_delay(intervals, success, std::nullopt, now, 0.0) == 0ms);
-  CHECK(first_delay(intervals, success, std::nullopt, now, 0.5) == 3s);  // half of 10% of 1 min
-  CHECK(first_delay(intervals, success, now - 10h, now, 0.5) == 3s);
-  CHECK(first_delay(intervals, success, now - 20min, now, 0.5) == 40min);
-  policy::verification_state pending{mail_from_status::pending, now};
-  CHECK(first_delay(intervals, pending, now - 2min, now, 0.5) == 3min);
-  policy::verification_state failed{mail_from_status::failed, now};
-  CHECK_FALSE(first_delay(intervals, failed, std::nullopt, now, 0.5));
+  policy::verification_state success{mail_from_status::success, at};
+  CHECK(first_delay(intervals, success, std::nullopt, at, 0.0) == 0ms);
+  CHECK(first_delay(intervals, success, std::nullopt, at, 0.5) == 3s);  // half of 10% of 1 min
+  CHECK(first_delay(intervals, success, at - 10h, at, 0.5) == 3s);
+  CHECK(first_delay(intervals, success, at - 20min, at, 0.5) == 40min);
+  policy::verification_state pending{mail_from_status::pending, at};
+  CHECK(first_delay(intervals, pending, at - 2min, at, 0.5) == 3min);
+  policy::verification_state failed{mail_from_status::failed, at};
+  CHECK_FALSE(first_delay(intervals, failed, std::nullopt, at, 0.5));
 }
 
 }  // namespace

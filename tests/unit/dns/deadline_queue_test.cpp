@@ -13,38 +13,38 @@ namespace {
 
 using namespace std::chrono_literals;
 using time_point = deadline_queue::time_point;
-const time_point t0{std::chrono::hours(1000)};
+const time_point q0{std::chrono::hours(1000)};
 
-std::vector<deadline_queue::key> drain(deadline_queue& q, time_point now) {
+std::vector<deadline_queue::key> drain(deadline_queue& q, time_point clock) {
   std::vector<deadline_queue::key> out;
-  while (auto k = q.pop_due(now)) out.push_back(*k);
+  while (auto k = q.pop_due(clock)) out.push_back(*k);
   return out;
 }
 
 TEST_CASE("deadline_queue: keys come out in deadline order, only once due") {
   deadline_queue q;
-  q.schedule(0, t0 + 30s);
-  q.schedule(1, t0 + 10s);
-  q.schedule(2, t0 + 20s);
-  CHECK(q.next_due() == t0 + 10s);
-  CHECK_FALSE(q.pop_due(t0 + 9s));
-  CHECK(drain(q, t0 + 20s) == std::vector<deadline_queue::key>{1, 2});
+  q.schedule(0, q0 + 30s);
+  q.schedule(1, q0 + 10s);
+  q.schedule(2, q0 + 20s);
+  CHECK(q.next_due() == q0 + 10s);
+  CHECK_FALSE(q.pop_due(q0 + 9s));
+  CHECK(drain(q, q0 + 20s) == std::vector<deadline_queue::key>{1, 2});
   CHECK(q.size() == 1);
-  CHECK(q.next_due() == t0 + 30s);
-  CHECK(drain(q, t0 + 1h) == std::vector<deadline_queue::key>{0});
+  CHECK(q.next_due() == q0 + 30s);
+  CHECK(drain(q, q0 + 1h) == std::vector<deadline_queue::key>{0});
   CHECK(q.empty());
   CHECK_FALSE(q.next_due());
 }
 
 TEST_CASE("deadline_queue: keys due at the same instant come out in scheduling order") {
   deadline_queue q;
-  for (deadline_queue::key k : {5u, 3u, 9u, 0u}) q.schedule(k, t0);
-  CHECK(drain(q, t0) == std::vector<deadline_queue::key>{5, 3, 9, 0});
+  for (deadline_queue::key k : {5u, 3u, 9u, 0u}) q.schedule(k, q0);
+  CHECK(drain(q, q0) == std::vector<deadline_queue::key>{5, 3, 9, 0});
 }
 
 TEST_CASE("deadline_queue: cancel removes a key wherever it sits") {
   deadline_queue q;
-  for (deadline_queue::key k = 0; k < 8; ++k) q.schedule(k, t0 + std::chrono::seconds(k));
+  for (deadline_queue::key k = 0; k < 8; ++k) q.schedule(k, q0 + std::chrono::seconds(k));
   CHECK(q.cancel(0));  // the head
   CHECK(q.cancel(5));  // the middle
   CHECK(q.cancel(7));  // the last
@@ -52,31 +52,31 @@ TEST_CASE("deadline_queue: cancel removes a key wherever it sits") {
   CHECK_FALSE(q.cancel(42));  // never scheduled
   CHECK_FALSE(q.contains(5));
   CHECK(q.contains(6));
-  CHECK(drain(q, t0 + 1h) == std::vector<deadline_queue::key>{1, 2, 3, 4, 6});
+  CHECK(drain(q, q0 + 1h) == std::vector<deadline_queue::key>{1, 2, 3, 4, 6});
 }
 
 TEST_CASE("deadline_queue: rescheduling moves a key, earlier or later, and keeps one entry") {
   deadline_queue q;
-  q.schedule(0, t0 + 10s);
-  q.schedule(1, t0 + 20s);
-  q.schedule(2, t0 + 30s);
-  q.schedule(2, t0 + 5s);   // earlier: now first
-  q.schedule(0, t0 + 40s);  // later: now last
+  q.schedule(0, q0 + 10s);
+  q.schedule(1, q0 + 20s);
+  q.schedule(2, q0 + 30s);
+  q.schedule(2, q0 + 5s);   // earlier: now first
+  q.schedule(0, q0 + 40s);  // later: now last
   CHECK(q.size() == 3);
-  CHECK(q.next_due() == t0 + 5s);
-  CHECK(drain(q, t0 + 20s) == std::vector<deadline_queue::key>{2, 1});
-  CHECK_FALSE(q.pop_due(t0 + 39s));
-  CHECK(drain(q, t0 + 40s) == std::vector<deadline_queue::key>{0});
+  CHECK(q.next_due() == q0 + 5s);
+  CHECK(drain(q, q0 + 20s) == std::vector<deadline_queue::key>{2, 1});
+  CHECK_FALSE(q.pop_due(q0 + 39s));
+  CHECK(drain(q, q0 + 40s) == std::vector<deadline_queue::key>{0});
 }
 
 TEST_CASE("deadline_queue: a popped or cancelled key can be scheduled again") {
   deadline_queue q;
-  q.schedule(3, t0);
-  CHECK(q.pop_due(t0) == 3u);
-  q.schedule(3, t0 + 1s);
+  q.schedule(3, q0);
+  CHECK(q.pop_due(q0) == 3u);
+  q.schedule(3, q0 + 1s);
   CHECK(q.cancel(3));
-  q.schedule(3, t0 + 2s);
-  CHECK(drain(q, t0 + 2s) == std::vector<deadline_queue::key>{3});
+  q.schedule(3, q0 + 2s);
+  CHECK(drain(q, q0 + 2s) == std::vector<deadline_queue::key>{3});
 }
 
 TEST_CASE("deadline_queue: agrees with a sorted model under random schedule, cancel and pop") {
@@ -87,13 +87,13 @@ TEST_CASE("deadline_queue: agrees with a sorted model under random schedule, can
   std::map<std::pair<time_point, std::uint64_t>, deadline_queue::key> model;  // (due, order) -> key
   std::map<deadline_queue::key, std::pair<time_point, std::uint64_t>> of_key;
   std::uint64_t order = 0;
-  time_point now = t0;
+  time_point clock = q0;
   for (int step = 0; step < 20000; ++step) {
     const auto k = static_cast<deadline_queue::key>(rng() % 200);
     switch (rng() % 4) {
       case 0:
       case 1: {
-        const time_point due = now + std::chrono::milliseconds(rng() % 1000);
+        const time_point due = clock + std::chrono::milliseconds(rng() % 1000);
         if (auto old = of_key.find(k); old != of_key.end()) model.erase(old->second);
         of_key[k] = {due, order};
         model[{due, order++}] = k;
@@ -110,15 +110,15 @@ TEST_CASE("deadline_queue: agrees with a sorted model under random schedule, can
         break;
       }
       default: {
-        now += std::chrono::milliseconds(rng() % 50);
-        while (!model.empty() && model.begin()->first.first <= now) {
-          auto popped = q.pop_due(now);
+        clock += std::chrono::milliseconds(rng() % 50);
+        while (!model.empty() && model.begin()->first.first <= clock) {
+          auto popped = q.pop_due(clock);
           REQUIRE(popped);
           CHECK(*popped == model.begin()->second);
           of_key.erase(model.begin()->second);
           model.erase(model.begin());
         }
-        CHECK_FALSE(q.pop_due(now));
+        CHECK_FALSE(q.pop_due(clock));
       }
     }
     REQUIRE(q.size() == model.size());

@@ -15,6 +15,9 @@
 
 namespace mfrelay::dns::test {
 
+// The feedback host the MAIL FROM checks expect (us-west-2).
+inline constexpr const char* feedback = "feedback-smtp.us-west-2.amazonses.com";
+
 using bytes = std::vector<unsigned char>;
 
 enum : std::uint16_t { type_a = 1, type_cname = 5, type_mx = 15, type_txt = 16, type_aaaa = 28 };

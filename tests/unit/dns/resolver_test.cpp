@@ -19,8 +19,6 @@ namespace asio = boost::asio;
 using policy::dns_outcome;
 using namespace test;
 
-constexpr const char* feedback = "feedback-smtp.us-west-2.amazonses.com";
-
 resolver_options options_for(const test_dns_server& server, const char* host = "127.0.0.1",
                              policy::duration timeout = std::chrono::milliseconds(200)) {
   return {{{host, server.port()}}, timeout, 1};

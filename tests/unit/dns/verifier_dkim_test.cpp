@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 using namespace test;
 using policy::check_result;
 
-constexpr const char* key = "MIIBkey";
+constexpr const char* dkim_key_b64 = "MIIBkey";
 
 // The lookups of dkim_checker, scripted: a name without an answer is NXDOMAIN.
 struct scripted_dkim_checker final : target_checker {
@@ -29,7 +29,7 @@ struct scripted_dkim_checker final : target_checker {
     out.evidence = policy::evaluate_dkim(out.answers.selector_names, out.answers.selectors, t.expected_key);
     co_return out;
   }
-  void publish(const std::string& token, std::string value = std::string("v=DKIM1; k=rsa; p=") + key) {
+  void publish(const std::string& token, std::string value = std::string("v=DKIM1; k=rsa; p=") + dkim_key_b64) {
     txt[token + "._domainkey.example.com"] = {dns_outcome::ok, {std::move(value)}};
   }
 };
@@ -43,7 +43,7 @@ TEST_CASE("verifier with DKIM targets: PENDING -> SUCCESS -> TEMPORARY_FAILURE -
   s.pending_interval = s.success_interval = s.retry_interval = 20ms;
   auto v = std::make_unique<verifier>(io.get_executor(), static_cast<target_checker&>(checker), sink, s,
                                       [&] { return now; });
-  v->update_targets({{"example.com", "a b c", policy::initial_state(t0), std::nullopt, key}});
+  v->update_targets({{"example.com", "a b c", policy::initial_state(t0), std::nullopt, dkim_key_b64}});
   auto run_reports = [&](std::size_t n) {
     return run_until(io, [&] { return static_cast<std::size_t>(sink.completed) >= n; }, 2s);
   };

@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dns/verifier.hpp"
+#include "dns_wire.hpp"
 #include "support/test_io.hpp"
 
 namespace mfrelay::dns::test {
@@ -26,7 +27,6 @@ namespace asio = boost::asio;
 using policy::dns_outcome;
 using policy::mail_from_status;
 
-inline constexpr const char* feedback = "feedback-smtp.us-west-2.amazonses.com";
 
 inline dns_check answer(dns_outcome mx_outcome, std::vector<policy::mx_record> records = {}) {
   dns_check c;
@@ -113,6 +113,10 @@ struct fake_sink final : verification_sink {
 };
 
 inline const policy::timestamp t0{std::chrono::hours(24 * 365 * 50)};
+inline const policy::verification_state pending{policy::mail_from_status::pending, t0};
+inline const policy::verification_state success{policy::mail_from_status::success, t0};
+inline const policy::verification_state temp_failure{policy::mail_from_status::temporary_failure, t0};
+inline const policy::verification_state failed{policy::mail_from_status::failed, t0};
 
 inline verifier_settings quick_settings() {
   verifier_settings s;

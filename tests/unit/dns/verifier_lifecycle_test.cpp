@@ -12,8 +12,6 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
-const policy::verification_state pending{mail_from_status::pending, t0};
-const policy::verification_state success{mail_from_status::success, t0};
 
 TEST_CASE("verifier: a target removed by update_targets stops being checked") {
   verifier_fixture f;

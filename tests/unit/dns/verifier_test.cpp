@@ -14,10 +14,6 @@ using namespace std::chrono_literals;
 using policy::check_result;
 using policy::next_check;
 
-const policy::verification_state pending{mail_from_status::pending, t0};
-const policy::verification_state success{mail_from_status::success, t0};
-const policy::verification_state temp_failure{mail_from_status::temporary_failure, t0};
-const policy::verification_state failed{mail_from_status::failed, t0};
 
 // n Pending targets d0.example .. d<n-1>.example whose MAIL FROM domains all pass.
 std::vector<verification_target> passing_targets(verifier_fixture& f, int n) {

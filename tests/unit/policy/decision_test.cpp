@@ -13,10 +13,6 @@ namespace mfrelay::policy {
 namespace {
 
 using namespace test;
-constexpr auto pending = mail_from_status::pending;
-constexpr auto success = mail_from_status::success;
-constexpr auto temporary_failure = mail_from_status::temporary_failure;
-constexpr auto failed = mail_from_status::failed;
 
 TEST_CASE("the From identity's MAIL FROM setting and state pick the envelope sender") {
   const identity_table identities = decision_identities();

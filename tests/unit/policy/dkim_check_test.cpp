@@ -8,7 +8,7 @@
 namespace mfrelay::policy {
 namespace {
 
-const std::vector<std::string> names{"a._domainkey.example.com", "b._domainkey.example.com",
+const std::vector<std::string> token_names{"a._domainkey.example.com", "b._domainkey.example.com",
                                      "c._domainkey.example.com"};
 const txt_answer ours{dns_outcome::ok, {"v=DKIM1; k=rsa; p=KEY"}};
 
@@ -40,7 +40,7 @@ TEST_CASE("evaluate_dkim: all three, pass; one missing or another key, fail; any
        "inconclusive: b._domainkey.example.com: servfail; a._domainkey.example.com: NXDOMAIN"},
   };
   for (const auto& r : rows) {
-    auto e = evaluate_dkim(names, r.answers, "KEY");
+    auto e = evaluate_dkim(token_names, r.answers, "KEY");
     CAPTURE(r.reason);
     CHECK(e.result == r.result);
     CHECK(e.reason == r.reason);

@@ -45,7 +45,7 @@ TEST_CASE("parse_email_address accepts mailboxes and normalizes only the domain"
 }
 
 TEST_CASE("parse_email_address refuses what is not a mailbox") {
-  const std::string label63(63, 'a');
+  const std::string long_label(63, 'a');
   const std::string rows[] = {
       "",
       "user",
@@ -73,7 +73,7 @@ TEST_CASE("parse_email_address refuses what is not a mailbox") {
       "user@[]",
       "user@[192.0.2.1",
       std::string(65, 'a') + "@example.com",                                   // local part too long
-      "u@" + label63 + "." + label63 + "." + label63 + "." + label63 + ".com",  // domain too long
+      "u@" + long_label + "." + long_label + "." + long_label + "." + long_label + ".com",  // domain too long
   };
   for (const auto& text : rows) {
     CAPTURE(text);

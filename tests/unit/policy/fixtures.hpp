@@ -40,6 +40,18 @@ inline std::ostream& operator<<(std::ostream& out, const smtp_reply& r) {
 
 namespace test {
 
+// What relay/ gets from libidn2, for the names the policy tests use.
+inline idna_result fake_idna(std::string_view domain) {
+  if (domain == "d\xc3\xa9st.test") return {"xn--dst-bma.test", ""};
+  if (domain == "mail.d\xc3\xa9st.test") return {"mail.xn--dst-bma.test", ""};
+  if (domain == "sub.d\xc3\xa9st.test") return {"sub.xn--dst-bma.test", ""};
+  return {"", "not in the fake's table"};
+}
+
+inline constexpr auto pending = mail_from_status::pending;
+inline constexpr auto success = mail_from_status::success;
+inline constexpr auto temporary_failure = mail_from_status::temporary_failure;
+inline constexpr auto failed = mail_from_status::failed;
 inline constexpr auto use_default = mx_failure_behavior::use_default_value;
 inline constexpr auto reject_msg = mx_failure_behavior::reject_message;
 

@@ -7,7 +7,7 @@
 namespace mfrelay::policy {
 namespace {
 
-idna_result fake_idna(std::string_view name) {
+idna_result psl_idna(std::string_view name) {
   if (name == "食狮.com.cn") return {"xn--85x722f.com.cn", ""};
   return {"", "refused"};
 }
@@ -27,7 +27,7 @@ const char* list_text =
 }  // namespace
 
 TEST_CASE("public suffix list: organizational domains") {
-  auto psl = public_suffix_list::parse(list_text, fake_idna);
+  auto psl = public_suffix_list::parse(list_text, psl_idna);
   CHECK(psl.organizational_domain("mail.example.com") == "example.com");
   CHECK(psl.organizational_domain("example.com") == "example.com");
   CHECK(psl.organizational_domain("a.b.example.co.uk") == "example.co.uk");
@@ -40,7 +40,7 @@ TEST_CASE("public suffix list: organizational domains") {
 }
 
 TEST_CASE("public suffix list: wildcards and exceptions") {
-  auto psl = public_suffix_list::parse(list_text, fake_idna);
+  auto psl = public_suffix_list::parse(list_text, psl_idna);
   CHECK(psl.public_suffix("shop.example.ck") == "example.ck");
   CHECK(psl.organizational_domain("a.shop.example.ck") == "shop.example.ck");
   CHECK_FALSE(psl.organizational_domain("example.ck"));
@@ -52,7 +52,7 @@ TEST_CASE("public suffix list: wildcards and exceptions") {
 }
 
 TEST_CASE("public suffix list: U-label rules in A-label form") {
-  auto psl = public_suffix_list::parse(list_text, fake_idna);
+  auto psl = public_suffix_list::parse(list_text, psl_idna);
   CHECK(psl.organizational_domain("a.example.xn--85x722f.com.cn") == "example.xn--85x722f.com.cn");
   // A rule the converter refuses is skipped; without a converter all are.
   auto plain = public_suffix_list::parse(list_text, nullptr);

@@ -11,10 +11,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::t0;
-constexpr auto pending = mail_from_status::pending;
-constexpr auto success = mail_from_status::success;
-constexpr auto temporary_failure = mail_from_status::temporary_failure;
-constexpr auto failed = mail_from_status::failed;
+using test::pending;
+using test::success;
+using test::temporary_failure;
+using test::failed;
 constexpr auto pass = check_result::pass;
 constexpr auto fail = check_result::fail;
 constexpr auto inconclusive = check_result::inconclusive;

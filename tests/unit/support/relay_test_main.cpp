@@ -1,7 +1,7 @@
 // main() of every relay/ unit test binary: doctest, with the operational log
 // (spdlog) at the binary's quiet default (MFRELAY_TEST_LOG_DEFAULT) unless
 // MFRELAY_TEST_LOG names a level (MFRELAY_TEST_LOG=info shows every line).
-#define DOCTEST_CONFIG_IMPLEMENT
+// doctest's implementation is in doctest_impl.cpp, compiled once.
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 

@@ -12,7 +12,7 @@
 
 namespace mfrelay::relay::test {
 
-inline const policy::timestamp t0{std::chrono::milliseconds(1'764'146'401'311)};  // 2025-11-26T08:40:01.311Z
+inline const policy::timestamp sample_t0{std::chrono::milliseconds(1'764'146'401'311)};  // 2025-11-26T08:40:01.311Z
 
 struct status_change_sample {
   std::optional<policy::mail_from_status> from = policy::mail_from_status::pending;
@@ -26,7 +26,7 @@ struct status_change_sample {
     dns::dns_check answers;
     answers.mx = {mx.empty() ? policy::dns_outcome::nodata : policy::dns_outcome::ok, mx};
     answers.txt = {txt.empty() ? policy::dns_outcome::nodata : policy::dns_outcome::ok, txt};
-    state_transition t{"example.com", "mail.example.com", from, to, t0, reason,
+    state_transition t{"example.com", "mail.example.com", from, to, sample_t0, reason,
                        boost::json::serialize(dns_evidence(answers))};
     stored_state current;
     current.identity = t.identity;

@@ -177,6 +177,9 @@ struct api_fixture {
   http_response handle(http_request request) { return run(api.handle(request, "req-1")); }
 };
 
+// The API version every SES v1 request names, as a form field to append.
+inline constexpr std::string_view v1_version = "&Version=2010-12-01";
+
 // POST / with a form body, as botocore sends the SES v1 actions.
 inline http_request form_post(std::string body) {
   http_request r;

@@ -16,7 +16,7 @@ namespace {
 using namespace test;
 namespace json = boost::json;
 
-struct fixture : api_fixture<mfrelay_api> {
+struct mfrelay_api_fixture : api_fixture<mfrelay_api> {
   http_response call(std::string method, std::string target) {
     return handle(rest(std::move(method), std::move(target)));
   }
@@ -28,7 +28,7 @@ struct fixture : api_fixture<mfrelay_api> {
   }
 };
 
-TEST_CASE_FIXTURE(fixture, "dns-records: every format renders the record set `mfrelay records` prints") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "dns-records: every format renders the record set `mfrelay records` prints") {
   auto records = policy::required_records(*backend.cfg->identities.find("example.com"),
                                           "feedback-smtp.us-west-2.amazonses.com", "amazonses.com");
   REQUIRE(records.size() == 2);
@@ -53,7 +53,7 @@ TEST_CASE_FIXTURE(fixture, "dns-records: every format renders the record set `mf
   CHECK(address.body.starts_with("bounce.example.com.\t3600\tIN\tMX\t10 feedback-smtp.us-west-2.amazonses.com.\n"));
 }
 
-TEST_CASE_FIXTURE(fixture, "dns-records: refusals") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "dns-records: refusals") {
   check_error(call("GET", "/v1/identities/example.com/dns-records?format=bind"), 400, "BadRequestException",
               "format must be json, csv, zone or table");
   check_error(call("GET", "/v1/identities/unknown.net/dns-records"), 404, "NotFoundException",
@@ -62,7 +62,7 @@ TEST_CASE_FIXTURE(fixture, "dns-records: refusals") {
               "identity other.org has no custom MAIL FROM domain; it uses us-west-2.amazonses.com and needs no records");
 }
 
-TEST_CASE_FIXTURE(fixture, "verify: checks now through the backend and returns the identity's status row") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "verify: checks now through the backend and returns the identity's status row") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
   auto r = call("POST", "/v1/identities/Example.COM/verify");
   CHECK(r.status == 200);
@@ -81,7 +81,7 @@ TEST_CASE_FIXTURE(fixture, "verify: checks now through the backend and returns t
               "No mfrelay route is GET /v1/identities/example.com/verify");
 }
 
-TEST_CASE_FIXTURE(fixture, "explain: a custom MAIL FROM domain in Success gives the custom envelope sender") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "explain: a custom MAIL FROM domain in Success gives the custom envelope sender") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
   auto r = call("GET", "/v1/explain?from=ann%40example.com&user=apps");
   CHECK(r.status == 200);
@@ -103,7 +103,7 @@ TEST_CASE_FIXTURE(fixture, "explain: a custom MAIL FROM domain in Success gives 
   CHECK_FALSE(body.at("why").as_string().empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "explain: RejectMessage while Pending rejects with the SMTP reply") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "explain: RejectMessage while Pending rejects with the SMTP reply") {
   auto body = json_of(call("GET", "/v1/explain?from=billing%40example.com&sender=%3C%3E")).as_object();
   CHECK(body.at("sender").is_null());
   CHECK(body.at("user").is_null());
@@ -119,7 +119,7 @@ TEST_CASE_FIXTURE(fixture, "explain: RejectMessage while Pending rejects with th
   CHECK(std::string(reply.at("text").as_string()).find("MailFromDomainNotVerified") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "explain: no identity, default domain, and refusals") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "explain: no identity, default domain, and refusals") {
   auto none = json_of(call("GET", "/v1/explain?from=a%40unknown.net")).as_object();
   CHECK(none.at("identity").is_null());
   CHECK(none.at("identityKind").is_null());
@@ -139,7 +139,7 @@ TEST_CASE_FIXTURE(fixture, "explain: no identity, default domain, and refusals")
               "no [[user]] is named 'bob'");
 }
 
-TEST_CASE_FIXTURE(fixture, "status: the array `mfrelay status --format json` prints") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "status: the array `mfrelay status --format json` prints") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::temporary_failure, 1000);
   auto r = call("GET", "/v1/status");
   CHECK(r.status == 200);
@@ -161,7 +161,7 @@ TEST_CASE_FIXTURE(fixture, "status: the array `mfrelay status --format json` pri
       "reason":"dkim = false"},"dmarc":null,"mailFromWarning":null})"));
 }
 
-TEST_CASE_FIXTURE(fixture, "status and explain: the DMARC verdict from the daemon's view") {
+TEST_CASE_FIXTURE(mfrelay_api_fixture, "status and explain: the DMARC verdict from the daemon's view") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
   auto view = std::make_shared<dmarc_view>();
   view->suffixes =

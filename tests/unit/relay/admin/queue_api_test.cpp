@@ -19,8 +19,8 @@ namespace json = boost::json;
 const std::string id1 = "010001a2170bf0eb-5a000000-0000-0000-0000-000000000001-000000";
 const std::string id2 = "010001a2170bf0eb-5a000000-0000-0000-0000-000000000002-000000";
 
-struct fixture : api_fixture<queue_api> {
-  fixture() {
+struct queue_api_fixture : api_fixture<queue_api> {
+  queue_api_fixture() {
     queued_message a;
     a.id = id1;
     a.sender = "app@example.com";
@@ -42,7 +42,7 @@ struct fixture : api_fixture<queue_api> {
   }
 };
 
-TEST_CASE_FIXTURE(fixture, "GET /v1/queue lists every message with its age, attempts and last error") {
+TEST_CASE_FIXTURE(queue_api_fixture, "GET /v1/queue lists every message with its age, attempts and last error") {
   auto r = call("GET", "/v1/queue");
   REQUIRE(r.status == 200);
   auto rows = json::parse(r.body).as_array();
@@ -63,7 +63,7 @@ TEST_CASE_FIXTURE(fixture, "GET /v1/queue lists every message with its age, atte
   CHECK(b.at("inFlight") == true);
 }
 
-TEST_CASE_FIXTURE(fixture, "POST /v1/queue/flush and DELETE /v1/queue/{id}, with their refusals") {
+TEST_CASE_FIXTURE(queue_api_fixture, "POST /v1/queue/flush and DELETE /v1/queue/{id}, with their refusals") {
   auto flushed = call("POST", "/v1/queue/flush");
   CHECK(flushed.status == 200);
   CHECK(json::parse(flushed.body) == json::parse(R"({"flushed":2})"));

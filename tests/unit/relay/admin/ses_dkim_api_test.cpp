@@ -25,8 +25,6 @@ namespace {
 using namespace test;
 namespace json = boost::json;
 
-constexpr std::string_view v = "&Version=2010-12-01";
-
 const dkim::dkim_key& rsa_key() {
   static const dkim::dkim_key key = dkim::dkim_key::generate(dkim::key_type::rsa);
   return key;
@@ -87,7 +85,7 @@ struct v2_fixture : api_fixture<ses_rest_api> {
 
 TEST_CASE_FIXTURE(v1_fixture, "VerifyDomainDkim: enables Easy DKIM in the identity's file and returns the three tokens") {
   backend.keys["example.com"] = easy_keys("example.com");
-  auto r = call("Action=VerifyDomainDkim" + std::string(v) + "&Domain=example.com");
+  auto r = call("Action=VerifyDomainDkim" + std::string(v1_version) + "&Domain=example.com");
   INFO(r.body);
   CHECK(r.status == 200);
   CHECK(r.body.find("<VerifyDomainDkimResult><DkimTokens><member>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1</member>"
@@ -100,13 +98,13 @@ TEST_CASE_FIXTURE(v1_fixture, "VerifyDomainDkim: enables Easy DKIM in the identi
   CHECK(backend.writes[0].path == example_file);
   CHECK(backend.writes[0].text.find("dkim = true") != std::string::npos);
   // Again: already enabled, nothing written, the same tokens.
-  auto again = call("Action=VerifyDomainDkim" + std::string(v) + "&Domain=example.com");
+  auto again = call("Action=VerifyDomainDkim" + std::string(v1_version) + "&Domain=example.com");
   CHECK(again.status == 200);
   CHECK(backend.changes.size() == 1);
 }
 
 TEST_CASE_FIXTURE(v1_fixture, "VerifyDomainDkim: refusals") {
-  const std::string verify = "Action=VerifyDomainDkim" + std::string(v);
+  const std::string verify = "Action=VerifyDomainDkim" + std::string(v1_version);
   check_error(call(verify), "MissingParameter", "The request must contain the parameter Domain.");
   check_error(call(verify + "&Domain=unknown.net"), "InvalidParameterValue", "Identity <unknown.net> does not exist.");
   check_error(call(verify + "&Domain=billing%40example.com"), "InvalidParameterValue",
@@ -119,13 +117,13 @@ TEST_CASE_FIXTURE(v1_fixture, "VerifyDomainDkim: refusals") {
 
 TEST_CASE_FIXTURE(v1_fixture, "GetIdentityDkimAttributes: DkimEnabled, status and tokens per identity; unknown left out") {
   backend.keys["example.com"] = easy_keys("example.com");
-  const std::string get = "Action=GetIdentityDkimAttributes" + std::string(v);
+  const std::string get = "Action=GetIdentityDkimAttributes" + std::string(v1_version);
   auto before = call(get + "&Identities.member.1=example.com&Identities.member.2=nowhere.net");
   CHECK(before.body.find("<DkimAttributes><entry><key>example.com</key><value><DkimEnabled>false</DkimEnabled>"
                          "<DkimVerificationStatus>NotStarted</DkimVerificationStatus><DkimTokens>") != std::string::npos);
   CHECK(before.body.find("nowhere.net") == std::string::npos);
 
-  CHECK(call("Action=SetIdentityDkimEnabled" + std::string(v) + "&Identity=example.com&DkimEnabled=true").status == 200);
+  CHECK(call("Action=SetIdentityDkimEnabled" + std::string(v1_version) + "&Identity=example.com&DkimEnabled=true").status == 200);
   auto after = call(get + "&Identities.member.1=example.com&Identities.member.2=billing%40example.com");
   INFO(after.body);
   CHECK(after.body.find("<entry><key>example.com</key><value><DkimEnabled>true</DkimEnabled>"
@@ -138,7 +136,7 @@ TEST_CASE_FIXTURE(v1_fixture, "GetIdentityDkimAttributes: DkimEnabled, status an
 }
 
 TEST_CASE_FIXTURE(v1_fixture, "SetIdentityDkimEnabled: writes dkim = true / false; refusals change nothing") {
-  const std::string set = "Action=SetIdentityDkimEnabled" + std::string(v);
+  const std::string set = "Action=SetIdentityDkimEnabled" + std::string(v1_version);
   CHECK(call(set + "&Identity=example.com&DkimEnabled=true").status == 200);
   REQUIRE(backend.writes.size() == 1);
   CHECK(backend.writes[0].text.find("dkim = true") != std::string::npos);

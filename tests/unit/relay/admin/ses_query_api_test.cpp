@@ -26,7 +26,7 @@ std::string ok_xml(const std::string& action, const std::string& result) {
          "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + action + "Response>\n";
 }
 
-struct fixture : api_fixture<ses_query_api> {
+struct query_api_fixture : api_fixture<ses_query_api> {
   http_response call(const std::string& body) { return handle(form_post(body)); }
   // Checks a v1 error: HTTP status, <Type>Sender, the code and the message
   // (given as plain text; it is compared XML-escaped).
@@ -42,11 +42,9 @@ struct fixture : api_fixture<ses_query_api> {
   }
 };
 
-constexpr std::string_view v = "&Version=2010-12-01";
-
-TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: known identities as map entries, unknown ones left out") {
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityMailFromDomainAttributes: known identities as map entries, unknown ones left out") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
-  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) +
                 "&Identities.member.1=example.com&Identities.member.2=billing%40example.com"
                 "&Identities.member.3=unknown.net&Identities.member.4=other.org&Identities.member.5=not%20valid");
   CHECK(r.status == 200);
@@ -67,11 +65,11 @@ TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: known identitie
                "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
 }
 
-TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: each status, members in numeric order, keys as asked") {
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityMailFromDomainAttributes: each status, members in numeric order, keys as asked") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::temporary_failure, 1000);
   backend.set_state("billing@example.com", "bounce.example.com", policy::mail_from_status::failed, 1000);
   // Member 10 comes after member 2; the key is the name as the client wrote it.
-  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) +
                 "&Identities.member.10=Example.COM&Identities.member.2=billing%40example.com");
   CHECK(r.body ==
         ok_xml("GetIdentityMailFromDomainAttributes",
@@ -85,31 +83,31 @@ TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: each status, me
                "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
 }
 
-TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: a state stored for an earlier domain counts as Pending") {
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityMailFromDomainAttributes: a state stored for an earlier domain counts as Pending") {
   backend.set_state("example.com", "old.example.com", policy::mail_from_status::success, 1000);
-  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities.member.1=example.com");
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) + "&Identities.member.1=example.com");
   CHECK(r.body.find("<MailFromDomainStatus>Pending</MailFromDomainStatus>") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "GetIdentityMailFromDomainAttributes: empty list, missing list, more than 100") {
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityMailFromDomainAttributes: empty list, missing list, more than 100") {
   // botocore sends an empty list as "Identities=".
-  auto empty = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities=");
+  auto empty = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) + "&Identities=");
   CHECK(empty.body == ok_xml("GetIdentityMailFromDomainAttributes",
                              "<GetIdentityMailFromDomainAttributesResult><MailFromDomainAttributes>"
                              "</MailFromDomainAttributes></GetIdentityMailFromDomainAttributesResult>"));
 
-  check_error(call("Action=GetIdentityMailFromDomainAttributes" + std::string(v)), "MissingParameter",
+  check_error(call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version)), "MissingParameter",
               "The request must contain the parameter Identities.");
 
-  std::string body = "Action=GetIdentityMailFromDomainAttributes" + std::string(v);
+  std::string body = "Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version);
   for (int i = 1; i <= 100; ++i) body += "&Identities.member." + std::to_string(i) + "=example.com";
   CHECK(call(body).status == 200);
   body += "&Identities.member.101=example.com";
   check_error(call(body), "InvalidParameterValue", "Identities may name at most 100 identities, not 101.");
 }
 
-TEST_CASE_FIXTURE(fixture, "GetIdentityVerificationAttributes: declared identities are Success, domains with a token") {
-  auto r = call("Action=GetIdentityVerificationAttributes" + std::string(v) +
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityVerificationAttributes: declared identities are Success, domains with a token") {
+  auto r = call("Action=GetIdentityVerificationAttributes" + std::string(v1_version) +
                 "&Identities.member.1=example.com&Identities.member.2=billing%40example.com"
                 "&Identities.member.3=unknown.net");
   CHECK(r.body == ok_xml("GetIdentityVerificationAttributes",
@@ -119,12 +117,12 @@ TEST_CASE_FIXTURE(fixture, "GetIdentityVerificationAttributes: declared identiti
                          "<entry><key>billing@example.com</key><value><VerificationStatus>Success</VerificationStatus>"
                          "</value></entry>"
                          "</VerificationAttributes></GetIdentityVerificationAttributesResult>"));
-  check_error(call("Action=GetIdentityVerificationAttributes" + std::string(v)), "MissingParameter",
+  check_error(call("Action=GetIdentityVerificationAttributes" + std::string(v1_version)), "MissingParameter",
               "The request must contain the parameter Identities.");
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: sets the domain and behavior through the backend") {
-  auto r = call("Action=SetIdentityMailFromDomain" + std::string(v) +
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: sets the domain and behavior through the backend") {
+  auto r = call("Action=SetIdentityMailFromDomain" + std::string(v1_version) +
                 "&Identity=other.org&MailFromDomain=Bounce.Other.ORG.&BehaviorOnMXFailure=RejectMessage");
   CHECK(r.status == 200);
   CHECK(r.body == ok_xml("SetIdentityMailFromDomain", "<SetIdentityMailFromDomainResult/>"));
@@ -143,9 +141,9 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: sets the domain and behav
   CHECK(backend.writes[0].path == example_file);
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailure it is UseDefaultValue") {
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailure it is UseDefaultValue") {
   // The call replaces the setting (as SES and moto do): the earlier RejectMessage goes.
-  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) +
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v1_version) +
              "&Identity=billing%40example.com&MailFromDomain=mail.example.com")
             .status == 200);
   REQUIRE(backend.changes.size() == 1);
@@ -155,22 +153,22 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without BehaviorOnMXFailu
   CHECK(id->behavior == policy::mx_failure_behavior::use_default_value);
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the domain reads back as the client spelled it") {
-  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) + "&Identity=other.org&MailFromDomain=MF3.Other.org")
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: the domain reads back as the client spelled it") {
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v1_version) + "&Identity=other.org&MailFromDomain=MF3.Other.org")
             .status == 200);
   CHECK(backend.cfg->identities.find("other.org")->mail_from_domain == "mf3.other.org");
-  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) + "&Identities.member.1=other.org");
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) + "&Identities.member.1=other.org");
   CHECK(r.body.find("<MailFromDomain>MF3.Other.org</MailFromDomain>") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: bytes that are not UTF-8 are refused up front") {
-  auto r = call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=%FF%40example.com");
+TEST_CASE_FIXTURE(query_api_fixture, "VerifyEmailIdentity: bytes that are not UTF-8 are refused up front") {
+  auto r = call("Action=VerifyEmailIdentity" + std::string(v1_version) + "&EmailAddress=%FF%40example.com");
   check_error(r, "InvalidParameterValue", "'<invalid UTF-8>@example.com' is not valid UTF-8");
   CHECK(backend.changes.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without MailFromDomain it disables the custom MAIL FROM") {
-  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v) + "&Identity=billing%40example.com").status == 200);
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: without MailFromDomain it disables the custom MAIL FROM") {
+  CHECK(call("Action=SetIdentityMailFromDomain" + std::string(v1_version) + "&Identity=billing%40example.com").status == 200);
   REQUIRE(backend.changes.size() == 1);
   CHECK(backend.changes[0].mail_from_domain == "");
   // As SES then reports it: UseDefaultValue.
@@ -178,13 +176,13 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: without MailFromDomain it
   const policy::identity* id = backend.cfg->identities.find("billing@example.com");
   CHECK_FALSE(id->has_mail_from());
   CHECK(id->behavior == policy::mx_failure_behavior::use_default_value);
-  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v) +
+  auto r = call("Action=GetIdentityMailFromDomainAttributes" + std::string(v1_version) +
                 "&Identities.member.1=billing%40example.com");
   CHECK(r.body.find("<value><BehaviorOnMXFailure>UseDefaultValue</BehaviorOnMXFailure></value>") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: SES's refusals, and nothing changes") {
-  const std::string set = "Action=SetIdentityMailFromDomain" + std::string(v);
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: SES's refusals, and nothing changes") {
+  const std::string set = "Action=SetIdentityMailFromDomain" + std::string(v1_version);
   check_error(call(set + "&Identity=example.com&MailFromDomain=mail.other.org"), "InvalidParameterValue",
               "Provided MAIL-FROM domain <mail.other.org> is not subdomain of the domain of the identity "
               "<example.com>.");
@@ -211,15 +209,15 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: SES's refusals, and nothi
   CHECK(backend.cfg->identities.find("example.com")->mail_from_domain == "mail.example.com");
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityMailFromDomain: the daemon's refusal is InvalidParameterValue with its reasons") {
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityMailFromDomain: the daemon's refusal is InvalidParameterValue with its reasons") {
   backend.refuse = {{{example_file, 3, 1}, "the policy would not load"}, {{}, "and another reason"}};
-  check_error(call("Action=SetIdentityMailFromDomain" + std::string(v) +
+  check_error(call("Action=SetIdentityMailFromDomain" + std::string(v1_version) +
                    "&Identity=example.com&MailFromDomain=bounce.example.com"),
               "InvalidParameterValue", "example.toml:3:1: the policy would not load; and another reason");
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: turns forwarding off and on, written to the identity's file") {
-  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v);
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityFeedbackForwardingEnabled: turns forwarding off and on, written to the identity's file") {
+  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v1_version);
   auto r = call(set + "&Identity=billing%40example.com&ForwardingEnabled=false");
   CHECK(r.status == 200);
   CHECK(r.body == ok_xml("SetIdentityFeedbackForwardingEnabled", "<SetIdentityFeedbackForwardingEnabledResult/>"));
@@ -241,8 +239,8 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: turns forwardi
   CHECK(backend.writes[1].text.find("forward_feedback") == std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: SES's refusals, and nothing changes") {
-  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v);
+TEST_CASE_FIXTURE(query_api_fixture, "SetIdentityFeedbackForwardingEnabled: SES's refusals, and nothing changes") {
+  const std::string set = "Action=SetIdentityFeedbackForwardingEnabled" + std::string(v1_version);
   check_error(call(set + "&Identity=unknown.net&ForwardingEnabled=false"), "InvalidParameterValue",
               "Identity <unknown.net> does not exist.");
   check_error(call(set + "&Identity=example.com"), "MissingParameter",
@@ -257,11 +255,11 @@ TEST_CASE_FIXTURE(fixture, "SetIdentityFeedbackForwardingEnabled: SES's refusals
   CHECK(backend.cfg->identities.find("example.com")->forward_feedback);
 }
 
-TEST_CASE_FIXTURE(fixture, "GetIdentityNotificationAttributes: ForwardingEnabled per identity, no topics, unknown ones left out") {
-  CHECK(call("Action=SetIdentityFeedbackForwardingEnabled" + std::string(v) +
+TEST_CASE_FIXTURE(query_api_fixture, "GetIdentityNotificationAttributes: ForwardingEnabled per identity, no topics, unknown ones left out") {
+  CHECK(call("Action=SetIdentityFeedbackForwardingEnabled" + std::string(v1_version) +
              "&Identity=other.org&ForwardingEnabled=false")
             .status == 200);
-  auto r = call("Action=GetIdentityNotificationAttributes" + std::string(v) +
+  auto r = call("Action=GetIdentityNotificationAttributes" + std::string(v1_version) +
                 "&Identities.member.1=Example.COM&Identities.member.2=other.org&Identities.member.3=unknown.net"
                 "&Identities.member.4=not%20valid");
   CHECK(r.status == 200);
@@ -277,7 +275,7 @@ TEST_CASE_FIXTURE(fixture, "GetIdentityNotificationAttributes: ForwardingEnabled
                              headers +
                              "</value></entry>"
                              "</NotificationAttributes></GetIdentityNotificationAttributesResult>"));
-  check_error(call("Action=GetIdentityNotificationAttributes" + std::string(v)), "MissingParameter",
+  check_error(call("Action=GetIdentityNotificationAttributes" + std::string(v1_version)), "MissingParameter",
               "The request must contain the parameter Identities.");
 }
 
@@ -290,8 +288,8 @@ std::string identities_xml(const std::vector<std::string>& names, const std::str
   return ok_xml("ListIdentities", result + "</ListIdentitiesResult>");
 }
 
-TEST_CASE_FIXTURE(fixture, "ListIdentities: every identity in name order, by type, in pages") {
-  auto list = [&](const std::string& query) { return call("Action=ListIdentities" + std::string(v) + query).body; };
+TEST_CASE_FIXTURE(query_api_fixture, "ListIdentities: every identity in name order, by type, in pages") {
+  auto list = [&](const std::string& query) { return call("Action=ListIdentities" + std::string(v1_version) + query).body; };
   CHECK(list("") == identities_xml({"billing@example.com", "example.com", "news.example.com", "other.org"}));
   CHECK(list("&IdentityType=Domain") == identities_xml({"example.com", "news.example.com", "other.org"}));
   CHECK(list("&IdentityType=EmailAddress") == identities_xml({"billing@example.com"}));
@@ -306,20 +304,20 @@ TEST_CASE_FIXTURE(fixture, "ListIdentities: every identity in name order, by typ
   CHECK(list("&NextToken=ZXhhbXBsZS5uZXQ%3D") == identities_xml({"news.example.com", "other.org"}));
 }
 
-TEST_CASE_FIXTURE(fixture, "ListIdentities: refusals") {
-  check_error(call("Action=ListIdentities" + std::string(v) + "&IdentityType=Address"), "ValidationError",
+TEST_CASE_FIXTURE(query_api_fixture, "ListIdentities: refusals") {
+  check_error(call("Action=ListIdentities" + std::string(v1_version) + "&IdentityType=Address"), "ValidationError",
               "1 validation error detected: Value 'Address' at 'identityType' failed to satisfy "
               "constraint: Member must satisfy enum value set: [EmailAddress, Domain]");
-  check_error(call("Action=ListIdentities" + std::string(v) + "&MaxItems=0"), "InvalidParameterValue",
+  check_error(call("Action=ListIdentities" + std::string(v1_version) + "&MaxItems=0"), "InvalidParameterValue",
               "MaxItems must be an integer from 1 to 1000, not 0.");
-  check_error(call("Action=ListIdentities" + std::string(v) + "&MaxItems=1001"), "InvalidParameterValue",
+  check_error(call("Action=ListIdentities" + std::string(v1_version) + "&MaxItems=1001"), "InvalidParameterValue",
               "MaxItems must be an integer from 1 to 1000, not 1001.");
-  check_error(call("Action=ListIdentities" + std::string(v) + "&NextToken=%21%21"), "InvalidParameterValue",
+  check_error(call("Action=ListIdentities" + std::string(v1_version) + "&NextToken=%21%21"), "InvalidParameterValue",
               "The NextToken is not one ListIdentities returned.");
 }
 
-TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: adds the domain to admin-api.toml and returns its token") {
-  auto r = call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=New.Example.NET");
+TEST_CASE_FIXTURE(query_api_fixture, "VerifyDomainIdentity: adds the domain to admin-api.toml and returns its token") {
+  auto r = call("Action=VerifyDomainIdentity" + std::string(v1_version) + "&Domain=New.Example.NET");
   CHECK(r.status == 200);
   const std::string token = verification_token("new.example.net");
   CHECK(token.size() == 44);
@@ -336,14 +334,14 @@ TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: adds the domain to admin-api.t
   CHECK(id->where.file == admin_file);
 
   // Again: nothing to change, the same token.
-  auto again = call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=new.example.net");
+  auto again = call("Action=VerifyDomainIdentity" + std::string(v1_version) + "&Domain=new.example.net");
   CHECK(again.body == r.body);
   CHECK(backend.changes.size() == 1);
   CHECK(verification_token("other.example") != token);
 }
 
-TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: refusals") {
-  const std::string verify = "Action=VerifyDomainIdentity" + std::string(v);
+TEST_CASE_FIXTURE(query_api_fixture, "VerifyDomainIdentity: refusals") {
+  const std::string verify = "Action=VerifyDomainIdentity" + std::string(v1_version);
   check_error(call(verify + "&Domain=a%40example.com"), "InvalidParameterValue",
               "Domain <a@example.com> is an email address: verify it with VerifyEmailIdentity.");
   check_error(call(verify + "&Domain=localhost"), "InvalidParameterValue",
@@ -356,53 +354,53 @@ TEST_CASE_FIXTURE(fixture, "VerifyDomainIdentity: refusals") {
   CHECK(backend.changes.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "VerifyEmailIdentity: adds the address; a domain is refused") {
-  auto r = call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=Alerts%40Example.ORG");
+TEST_CASE_FIXTURE(query_api_fixture, "VerifyEmailIdentity: adds the address; a domain is refused") {
+  auto r = call("Action=VerifyEmailIdentity" + std::string(v1_version) + "&EmailAddress=Alerts%40Example.ORG");
   CHECK(r.body == ok_xml("VerifyEmailIdentity", "<VerifyEmailIdentityResult/>"));
   const policy::identity* id = backend.cfg->identities.find("Alerts@example.org");
   REQUIRE(id);
   CHECK(id->kind == policy::identity_kind::email_address);
-  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=example.org"),
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v1_version) + "&EmailAddress=example.org"),
               "InvalidParameterValue", "EmailAddress <example.org> is a domain: verify it with VerifyDomainIdentity.");
-  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=a%40%40b"), "InvalidParameterValue",
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v1_version) + "&EmailAddress=a%40%40b"), "InvalidParameterValue",
               "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
   // A name that would read as another in listings and logs (U+202E RIGHT-TO-LEFT OVERRIDE).
-  check_error(call("Action=VerifyEmailIdentity" + std::string(v) + "&EmailAddress=bill%E2%80%AEing%40example.com"),
+  check_error(call("Action=VerifyEmailIdentity" + std::string(v1_version) + "&EmailAddress=bill%E2%80%AEing%40example.com"),
               "InvalidParameterValue",
               "'bill<U+202E>ing@example.com' holds U+202E, a bidirectional control: a name must not hide, reorder or "
               "disguise its characters");
-  check_error(call("Action=VerifyDomainIdentity" + std::string(v) + "&Domain=%EF%BB%BFexample.net"),
+  check_error(call("Action=VerifyDomainIdentity" + std::string(v1_version) + "&Domain=%EF%BB%BFexample.net"),
               "InvalidParameterValue",
               "'<U+FEFF>example.net' holds U+FEFF, an invisible character: a name must not hide, reorder or disguise "
               "its characters");
 }
 
-TEST_CASE_FIXTURE(fixture, "DeleteIdentity: removes a declared identity; an unknown one is no error") {
-  auto r = call("Action=DeleteIdentity" + std::string(v) + "&Identity=other.org");
+TEST_CASE_FIXTURE(query_api_fixture, "DeleteIdentity: removes a declared identity; an unknown one is no error") {
+  auto r = call("Action=DeleteIdentity" + std::string(v1_version) + "&Identity=other.org");
   CHECK(r.body == ok_xml("DeleteIdentity", "<DeleteIdentityResult/>"));
   CHECK_FALSE(backend.cfg->identities.find("other.org"));
   REQUIRE(backend.writes.size() == 1);
   CHECK(backend.writes[0].path == example_file);
   CHECK(backend.writes[0].text.find("other.org") == std::string::npos);
 
-  auto unknown = call("Action=DeleteIdentity" + std::string(v) + "&Identity=unknown.net");
+  auto unknown = call("Action=DeleteIdentity" + std::string(v1_version) + "&Identity=unknown.net");
   CHECK(unknown.body == ok_xml("DeleteIdentity", "<DeleteIdentityResult/>"));
   CHECK(backend.changes.size() == 1);
-  check_error(call("Action=DeleteIdentity" + std::string(v) + "&Identity=a%40%40b"), "InvalidParameterValue",
+  check_error(call("Action=DeleteIdentity" + std::string(v1_version) + "&Identity=a%40%40b"), "InvalidParameterValue",
               "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
 }
 
-TEST_CASE_FIXTURE(fixture, "DeleteIdentity: an identity a user needs is refused by the daemon's validation") {
+TEST_CASE_FIXTURE(query_api_fixture, "DeleteIdentity: an identity a user needs is refused by the daemon's validation") {
   auto cfg = std::make_shared<policy::config>(*backend.cfg);
   cfg->users[0].identities = {"other.org"};
   backend.cfg = cfg;
-  check_error(call("Action=DeleteIdentity" + std::string(v) + "&Identity=other.org"), "InvalidParameterValue",
+  check_error(call("Action=DeleteIdentity" + std::string(v1_version) + "&Identity=other.org"), "InvalidParameterValue",
               "user 'apps' may send as 'other.org', which is not a declared identity");
   CHECK(backend.cfg->identities.find("other.org"));
 }
 
-TEST_CASE_FIXTURE(fixture, "Action, Version and the body: InvalidAction, MissingAction, NoSuchVersion") {
-  check_error(call("Action=SendEmail" + std::string(v)), "InvalidAction",
+TEST_CASE_FIXTURE(query_api_fixture, "Action, Version and the body: InvalidAction, MissingAction, NoSuchVersion") {
+  check_error(call("Action=SendEmail" + std::string(v1_version)), "InvalidAction",
               "Could not find operation SendEmail for version 2010-12-01.");
   check_error(call("Version=2010-12-01"), "MissingAction", "The request must contain the parameter Action.");
   check_error(call("Action=ListIdentities&Version=2019-09-27"), "NoSuchVersion",
@@ -424,8 +422,8 @@ TEST_CASE_FIXTURE(fixture, "Action, Version and the body: InvalidAction, Missing
               "The request body must be application/x-www-form-urlencoded, not application/json.");
 }
 
-TEST_CASE_FIXTURE(fixture, "client text in errors is escaped, control characters replaced, so the XML parses") {
-  auto r = call("Action=%3Cx%3E%01" + std::string(v));
+TEST_CASE_FIXTURE(query_api_fixture, "client text in errors is escaped, control characters replaced, so the XML parses") {
+  auto r = call("Action=%3Cx%3E%01" + std::string(v1_version));
   check_error(r, "InvalidAction", "Could not find operation <x>\xEF\xBF\xBD for version 2010-12-01.");
   CHECK(r.body.find('\x01') == std::string::npos);
 }

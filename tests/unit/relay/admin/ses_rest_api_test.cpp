@@ -15,7 +15,7 @@ namespace {
 using namespace test;
 namespace json = boost::json;
 
-struct fixture : api_fixture<ses_rest_api> {
+struct rest_api_fixture : api_fixture<ses_rest_api> {
   http_response call(std::string method, std::string target, std::string body = {}) {
     return handle(rest(std::move(method), std::move(target), std::move(body)));
   }
@@ -32,7 +32,7 @@ struct fixture : api_fixture<ses_rest_api> {
 const json::value dkim = json::object{
     {"SigningEnabled", false}, {"Status", "NOT_STARTED"}, {"Tokens", json::array{}}, {"SigningAttributesOrigin", "AWS_SES"}};
 
-TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: a domain with a custom MAIL FROM domain and its live status") {
+TEST_CASE_FIXTURE(rest_api_fixture, "GetEmailIdentity: a domain with a custom MAIL FROM domain and its live status") {
   backend.set_state("example.com", "mail.example.com", policy::mail_from_status::success, 1000);
   auto r = call("GET", "/v2/email/identities/example.com");
   CHECK(r.status == 200);
@@ -51,7 +51,7 @@ TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: a domain with a custom MAIL FROM d
                       }));
 }
 
-TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: an address (encoded '@'), each status in v2 spelling") {
+TEST_CASE_FIXTURE(rest_api_fixture, "GetEmailIdentity: an address (encoded '@'), each status in v2 spelling") {
   using st = policy::mail_from_status;
   for (auto [status, text] : {std::pair{st::pending, "PENDING"}, std::pair{st::success, "SUCCESS"},
                               std::pair{st::temporary_failure, "TEMPORARY_FAILURE"}, std::pair{st::failed, "FAILED"}}) {
@@ -66,7 +66,7 @@ TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: an address (encoded '@'), each sta
   }
 }
 
-TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: without a MAIL FROM domain only the behavior; unknown is 404") {
+TEST_CASE_FIXTURE(rest_api_fixture, "GetEmailIdentity: without a MAIL FROM domain only the behavior; unknown is 404") {
   auto r = call("GET", "/v2/email/identities/other.org");
   CHECK(json_of(r).at("MailFromAttributes") == json::value(json::object{{"BehaviorOnMxFailure", "USE_DEFAULT_VALUE"}}));
   check_error(call("GET", "/v2/email/identities/unknown.net"), 404, "NotFoundException",
@@ -75,7 +75,7 @@ TEST_CASE_FIXTURE(fixture, "GetEmailIdentity: without a MAIL FROM domain only th
               "'a@@b' is not a valid email address: its local part 'a@' is neither a dot-atom nor a quoted string");
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: sets domain and behavior; 200 {}") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityMailFromAttributes: sets domain and behavior; 200 {}") {
   auto r = call("PUT", "/v2/email/identities/other.org/mail-from",
                 R"({"MailFromDomain":"bounce.other.org","BehaviorOnMxFailure":"REJECT_MESSAGE"})");
   CHECK(r.status == 200);
@@ -91,7 +91,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: sets domain and 
                                                                    {"BehaviorOnMxFailure", "REJECT_MESSAGE"}}));
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: no behavior is USE_DEFAULT_VALUE; no domain disables") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityMailFromAttributes: no behavior is USE_DEFAULT_VALUE; no domain disables") {
   // The call replaces the setting (as SES and moto do): the earlier REJECT_MESSAGE goes.
   CHECK(call("PUT", "/v2/email/identities/billing%40example.com/mail-from", R"({"MailFromDomain":"m.example.com"})")
             .status == 200);
@@ -109,7 +109,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: no behavior is U
   CHECK_FALSE(backend.cfg->identities.find("example.com")->has_mail_from());
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: the domain reads back as spelled, compares case-blind") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityMailFromAttributes: the domain reads back as spelled, compares case-blind") {
   CHECK(call("PUT", "/v2/email/identities/other.org/mail-from", R"({"MailFromDomain":"MF3.Other.org"})").status == 200);
   const policy::identity* id = backend.cfg->identities.find("other.org");
   CHECK(id->mail_from_domain == "mf3.other.org");  // what decisions and DNS checks use
@@ -119,7 +119,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: the domain reads
   CHECK(backend.writes.back().text.find("mail_from_domain = \"MF3.Other.org\"") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: refusals as BadRequestException / NotFoundException") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityMailFromAttributes: refusals as BadRequestException / NotFoundException") {
   const std::string put = "/v2/email/identities/example.com/mail-from";
   check_error(call("PUT", put, R"({"MailFromDomain":"mail.other.org"})"), 400, "BadRequestException",
               "Provided MAIL-FROM domain <mail.other.org> is not subdomain of the domain of the identity <example.com>.");
@@ -147,7 +147,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityMailFromAttributes: refusals as BadR
               "the store is read-only");
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: GetEmailIdentity's FeedbackForwardingStatus follows it") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityFeedbackAttributes: GetEmailIdentity's FeedbackForwardingStatus follows it") {
   auto status = [&] {
     return json_of(call("GET", "/v2/email/identities/billing%40example.com")).at("FeedbackForwardingStatus");
   };
@@ -172,7 +172,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: GetEmailIdentity
   CHECK(status() == false);
 }
 
-TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: refusals, and nothing changes") {
+TEST_CASE_FIXTURE(rest_api_fixture, "PutEmailIdentityFeedbackAttributes: refusals, and nothing changes") {
   check_error(call("PUT", "/v2/email/identities/unknown.net/feedback", R"({"EmailForwardingEnabled":false})"), 404,
               "NotFoundException", "Identity unknown.net does not exist.");
   check_error(call("PUT", "/v2/email/identities/example.com/feedback", R"({"EmailForwardingEnabled":"no"})"), 400,
@@ -185,7 +185,7 @@ TEST_CASE_FIXTURE(fixture, "PutEmailIdentityFeedbackAttributes: refusals, and no
   CHECK(backend.cfg->identities.find("example.com")->forward_feedback);
 }
 
-TEST_CASE_FIXTURE(fixture, "ListEmailIdentities: IdentityInfo items in name order, PageSize and NextToken") {
+TEST_CASE_FIXTURE(rest_api_fixture, "ListEmailIdentities: IdentityInfo items in name order, PageSize and NextToken") {
   auto r = call("GET", "/v2/email/identities");
   auto item = [](const char* type, const char* name) {
     return json::object{{"IdentityType", type}, {"IdentityName", name}, {"SendingEnabled", true},
@@ -208,7 +208,7 @@ TEST_CASE_FIXTURE(fixture, "ListEmailIdentities: IdentityInfo items in name orde
               "The NextToken is not one ListEmailIdentities returned.");
 }
 
-TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity: adds to admin-api.toml; an existing one is AlreadyExistsException") {
+TEST_CASE_FIXTURE(rest_api_fixture, "CreateEmailIdentity: adds to admin-api.toml; an existing one is AlreadyExistsException") {
   auto r = call("POST", "/v2/email/identities", R"({"EmailIdentity":"New.Example.NET","Tags":[{"Key":"a","Value":"b"}]})");
   CHECK(r.status == 200);
   CHECK(json_of(r) == json::value(json::object{
@@ -243,7 +243,7 @@ TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity: adds to admin-api.toml; an exis
   CHECK(backend.changes.size() == 2);
 }
 
-TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity keeps Tags; ListTagsForResource, TagResource, UntagResource") {
+TEST_CASE_FIXTURE(rest_api_fixture, "CreateEmailIdentity keeps Tags; ListTagsForResource, TagResource, UntagResource") {
   const std::string arn = "arn:aws:ses:us-west-2:123456789012:identity/new.example.net";
   const std::string tags = "/v2/email/tags?ResourceArn=" + uri_encode(arn);
   auto tag = [](const char* k, const char* v) { return json::object{{"Key", k}, {"Value", v}}; };
@@ -281,7 +281,7 @@ TEST_CASE_FIXTURE(fixture, "CreateEmailIdentity keeps Tags; ListTagsForResource,
               "be null");
 }
 
-TEST_CASE_FIXTURE(fixture, "DeleteEmailIdentity: removes it; unknown is NotFoundException") {
+TEST_CASE_FIXTURE(rest_api_fixture, "DeleteEmailIdentity: removes it; unknown is NotFoundException") {
   auto r = call("DELETE", "/v2/email/identities/billing%40example.com");
   CHECK(r.status == 200);
   CHECK(r.body == "{}");
@@ -290,7 +290,7 @@ TEST_CASE_FIXTURE(fixture, "DeleteEmailIdentity: removes it; unknown is NotFound
               "Email identity billing@example.com does not exist.");
 }
 
-TEST_CASE_FIXTURE(fixture, "an encoded '/' stays inside the identity segment; other routes are unknown") {
+TEST_CASE_FIXTURE(rest_api_fixture, "an encoded '/' stays inside the identity segment; other routes are unknown") {
   // "a/b@example.com" is a valid address; encoded, it is one path segment.
   check_error(call("GET", "/v2/email/identities/a%2Fb%40example.com"), 404, "NotFoundException",
               "Identity a/b@example.com does not exist.");

@@ -46,7 +46,7 @@ TEST_CASE("malformed Authorization headers") {
     std::string from, to;
     const char* message_part;
   };
-  const bad_case cases[] = {
+  const bad_case bad_cases[] = {
       {"other algorithm", "AWS4-HMAC-SHA256 ", "AWS4-HMAC-SHA1 ", "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1'"},
       {"no Signature", ", Signature=4d36dfb6cdd2102f4b1c2a9035197c614e7e53aa0971e7cf3c87542ea9f0d229", "",
        "requires 'Signature' parameter"},
@@ -68,7 +68,7 @@ TEST_CASE("malformed Authorization headers") {
       {"repeated parameter", ", SignedHeaders=", ", Credential=x/20261126/a/b/aws4_request, SignedHeaders=",
        "'Credential' twice"},
   };
-  for (const auto& c : cases) {
+  for (const auto& c : bad_cases) {
     CAPTURE(c.name);
     http_request r = botocore_v2_put_mail_from();
     replace(r.headers["authorization"], c.from, c.to);

@@ -13,8 +13,6 @@ using namespace test;
 using namespace std::chrono_literals;
 using strings = std::vector<std::string>;
 
-std::string text(const boost::json::value& v) { return v.is_string() ? std::string(v.as_string()) : "<null>"; }
-
 const accepted_message* sent_from_null_sender(const fake_smarthost& s) {
   for (const auto& m : s.messages)
     if (m.mail_from.starts_with("<>")) return &m;

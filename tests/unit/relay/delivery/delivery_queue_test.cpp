@@ -23,8 +23,6 @@ using namespace std::chrono_literals;
 using enum recipient_fate;
 using strings = std::vector<std::string>;
 
-std::string text(const boost::json::value& v) { return v.is_string() ? std::string(v.as_string()) : "<not a string>"; }
-
 TEST_CASE("delivery_queue: delivered -> removed from the spool, one Delivery event") {
   queue_fixture f;
   envelope env = f.commit({"a@example.net", "b@example.net"}, "Subject: hi\r\n\r\n.dot\r\nbody\r\n");

@@ -22,9 +22,11 @@ upstream_reply reply(std::string text) {
 }
 
 using enum recipient_fate;
-using enum smtp_stage;
+// smtp_stage's names are brought in per test case, not here: the unity build
+// shares this file scope with the files after it (where `greeting` is a banner).
 
 TEST_CASE("judge_reply: table") {
+  using enum smtp_stage;
   struct row {
     smtp_stage stage;
     std::string text;
@@ -75,6 +77,7 @@ TEST_CASE("judge_reply: table") {
 }
 
 TEST_CASE("judge_reply: the diagnostic quotes the server as SES does") {
+  using enum smtp_stage;
   auto v = judge_reply(rcpt, reply("550 5.1.1 <nobody@example.com>: Recipient address rejected"));
   CHECK(v.diagnostic == "smtp; 550 5.1.1 <nobody@example.com>: Recipient address rejected");
   CHECK(judge_reply(rcpt, reply("452 4.2.2 Over quota")).delay_type == "MailboxFull");
@@ -82,6 +85,7 @@ TEST_CASE("judge_reply: the diagnostic quotes the server as SES does") {
 }
 
 TEST_CASE("is_success per stage") {
+  using enum smtp_stage;
   CHECK(is_success(greeting, reply("220 hi")));
   CHECK_FALSE(is_success(greeting, reply("250 hi")));
   CHECK(is_success(starttls, reply("220 go")));
@@ -93,6 +97,7 @@ TEST_CASE("is_success per stage") {
 }
 
 TEST_CASE("judge_io_error: always soft, the session is gone") {
+  using enum smtp_stage;
   namespace error = boost::asio::error;
   const std::string peer = "smarthost[127.0.0.1]:25";
   struct row {
@@ -127,6 +132,7 @@ TEST_CASE("judge_io_error: always soft, the session is gone") {
 }
 
 TEST_CASE("local verdicts") {
+  using enum smtp_stage;
   auto not_offered = judge_tls_not_offered("h[1.2.3.4]:25");
   CHECK(not_offered.fate == deferred);
   CHECK(not_offered.status == "4.7.4");

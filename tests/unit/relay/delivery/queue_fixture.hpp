@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -21,6 +22,11 @@
 #include "support/test_io.hpp"
 
 namespace mfrelay::relay::test {
+
+// A JSON string's text, so that a CHECK against it prints both sides.
+inline std::string text(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : "<not a string>";
+}
 
 // ram_spool, plus faults the delivery side must survive.
 class faulty_spool final : public message_store {

@@ -21,11 +21,11 @@ TEST_CASE("retry_delay: steps, then the last one repeats") {
 
 TEST_CASE("next_attempt: never after the expiry, so the last try is at expiry") {
   std::vector<policy::duration> schedule{1min, 1h};
-  policy::timestamp t0{std::chrono::hours(1000)};
-  CHECK(next_attempt(schedule, 1, t0, t0 + 2h) == t0 + 1min);
-  CHECK(next_attempt(schedule, 2, t0, t0 + 2h) == t0 + 1h);
-  CHECK(next_attempt(schedule, 2, t0, t0 + 10min) == t0 + 10min);
-  CHECK(next_attempt(schedule, 2, t0, t0 - 10min) == t0);
+  policy::timestamp start{std::chrono::hours(1000)};
+  CHECK(next_attempt(schedule, 1, start, start + 2h) == start + 1min);
+  CHECK(next_attempt(schedule, 2, start, start + 2h) == start + 1h);
+  CHECK(next_attempt(schedule, 2, start, start + 10min) == start + 10min);
+  CHECK(next_attempt(schedule, 2, start, start - 10min) == start);
 }
 
 }  // namespace

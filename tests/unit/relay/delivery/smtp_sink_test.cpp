@@ -124,9 +124,9 @@ TEST_CASE("delivery_queue against smtp-sink: the upstream sees the return path, 
     CHECK(dump.find("X-Mail-Args: <" + env.return_path + "> BODY=8BITMIME\n") != std::string::npos);
     CHECK(dump.find("X-Rcpt-Args: <a@example.net>\nX-Rcpt-Args: <b@example.net>\n") != std::string::npos);
     // The body follows smtp-sink's three-line Received header, byte for byte (LF for CRLF).
-    auto received = dump.find("Received: ");
-    REQUIRE(received != std::string::npos);
-    std::size_t body_at = received;
+    auto received_at = dump.find("Received: ");
+    REQUIRE(received_at != std::string::npos);
+    std::size_t body_at = received_at;
     for (int i = 0; i < 3; ++i) body_at = dump.find('\n', body_at) + 1;
     CHECK(dump.substr(body_at) == expected_body);
     CHECK(f.spool.depth() == 0);

@@ -30,7 +30,7 @@ notification_email_settings settings() {
 }
 
 notification_email build(const test::status_change_sample& sample) {
-  auto mail = status_change_email(sample.build(), settings(), id, test::t0);
+  auto mail = status_change_email(sample.build(), settings(), id, test::sample_t0);
   REQUIRE(mail);
   return *mail;
 }
@@ -122,7 +122,7 @@ TEST_CASE("notification email: the envelope comes from the null sender and carri
   CHECK(mail.env.return_path.empty());
   CHECK(mail.env.original_sender.empty());
   CHECK(mail.env.recipients == std::vector<std::string>{"postmaster@example.com"});
-  CHECK(mail.env.received_at == test::t0);
+  CHECK(mail.env.received_at == test::sample_t0);
   auto meta = boost::json::parse(mail.env.metadata).as_object();
   REQUIRE(meta.at("mail").is_object());
   REQUIRE(meta.at("policy").is_object());
@@ -137,8 +137,8 @@ TEST_CASE("notification email: the envelope comes from the null sender and carri
 
 TEST_CASE("notification email: only status changes are notified") {
   boost::json::object send{{"eventType", "Send"}};
-  CHECK_FALSE(status_change_email(send, settings(), id, test::t0));
-  CHECK_FALSE(status_change_email(boost::json::object{}, settings(), id, test::t0));
+  CHECK_FALSE(status_change_email(send, settings(), id, test::sample_t0));
+  CHECK_FALSE(status_change_email(boost::json::object{}, settings(), id, test::sample_t0));
 }
 
 }  // namespace

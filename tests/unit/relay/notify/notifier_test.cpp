@@ -42,7 +42,7 @@ struct notifier_fixture {
   }
   std::unique_ptr<notifier> make(notifier_settings s) {
     return std::make_unique<notifier>(io.get_executor(), spool, [this](const envelope& e) { accepted.push_back(e); },
-                                      std::move(s), [] { return test::t0; });
+                                      std::move(s), [] { return test::sample_t0; });
   }
   void stop(notifier& n) {
     n.stop();
@@ -79,7 +79,7 @@ TEST_CASE("notifier: other events, and everything after stop(), are ignored") {
   n->notify(test::status_change_sample{}.build());
   test::run_until(f.io, [] { return false; }, 200ms);
   CHECK(f.accepted.empty());
-  CHECK(f.spool.stats(test::t0).depth == 0);
+  CHECK(f.spool.stats(test::sample_t0).depth == 0);
   CHECK(f.server.requests.empty());
 }
 

@@ -9,13 +9,14 @@
 
 #include "relay/state/sqlite_send_counters_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const send_quota::mono_time m0{1000s};
-const policy::timestamp w0{1'700'000'100'000ms};  // 22:15:00 UTC: a quarter-hour's start
+using test::m0;
+using test::w0;  // 22:15:00 UTC: a quarter-hour's start
 
 TEST_CASE("the 24-hour count and the statistics survive a reopen, each within its window") {
   test::temp_dir dir;

@@ -3,13 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "relay/state/send_quota.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const send_quota::mono_time m0{1000s};
-const policy::timestamp w0{1'700'000'100'000ms};
+using test::m0;
+using test::w0;  // 22:15:00 UTC: a quarter-hour's start
 
 TEST_CASE("the rate lets a second's worth through, then refills at the rate") {
   send_quota q(2, 0);

@@ -10,12 +10,13 @@
 #include "relay/state/sent_message_index.hpp"
 #include "relay/state/sqlite_state_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
+using test::t0;
 
 sent_message message(std::string id, policy::timestamp at) {
   sent_message m;

@@ -3,12 +3,13 @@
 
 #include "relay/state/sqlite_state_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
+using test::t0;
 
 state_write write_of(std::string identity, policy::mail_from_status status, std::optional<policy::mail_from_status> from) {
   state_write w;

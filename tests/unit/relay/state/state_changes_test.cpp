@@ -2,13 +2,14 @@
 #include <doctest/doctest.h>
 
 #include "relay/state/state_changes.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
 using policy::mail_from_status;
-const policy::timestamp t0{1'700'000'000'000ms};
+using test::t0;
 
 stored_state state_of(std::string identity, mail_from_status status, policy::timestamp since = t0) {
   stored_state s;

@@ -5,12 +5,13 @@
 
 #include "relay/state/sqlite_suppression_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
+using test::t0;
 
 TEST_CASE("entries and reasons survive a reopen; remove says whether it removed") {
   test::temp_dir dir;

@@ -4,15 +4,16 @@
 
 #include "policy/identity.hpp"
 #include "relay/verification/dkim_reconcile.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
-const policy::timestamp t1 = t0 + 1h;
+using test::t0;
+using test::t1;
 
-policy::config config_with(std::vector<std::pair<std::string, bool>> identities) {
+policy::config dkim_config_with(std::vector<std::pair<std::string, bool>> identities) {
   policy::config cfg;
   for (auto& [name, dkim] : identities) {
     policy::identity id;
@@ -30,7 +31,7 @@ std::shared_ptr<const dkim::identity_keys> keys_for(std::string domain, std::vec
 }
 
 TEST_CASE("reconcile_dkim: new keys start at Pending; stored states for the same tokens are kept; the rest forgotten") {
-  const auto cfg = config_with({{"new.example", true}, {"kept.example", true}, {"nokeys.example", true},
+  const auto cfg = dkim_config_with({{"new.example", true}, {"kept.example", true}, {"nokeys.example", true},
                                 {"off.example", false}});
   std::map<std::string, std::shared_ptr<const dkim::identity_keys>> keys{
       {"new.example", keys_for("new.example", {"a", "b", "c"})},

@@ -3,13 +3,14 @@
 
 #include "policy/identity.hpp"
 #include "relay/verification/reconcile.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
-const policy::timestamp t1 = t0 + 1h;
+using test::t0;
+using test::t1;
 
 policy::config config_with(std::vector<std::pair<std::string, std::string>> identities) {
   policy::config cfg;

@@ -30,10 +30,10 @@ state_write pending_write(bool with_transition) {
   state_write w;
   w.current.identity = "example.com";
   w.current.mail_from_domain = "mail.example.com";
-  w.current.state = {policy::mail_from_status::pending, test::t0};
+  w.current.state = {policy::mail_from_status::pending, test::sample_t0};
   if (with_transition)
     w.transition = state_transition{"example.com", "mail.example.com", std::nullopt, policy::mail_from_status::pending,
-                                    test::t0, "MAIL FROM domain set to mail.example.com", ""};
+                                    test::sample_t0, "MAIL FROM domain set to mail.example.com", ""};
   return w;
 }
 

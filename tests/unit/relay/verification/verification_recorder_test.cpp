@@ -13,12 +13,13 @@
 
 #include "relay/verification/verification_recorder.hpp"
 #include "support/temp_dir.hpp"
+#include "support/fixed_time.hpp"
 
 namespace mfrelay::relay {
 namespace {
 
 using namespace std::chrono_literals;
-const policy::timestamp t0{1'700'000'000'000ms};
+using test::t0;
 
 // A state store in RAM that can be told to fail, and remembers what the
 // snapshot showed at the moment of each write (it must not show it yet).
