@@ -27,7 +27,6 @@ namespace asio = boost::asio;
 using policy::dns_outcome;
 using policy::mail_from_status;
 
-
 inline dns_check answer(dns_outcome mx_outcome, std::vector<policy::mx_record> records = {}) {
   dns_check c;
   c.mx = {mx_outcome, std::move(records)};
