@@ -1,15 +1,11 @@
 #include "policy/dkim_check.hpp"
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::policy {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool inconclusive(dns_outcome o) {
   return o == dns_outcome::servfail || o == dns_outcome::refused || o == dns_outcome::timeout ||
@@ -23,14 +19,14 @@ std::string dkim_record_key(std::string_view text) {
   bool first = true;
   while (!text.empty()) {
     const std::size_t semi = text.find(';');
-    std::string_view tag = trim(text.substr(0, semi));
+    std::string_view tag = ascii_trim(text.substr(0, semi));
     text = semi == std::string_view::npos ? std::string_view{} : text.substr(semi + 1);
     const std::size_t eq = tag.find('=');
     if (eq == std::string_view::npos) {
       if (!tag.empty()) return {};  // not a tag list
       continue;
     }
-    const std::string_view name = trim(tag.substr(0, eq)), value = trim(tag.substr(eq + 1));
+    const std::string_view name = ascii_trim(tag.substr(0, eq)), value = ascii_trim(tag.substr(eq + 1));
     // v=, when present, must come first and be DKIM1 (RFC 6376 3.6.1).
     if (name == "v" && (!first || value != "DKIM1")) return {};
     first = false;

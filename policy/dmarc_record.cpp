@@ -5,13 +5,6 @@
 namespace mfrelay::policy {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 struct tag {
   std::string name;  // lower case
   std::string_view value;
@@ -24,7 +17,7 @@ std::vector<tag> split_tags(std::string_view text) {
   std::vector<tag> tags;
   while (!text.empty()) {
     std::size_t end = text.find(';');
-    std::string_view part = trim(text.substr(0, end));
+    std::string_view part = ascii_trim(text.substr(0, end));
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     if (part.empty()) continue;
     std::size_t eq = part.find('=');
@@ -32,7 +25,7 @@ std::vector<tag> split_tags(std::string_view text) {
       tags.push_back({"", part});
       continue;
     }
-    tags.push_back({ascii_lowered(trim(part.substr(0, eq))), trim(part.substr(eq + 1))});
+    tags.push_back({ascii_lowered(ascii_trim(part.substr(0, eq))), ascii_trim(part.substr(eq + 1))});
   }
   return tags;
 }
@@ -65,7 +58,7 @@ std::optional<unsigned> percent_of(std::string_view v) {
 bool has_reporting_uri(std::string_view v) {
   while (!v.empty()) {
     std::size_t end = v.find(',');
-    std::string_view uri = trim(v.substr(0, end));
+    std::string_view uri = ascii_trim(v.substr(0, end));
     v = end == std::string_view::npos ? std::string_view{} : v.substr(end + 1);
     std::size_t colon = uri.find(':');
     if (colon != std::string_view::npos && colon > 0 && colon + 1 < uri.size()) return true;
@@ -95,7 +88,7 @@ std::optional<dmarc_record> parse_dmarc_record(std::string_view text) {
   std::vector<tag> tags = split_tags(text);
   if (tags.empty() || tags[0].name != "v" || !ascii_iequals(tags[0].value, "DMARC1")) return std::nullopt;
   dmarc_record r;
-  r.text = std::string(trim(text));
+  r.text = std::string(ascii_trim(text));
   std::optional<dmarc_policy> p;
   std::optional<dmarc_policy> sp;
   bool sp_invalid = false;

@@ -1,11 +1,11 @@
 #include "relay/dkim/dkim_canonical.hpp"
 
+#include "policy/ascii.hpp"
+
 namespace mfrelay::relay::dkim {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 
@@ -16,7 +16,7 @@ std::string relaxed_header(std::string_view field) {
   std::string out;
   out.reserve(field.size());
   for (char c : name) {
-    if (!is_wsp(c)) out += lower(c);
+    if (!is_wsp(c)) out += policy::ascii_lower(c);
   }
   out += ':';
   bool space = false;

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "policy/ascii.hpp"
 #include "relay/auth/base64.hpp"
 #include "relay/dkim/dkim_canonical.hpp"
 #include "relay/dkim/message_tap.hpp"
@@ -9,14 +10,13 @@
 namespace mfrelay::relay::dkim {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // The field's name, lowercased, without the spaces a sloppy client put before the colon.
 std::string field_name(std::string_view field) {
   std::string_view name = field.substr(0, field.find(':'));
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
   std::string out;
-  for (char c : name) out += lower(c);
+  for (char c : name) out += policy::ascii_lower(c);
   return out;
 }
 

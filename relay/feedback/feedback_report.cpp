@@ -75,7 +75,7 @@ void walk(walk_state& state, const header_block& headers, std::string_view body,
     if (!state.original) take_original(state, decode_transfer(body, encoding));
   } else if (ct.type == "text" && (ct.subtype == "plain" || (ct.subtype == "html" && state.text.empty()))) {
     std::string_view disposition = headers.get("Content-Disposition");
-    if (!in_report && policy::ascii_istarts_with(trim(disposition), "attachment")) return;
+    if (!in_report && policy::ascii_istarts_with(policy::ascii_trim(disposition), "attachment")) return;
     append_text(state, decode_transfer(body, encoding));
   }
 }
@@ -116,8 +116,8 @@ void read_delivery_status(std::string_view text, feedback_report& report, const 
     r.original_recipient = address_of_field(original_rcpt, limits.max_value_bytes);
     r.email_address = address_of_field(final_rcpt, limits.max_value_bytes);
     if (r.email_address.empty()) r.email_address = r.original_recipient;
-    r.action = ascii_lowered(trim(group.get("Action")).substr(0, 40));
-    r.status = std::string(trim(group.get("Status")).substr(0, 40));
+    r.action = ascii_lowered(policy::ascii_trim(group.get("Action")).substr(0, 40));
+    r.status = std::string(policy::ascii_trim(group.get("Status")).substr(0, 40));
     if (std::size_t space = r.status.find_first_of(" \t("); space != std::string::npos) r.status.resize(space);
     r.diagnostic_code = bounded(group.get("Diagnostic-Code"), limits);
     r.remote_mta = bounded(group.get("Remote-MTA"), limits);
@@ -156,7 +156,7 @@ void read_delivery_status(std::string_view text, feedback_report& report, const 
 void read_feedback_fields(std::string_view text, feedback_report& report, const feedback_limits& limits) {
   header_block fields = parse_header_block(text);
   complaint_details& c = report.complaint;
-  c.feedback_type = ascii_lowered(trim(fields.get("Feedback-Type")).substr(0, 40));
+  c.feedback_type = ascii_lowered(policy::ascii_trim(fields.get("Feedback-Type")).substr(0, 40));
   c.user_agent = bounded(fields.get("User-Agent"), limits);
   c.arrival_date = bounded(fields.has("Arrival-Date") ? fields.get("Arrival-Date") : fields.get("Received-Date"), limits);
   c.source_ip = bounded(fields.get("Source-IP"), limits);

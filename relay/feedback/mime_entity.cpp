@@ -58,12 +58,6 @@ std::string decode_quoted_printable(std::string_view body) {
 
 }  // namespace
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (is_wsp(s.front()) || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (is_wsp(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
 bool next_line(std::string_view text, std::size_t& pos, std::string_view& line) {
   if (pos >= text.size()) return false;
   std::size_t end = text.find('\n', pos);
@@ -105,7 +99,7 @@ header_block parse_header_block(std::string_view text, std::string_view* rest, c
   bool in_field = false;  // the last line started a field we keep: folds go to it
   if (rest) *rest = {};
   while (next_line(text, pos, line)) {
-    if (trim(line).empty()) {  // a line of only spaces ends the block too (some MTAs write them in DSNs)
+    if (policy::ascii_trim(line).empty()) {  // a line of only spaces ends the block too (some MTAs write them in DSNs)
       if (rest) *rest = text.substr(pos);
       break;
     }
@@ -128,7 +122,7 @@ header_block parse_header_block(std::string_view text, std::string_view* rest, c
     block.fields.push_back({std::string(name), std::string(value.substr(0, limits.max_field_bytes))});
     in_field = true;
   }
-  for (header_field& f : block.fields) f.value = std::string(trim(f.value));
+  for (header_field& f : block.fields) f.value = std::string(policy::ascii_trim(f.value));
   return block;
 }
 
@@ -166,11 +160,11 @@ content_type parse_content_type(std::string_view value) {
   content_type ct;
   std::string_view rest = text;
   std::size_t semi = rest.find(';');
-  std::string_view full = trim(rest.substr(0, semi));
+  std::string_view full = policy::ascii_trim(rest.substr(0, semi));
   std::size_t slash = full.find('/');
   if (slash != std::string_view::npos && slash > 0 && slash + 1 < full.size()) {
-    ct.type = policy::ascii_lowered(trim(full.substr(0, slash)));
-    ct.subtype = policy::ascii_lowered(trim(full.substr(slash + 1)));
+    ct.type = policy::ascii_lowered(policy::ascii_trim(full.substr(0, slash)));
+    ct.subtype = policy::ascii_lowered(policy::ascii_trim(full.substr(slash + 1)));
   } else {
     ct.type = "text";
     ct.subtype = "plain";
@@ -185,7 +179,7 @@ content_type parse_content_type(std::string_view value) {
       rest.remove_prefix(sc + 1);  // "name;" without a value
       continue;
     }
-    std::string name = policy::ascii_lowered(trim(rest.substr(0, eq)));
+    std::string name = policy::ascii_lowered(policy::ascii_trim(rest.substr(0, eq)));
     rest.remove_prefix(eq + 1);
     while (!rest.empty() && is_wsp(rest.front())) rest.remove_prefix(1);
     std::string val;
@@ -200,7 +194,7 @@ content_type parse_content_type(std::string_view value) {
       rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
     } else {
       std::size_t next = rest.find(';');
-      val = std::string(trim(rest.substr(0, next)));
+      val = std::string(policy::ascii_trim(rest.substr(0, next)));
       rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
     }
     ct.params.push_back({std::move(name), std::move(val)});
@@ -209,7 +203,7 @@ content_type parse_content_type(std::string_view value) {
 }
 
 std::string decode_transfer(std::string_view body, std::string_view encoding) {
-  std::string_view enc = trim(encoding);
+  std::string_view enc = policy::ascii_trim(encoding);
   if (ascii_iequals(enc, "base64")) return base64_decode_lenient(body);
   if (ascii_iequals(enc, "quoted-printable")) return decode_quoted_printable(body);
   return std::string(body);
@@ -230,7 +224,7 @@ std::vector<std::string_view> split_multipart(std::string_view body, std::string
     }
     std::string_view after = line.substr(2 + boundary.size());
     bool close = after.size() >= 2 && after[0] == '-' && after[1] == '-';
-    if (!close && !trim(after).empty()) continue;  // "--boundaryX": another boundary, not ours
+    if (!close && !policy::ascii_trim(after).empty()) continue;  // "--boundaryX": another boundary, not ours
     if (part_start != std::string_view::npos) {
       // The CRLF before the delimiter line belongs to the delimiter (RFC 2046 5.1.1).
       std::size_t end = line_start;

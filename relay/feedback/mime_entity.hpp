@@ -68,6 +68,4 @@ std::vector<std::string_view> split_multipart(std::string_view body, std::string
 // its LF or CRLF, and `pos` moves past it. False at the end.
 bool next_line(std::string_view text, std::size_t& pos, std::string_view& line);
 
-std::string_view trim(std::string_view s);
-
 }  // namespace mfrelay::relay

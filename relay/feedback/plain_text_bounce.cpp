@@ -65,7 +65,7 @@ bool returned_message_marker(std::string_view lowered_line) {
 
 // Where, in a line, an address sits that the line says is a failed recipient.
 std::string_view recipient_in_line(std::string_view line, const std::string& lowered) {
-  std::string_view t = trim(line);
+  std::string_view t = policy::ascii_trim(line);
   // "<a@b>:" (qmail), "a@b", "<a@b>", "a@b on <date>", "a@b (reason)".
   std::string_view s = t;
   if (!s.empty() && s.front() == '<') s.remove_prefix(1);
@@ -117,7 +117,7 @@ bool bounce_wording(std::string_view text) {
 std::string auto_reply_reason(const header_block& headers) {
   std::string_view submitted = headers.get("Auto-Submitted");
   if (!submitted.empty()) {
-    std::string_view word = trim(submitted);
+    std::string_view word = policy::ascii_trim(submitted);
     word = word.substr(0, word.find_first_of(" \t;("));  // "auto-replied (vacation)", "auto-replied; owner=..."
     std::string token = ascii_lowered(word);
     if (token != "no") return "an automatic reply (Auto-Submitted: " + token.substr(0, 40) + ")";
@@ -126,7 +126,7 @@ std::string auto_reply_reason(const header_block& headers) {
     if (headers.has(name)) return "an automatic reply (" + std::string(name) + ")";
   }
   for (std::string_view name : {"Precedence", "X-Precedence"}) {
-    std::string value = ascii_lowered(trim(headers.get(name)));
+    std::string value = ascii_lowered(policy::ascii_trim(headers.get(name)));
     if (value == "auto_reply" || value == "auto-reply") return "an automatic reply (Precedence: auto_reply)";
   }
   std::string subject = ascii_lowered(headers.get("Subject").substr(0, max_line_bytes));
@@ -140,8 +140,9 @@ std::string auto_reply_reason(const header_block& headers) {
 }
 
 std::string address_of_field(std::string_view value, std::size_t max_bytes) {
-  value = trim(value);
-  if (std::size_t semi = value.find(';'); semi != std::string_view::npos) value = trim(value.substr(semi + 1));
+  value = policy::ascii_trim(value);
+  if (std::size_t semi = value.find(';'); semi != std::string_view::npos)
+    value = policy::ascii_trim(value.substr(semi + 1));
   if (!value.empty() && value.front() == '<') value.remove_prefix(1);
   if (std::size_t close = value.find('>'); close != std::string_view::npos) value = value.substr(0, close);
   if (std::size_t space = value.find_first_of(" \t"); space != std::string_view::npos) value = value.substr(0, space);
@@ -190,7 +191,7 @@ plain_bounce_text read_plain_bounce(std::string_view text, const feedback_limits
     if (status.empty()) continue;
     bounced_recipient& r = out.recipients[current];
     r.status = std::move(status);
-    r.diagnostic_code = std::string(trim(line).substr(0, limits.max_value_bytes));
+    r.diagnostic_code = std::string(policy::ascii_trim(line).substr(0, limits.max_value_bytes));
   }
   return out;
 }
