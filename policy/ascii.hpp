@@ -1,7 +1,7 @@
 // ASCII case folding for protocol words, header names, domain names and hosts,
-// which compare case-insensitively in ASCII only (never by locale), and trimming
-// of ASCII white space. Pure and
-// constexpr; any thread; any layer may use it (policy/ is below them all).
+// which compare case-insensitively in ASCII only (never by locale), and ASCII
+// white space. Pure and constexpr; any thread; any layer may use it (policy/ is
+// below them all).
 #pragma once
 #include <string>
 #include <string_view>
@@ -24,11 +24,12 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+constexpr bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 // `s` without the spaces, tabs, CRs and LFs at either end.
 constexpr std::string_view ascii_trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ascii_space(s.back())) s.remove_suffix(1);
   return s;
 }
 

@@ -5,8 +5,6 @@
 namespace mfrelay::policy {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 bool inconclusive(dns_outcome o) {
   return o == dns_outcome::servfail || o == dns_outcome::refused || o == dns_outcome::timeout ||
          o == dns_outcome::bad_response;
@@ -33,7 +31,7 @@ std::string dkim_record_key(std::string_view text) {
     if (name != "p") continue;
     key.clear();
     for (char c : value) {
-      if (!is_space(c)) key.push_back(c);
+      if (!ascii_space(c)) key.push_back(c);
     }
   }
   return key;

@@ -10,14 +10,11 @@
 namespace mfrelay::relay::dkim {
 namespace {
 
-
 // The field's name, lowercased, without the spaces a sloppy client put before the colon.
 std::string field_name(std::string_view field) {
   std::string_view name = field.substr(0, field.find(':'));
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-  std::string out;
-  for (char c : name) out += policy::ascii_lower(c);
-  return out;
+  return policy::ascii_lowered(name);
 }
 
 }  // namespace
