@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
@@ -186,9 +187,18 @@ class spool::buffer_sink final : public message_writer::sink {
   std::optional<spool_error> failed_;
 };
 
+struct spool::done_timer {
+  explicit done_timer(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+};
+
 spool::spool(std::filesystem::path directory, asio::any_io_executor worker, spool_hooks hooks,
              spool_settings settings)
-    : directory_(std::move(directory)), hooks_(std::move(hooks)), settings_(settings), worker_(std::move(worker)) {
+    : directory_(std::move(directory)),
+      hooks_(std::move(hooks)),
+      settings_(settings),
+      worker_(std::move(worker)),
+      done_timer_(std::make_unique<done_timer>(worker_)) {
   make_directory(directory_);
   lock_ = open_directory(directory_);
   if (::flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
@@ -210,9 +220,15 @@ spool::spool(std::filesystem::path directory, asio::any_io_executor worker, spoo
 
 spool::~spool() {
   {
-    // A round started by a done record may still be running on the worker.
+    // Done records still waiting are written now; a round of them may be running
+    // on the worker, and the timer's handler may be queued there.
     std::unique_lock lock(submit_mutex_);
-    if (!idle_.wait_for(lock, std::chrono::seconds(30), [&] { return !running_; }))
+    if (done_timer_armed_) done_timer_->timer.cancel();
+    if (!pending_dones_.empty()) {
+      dones_due_ = true;
+      kick();
+    }
+    if (!idle_.wait_for(lock, std::chrono::seconds(30), [&] { return !running_ && !done_timer_armed_; }))
       spdlog::error("spool: the flush worker did not finish within 30 s");
   }
   janitor_.join();
@@ -300,7 +316,36 @@ void spool::remove_soon(const std::string& id) {
   d.id = id;
   std::lock_guard lock(submit_mutex_);
   pending_dones_.push_back(std::move(d));
-  kick();
+  done_queued();
+}
+
+void spool::done_queued() {
+  if (running_) return;  // the worker decides when it is done with its rounds
+  if (dones_due()) {
+    kick();
+    return;
+  }
+  arm_done_timer();
+}
+
+bool spool::dones_due() const {
+  return !pending_dones_.empty() && (dones_due_ || pending_dones_.size() >= settings_.done_batch);
+}
+
+void spool::arm_done_timer() {
+  if (done_timer_armed_) return;
+  done_timer_armed_ = true;
+  done_timer_->timer.expires_after(settings_.done_delay);
+  // Cancelled (the spool is going away) or not, the same: whatever waits is written.
+  done_timer_->timer.async_wait([this](const boost::system::error_code&) {
+    std::lock_guard lock(submit_mutex_);
+    done_timer_armed_ = false;
+    if (!pending_dones_.empty()) {
+      dones_due_ = true;
+      kick();
+    }
+    idle_.notify_all();
+  });
 }
 
 void spool::run() {
@@ -309,11 +354,14 @@ void spool::run() {
     std::vector<done_item> dones;
     {
       std::lock_guard lock(submit_mutex_);
-      if (pending_.empty() && pending_dones_.empty()) {
+      if (pending_.empty() && !dones_due()) {
+        // Done records alone wait for the next message, the batch, or the timer.
         running_ = false;
+        if (!pending_dones_.empty()) arm_done_timer();
         idle_.notify_all();
         return;
       }
+      dones_due_ = false;
       batch.swap(pending_);
       dones.swap(pending_dones_);
     }
@@ -356,6 +404,7 @@ void spool::flush(std::vector<ticket_ptr>& batch, std::vector<done_item>& dones)
   if (!retry.empty()) {
     std::lock_guard lock(submit_mutex_);
     for (auto& d : retry) pending_dones_.push_back(std::move(d));
+    dones_due_ = true;
   }
 }
 

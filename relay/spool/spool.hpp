@@ -37,8 +37,11 @@
 //
 // Completion: remove_soon() queues a done record, written with the next round
 // into the message's own segment (not waited for: losing one in a crash means a
-// duplicate delivery). A segment other than the active one whose messages are
-// all done is unlinked, on the janitor thread. Done records live in the segment
+// duplicate delivery). It does not wake the worker for it: while messages keep
+// coming, done records ride along with their rounds; otherwise a round of done
+// records alone runs done_delay after the first of them, or at once when
+// done_batch are waiting, or when the spool is destroyed. A segment other than
+// the active one whose messages are all done is unlinked, on the janitor thread. Done records live in the segment
 // of the message they close, so deleting a segment never changes another's meaning.
 //
 // What a crash leaves, and what recover() does (docs/spool.md, "Recovery"):
@@ -56,6 +59,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -89,6 +93,10 @@ struct spool_settings {
   std::uint64_t segment_size = 64 * 1024 * 1024;  // a shared segment's preallocated size
   std::size_t spill_threshold = 256 * 1024;       // bigger messages go to a segment of their own
   std::size_t cache_bytes = 64 * 1024 * 1024;     // just-committed messages kept in memory for delivery
+  // How long done records may wait for a round of messages to ride along with,
+  // and how many may wait: a crash loses at most these (duplicates, not losses).
+  std::chrono::milliseconds done_delay{50};
+  std::size_t done_batch = 256;
 };
 
 class spool final : public message_store {
@@ -134,7 +142,13 @@ class spool final : public message_store {
   template <class Handler>
   void submit(ticket_ptr t, Handler&& handler);
   boost::asio::awaitable<void> commit_owned(message_writer writer, envelope env);
-  void kick();  // with submit_mutex_ held
+  struct done_timer;  // a steady_timer on the worker (spool.cpp keeps the Asio timer headers)
+  void kick();        // with submit_mutex_ held
+  // With submit_mutex_ held: a done record joined pending_dones_; whether those
+  // make a round of their own now; start the wait for done_delay.
+  void done_queued();
+  bool dones_due() const;
+  void arm_done_timer();
   void run();   // on the worker
   void flush(std::vector<ticket_ptr>& batch, std::vector<done_item>& dones);  // on the worker
   void write_small(std::vector<ticket*>& small, std::vector<done_item>& dones);
@@ -172,6 +186,9 @@ class spool final : public message_store {
   std::vector<ticket_ptr> pending_;
   std::vector<done_item> pending_dones_;
   bool running_ = false;
+  std::unique_ptr<done_timer> done_timer_;
+  bool done_timer_armed_ = false;  // its handler has yet to run
+  bool dones_due_ = false;         // the timer fired, or the spool is going away: write them now
 
   mutable std::mutex mutex_;  // the index, the cache and the ids being received
   std::map<std::string, location, std::less<>> queued_;

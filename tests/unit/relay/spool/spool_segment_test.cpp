@@ -80,4 +80,52 @@ TEST_CASE("header fields prepended once the message is whole come first, checksu
   }
 }
 
+TEST_CASE("done records wait for a round of messages, done_batch of them, or done_delay; shutdown writes the rest") {
+  // A segment whose messages are all done is deleted once their done records are
+  // written: the folder shows when that happened. Three 4 KiB messages a segment.
+  temp_dir dir;
+  io_env env;
+  fs::path root = dir.path() / "spool";
+  spool_settings settings;
+  settings.segment_size = 16 * 1024;
+  settings.done_delay = std::chrono::hours(1);  // never, within this test
+  settings.done_batch = 4;
+  std::vector<envelope> msgs;
+  auto store = [&](spool& s) {
+    msgs.push_back(make_envelope(make_id()));
+    store_message(env, s, msgs.back(), binary_bytes(4096));
+  };
+  {
+    spool s(root, env.worker.get_executor(), {}, settings);
+    s.recover();
+    for (int i = 0; i < 7; ++i) store(s);  // segments: 0-2, 3-5, 6
+    REQUIRE(segment_files(root).size() == 3);
+
+    for (std::size_t i = 0; i < 3; ++i) s.remove_soon(msgs[i].id);
+    env.run_for(100ms);
+    CHECK(segment_files(root).size() == 3);  // no round of their own
+    CHECK(s.stats(msgs[0].received_at).depth == 4);
+
+    store(s);  // the next message's round takes them along
+    REQUIRE(env.run_until([&] { return segment_files(root).size() == 2; }));
+
+    for (std::size_t i = 3; i < 7; ++i) s.remove_soon(msgs[i].id);  // the fourth fills the batch
+    REQUIRE(env.run_until([&] { return segment_files(root).size() == 1; }));
+
+    s.remove_soon(msgs[7].id);  // waits for an hour, or for the spool to go
+  }
+  spool again(root, env.worker.get_executor(), {}, settings);
+  CHECK(again.recover().empty());
+
+  spool_settings soon = small_segments();
+  soon.segment_size = 16 * 1024;
+  soon.done_delay = 10ms;
+  spool quick(dir.path() / "quick", env.worker.get_executor(), {}, soon);
+  quick.recover();
+  msgs.clear();
+  for (int i = 0; i < 4; ++i) store(quick);  // segments: 0-2, 3
+  for (std::size_t i = 0; i < 3; ++i) quick.remove_soon(msgs[i].id);
+  REQUIRE(env.run_until([&] { return segment_files(dir.path() / "quick").size() == 1; }));
+}
+
 }  // namespace mfrelay::relay::test
