@@ -41,8 +41,9 @@
 // coming, done records ride along with their rounds; otherwise a round of done
 // records alone runs done_delay after the first of them, or at once when
 // done_batch are waiting, or when the spool is destroyed. A segment other than
-// the active one whose messages are all done is unlinked, on the janitor thread. Done records live in the segment
-// of the message they close, so deleting a segment never changes another's meaning.
+// the active one whose messages are all done is unlinked, on the janitor thread.
+// Done records live in the segment of the message they close, so deleting a
+// segment never changes another's meaning.
 //
 // What a crash leaves, and what recover() does (docs/spool.md, "Recovery"):
 //   - .spill files were never acknowledged: deleted;
