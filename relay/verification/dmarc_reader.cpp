@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,7 +31,12 @@ std::shared_ptr<const policy::public_suffix_list> load_public_suffix_list(const 
 
 dmarc_reader::dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events,
                            states_function states)
-    : strand_(io), live_(view), events_(events), states_(std::move(states)), timer_(strand_) {}
+    : strand_(io),
+      live_(view),
+      events_(events),
+      states_(std::move(states)),
+      timer_(strand_),
+      rejudge_timer_(strand_) {}
 
 void dmarc_reader::start() {
   auto cfg = live_.config();
@@ -97,30 +103,83 @@ boost::asio::awaitable<void> dmarc_reader::read_all(const policy::config& cfg) {
 void dmarc_reader::judge_all(const policy::config& cfg) {
   auto v = view();
   if (!v->suffixes) return;
-  std::map<std::string, boost::json::object> verdicts;
+  std::map<std::string, std::string, std::less<>> verdicts;
   const policy::timestamp at = now();
   const auto snapshot = live_.states();
   for (auto& row : join_states(cfg, states_())) {
-    if (auto dkim = snapshot->dkim_state(row.identity->name); dkim && row.identity->dkim) row.dkim = dkim->status;
-    boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, *v));
-    const std::string& name = row.identity->name;
-    auto before = verdicts_.find(name);
-    if (verdict.at("result").as_string() != "unknown") {
-      if (before == verdicts_.end()) {
-        // The first verdict since start is logged, not an event: a restart would repeat them all.
-        spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
-      } else if (before->second != verdict) {
-        spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(before->second));
-        events_.write(dmarc_verdict_event(*row.identity, verdict, before->second, at));
-      }
-    }
-    verdicts.emplace(name, std::move(verdict));
+    std::string verdict = judge(row, cfg, *v, *snapshot, at);
+    verdicts.emplace(row.identity->name, std::move(verdict));
   }
   verdicts_ = std::move(verdicts);
 }
 
+void dmarc_reader::judge_some(const policy::config& cfg, const std::set<std::string>& names) {
+  auto v = view();
+  if (!v->suffixes) return;
+  const policy::timestamp at = now();
+  const auto snapshot = live_.states();
+  for (const auto& name : names) {
+    const policy::identity* id = cfg.identities.find(name);
+    if (!id) continue;  // removed by a reload meanwhile
+    identity_status row{id, std::nullopt, std::nullopt};
+    if (id->has_mail_from())
+      if (auto state = snapshot->find(name, id->mail_from_domain)) {
+        stored_state stored;
+        stored.identity = name;
+        stored.mail_from_domain = id->mail_from_domain;
+        stored.state = *state;
+        row.stored = std::move(stored);
+      }
+    verdicts_.insert_or_assign(name, judge(row, cfg, *v, *snapshot, at));
+  }
+}
+
+std::string dmarc_reader::judge(identity_status& row, const policy::config& cfg, const dmarc_view& v,
+                                const policy::state_snapshot& snapshot, policy::timestamp at) {
+  const std::string& name = row.identity->name;
+  if (auto dkim = snapshot.dkim_state(name); dkim && row.identity->dkim) row.dkim = dkim->status;
+  boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, v));
+  std::string text = boost::json::serialize(verdict);
+  auto before = verdicts_.find(name);
+  if (verdict.at("result").as_string() != "unknown") {
+    if (before == verdicts_.end()) {
+      // The first verdict since start is logged, not an event: a restart would repeat them all.
+      spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
+    } else if (before->second != text) {
+      boost::json::object was = boost::json::parse(before->second).as_object();
+      spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
+      events_.write(dmarc_verdict_event(*row.identity, verdict, was, at));
+    }
+  }
+  return text;
+}
+
 void dmarc_reader::refresh() {
   boost::asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+void dmarc_reader::rejudge(std::string identity) {
+  boost::asio::post(strand_, [this, identity = std::move(identity)]() mutable {
+    if (!running_ || stopping_) return;
+    if (identity.empty())
+      rejudge_everyone_ = true;
+    else
+      rejudge_names_.insert(std::move(identity));
+    if (rejudge_pending_) return;
+    rejudge_pending_ = true;
+    rejudge_timer_.expires_after(rejudge_delay);
+    rejudge_timer_.async_wait([this](const boost::system::error_code& ec) {
+      rejudge_pending_ = false;
+      std::set<std::string> names = std::move(rejudge_names_);
+      rejudge_names_.clear();
+      bool everyone = std::exchange(rejudge_everyone_, false);
+      if (ec || stopping_) return;
+      if (everyone)
+        judge_all(*live_.config());
+      else
+        judge_some(*live_.config(), names);
+    });
+  });
 }
 
 boost::asio::awaitable<void> dmarc_reader::stop() {
@@ -131,10 +190,12 @@ boost::asio::awaitable<void> dmarc_reader::stop() {
 boost::asio::awaitable<void> dmarc_reader::stop_on_strand() {
   stopping_ = true;
   timer_.cancel();
+  rejudge_timer_.cancel();
   if (resolver_) resolver_->shutdown();
-  // run() ends within a few turns of the strand: its lookups complete at once after shutdown().
+  // run() ends within a few turns of the strand: its lookups complete at once after
+  // shutdown(); the cancelled rejudge_timer_'s handler runs on the next.
   boost::asio::steady_timer wait(strand_);
-  for (int i = 0; running_ && i < 500; ++i) {
+  for (int i = 0; (running_ || rejudge_pending_) && i < 500; ++i) {
     wait.expires_after(std::chrono::milliseconds(10));
     co_await wait.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   }

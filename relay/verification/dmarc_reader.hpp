@@ -5,9 +5,11 @@
 // io_context; view() from any thread. DNS answers are untrusted.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -19,6 +21,7 @@
 #include "relay/common/live_view.hpp"
 #include "relay/events/event_log.hpp"
 #include "relay/state/dmarc_json.hpp"
+#include "relay/state/state_rows.hpp"
 #include "relay/state/state_store.hpp"
 
 namespace mfrelay::relay {
@@ -36,6 +39,14 @@ class dmarc_reader {
   // Starts the next round now (after a reload: new identities get a verdict at
   // once, not an interval later). Any thread.
   void refresh();
+  // Judges `identity` again (every identity when empty) with the records
+  // already read, rejudge_delay from now: a MAIL FROM or DKIM transition can
+  // change its verdict, the records did not change. The transitions of a burst
+  // share one turn, and each judges only its own identity: a first pass over
+  // 10^5 domains makes 10^5 transitions, and judging every identity for each
+  // was quadratic. Any thread.
+  void rejudge(std::string identity);
+  static constexpr std::chrono::milliseconds rejudge_delay{1000};
 
   // What the last reads found; never null.
   std::shared_ptr<const dmarc_view> view() const { return view_.load(); }
@@ -44,6 +55,11 @@ class dmarc_reader {
   boost::asio::awaitable<void> run();  // on strand_
   boost::asio::awaitable<void> read_all(const policy::config& cfg);
   void judge_all(const policy::config& cfg);
+  void judge_some(const policy::config& cfg, const std::set<std::string>& names);
+  // Judges one row; logs the verdict, or writes a DmarcVerdictChange event
+  // when it differs from the last one. Returns the verdict as JSON text.
+  std::string judge(identity_status& row, const policy::config& cfg, const dmarc_view& v,
+                    const policy::state_snapshot& snapshot, policy::timestamp at);
   boost::asio::awaitable<void> stop_on_strand();
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -53,7 +69,13 @@ class dmarc_reader {
   std::unique_ptr<dns::resolver> resolver_;
   boost::asio::steady_timer timer_;
   std::atomic<std::shared_ptr<const dmarc_view>> view_{std::make_shared<const dmarc_view>()};
-  std::map<std::string, boost::json::object> verdicts_;  // identity -> last dmarc_json (strand_)
+  // identity -> the last dmarc_json, serialized: 10^5 identities in a few
+  // MiB, not the hundreds that as many boost::json objects took (strand_)
+  std::map<std::string, std::string, std::less<>> verdicts_;
+  boost::asio::steady_timer rejudge_timer_;
+  bool rejudge_pending_ = false;  // rejudge_timer_'s handler has yet to run (strand_)
+  std::set<std::string> rejudge_names_;  // for that turn (strand_)
+  bool rejudge_everyone_ = false;
   bool stopping_ = false;
   bool running_ = false;
 };
