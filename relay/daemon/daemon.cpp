@@ -93,7 +93,7 @@ class daemon {
         // dkim_keys_ is built further down; the service reads it only from reconcile() on.
         verification_(io_.get_executor(), store_pool_.get_executor(), stores_.states(), view_, events_, metrics_,
                       &stores_.dkim_states(), &dkim_keys_),
-        dmarc_(io_.get_executor(), view_, events_, [this] { return verification_.recorder().all(); }),
+        dmarc_(io_.get_executor(), view_, events_),
         spool_(std::filesystem::path(cfg.relay.state_dir) / "spool", spool_pool_.get_executor()),
         tls_(needs_tls(cfg) ? std::optional(make_server_tls_context(cfg)) : std::nullopt),
         passwords_(auth_pool_.get_executor()),

@@ -29,12 +29,10 @@ std::shared_ptr<const policy::public_suffix_list> load_public_suffix_list(const 
       policy::public_suffix_list::parse(text.str(), &idna_to_ascii));
 }
 
-dmarc_reader::dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events,
-                           states_function states)
+dmarc_reader::dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events)
     : strand_(io),
       live_(view),
       events_(events),
-      states_(std::move(states)),
       timer_(strand_),
       rejudge_timer_(strand_) {}
 
@@ -103,12 +101,15 @@ boost::asio::awaitable<void> dmarc_reader::read_all(const policy::config& cfg) {
 void dmarc_reader::judge_all(const policy::config& cfg) {
   auto v = view();
   if (!v->suffixes) return;
-  std::map<std::string, std::string, std::less<>> verdicts;
   const policy::timestamp at = now();
   const auto snapshot = live_.states();
-  for (auto& row : join_states(cfg, states_())) {
-    std::string verdict = judge(row, cfg, *v, *snapshot, at);
-    verdicts.emplace(row.identity->name, std::move(verdict));
+  std::map<std::string, verdict_text, std::less<>> verdicts;
+  // Identities under one organizational domain mostly share a verdict: one copy of its text.
+  std::map<std::string_view, verdict_text> texts;
+  for (const auto& id : cfg.identities.all()) {
+    verdict_text text = judge(row_of(id, *snapshot), cfg, *v, at);
+    auto [shared, added] = texts.try_emplace(*text, text);
+    verdicts.emplace(id.name, shared->second);
   }
   verdicts_ = std::move(verdicts);
 }
@@ -121,37 +122,43 @@ void dmarc_reader::judge_some(const policy::config& cfg, const std::set<std::str
   for (const auto& name : names) {
     const policy::identity* id = cfg.identities.find(name);
     if (!id) continue;  // removed by a reload meanwhile
-    identity_status row{id, std::nullopt, std::nullopt};
-    if (id->has_mail_from())
-      if (auto state = snapshot->find(name, id->mail_from_domain)) {
-        stored_state stored;
-        stored.identity = name;
-        stored.mail_from_domain = id->mail_from_domain;
-        stored.state = *state;
-        row.stored = std::move(stored);
-      }
-    verdicts_.insert_or_assign(name, judge(row, cfg, *v, *snapshot, at));
+    verdicts_.insert_or_assign(name, judge(row_of(*id, *snapshot), cfg, *v, at));
   }
 }
 
-std::string dmarc_reader::judge(identity_status& row, const policy::config& cfg, const dmarc_view& v,
-                                const policy::state_snapshot& snapshot, policy::timestamp at) {
+identity_status dmarc_reader::row_of(const policy::identity& id, const policy::state_snapshot& snapshot) {
+  identity_status row{&id, std::nullopt, std::nullopt};
+  if (id.has_mail_from()) {
+    if (auto state = snapshot.find(id.name, id.mail_from_domain)) {
+      stored_state stored;
+      stored.identity = id.name;
+      stored.mail_from_domain = id.mail_from_domain;
+      stored.state = *state;
+      row.stored = std::move(stored);
+    }
+  }
+  if (auto dkim = snapshot.dkim_state(id.name); dkim && id.dkim) row.dkim = dkim->status;
+  return row;
+}
+
+dmarc_reader::verdict_text dmarc_reader::judge(const identity_status& row, const policy::config& cfg,
+                                               const dmarc_view& v, policy::timestamp at) {
   const std::string& name = row.identity->name;
-  if (auto dkim = snapshot.dkim_state(name); dkim && row.identity->dkim) row.dkim = dkim->status;
   boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, v));
   std::string text = boost::json::serialize(verdict);
   auto before = verdicts_.find(name);
+  if (before != verdicts_.end() && *before->second == text) return before->second;
   if (verdict.at("result").as_string() != "unknown") {
     if (before == verdicts_.end()) {
       // The first verdict since start is logged, not an event: a restart would repeat them all.
       spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
-    } else if (before->second != text) {
-      boost::json::object was = boost::json::parse(before->second).as_object();
+    } else {
+      boost::json::object was = boost::json::parse(*before->second).as_object();
       spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
       events_.write(dmarc_verdict_event(*row.identity, verdict, was, at));
     }
   }
-  return text;
+  return std::make_shared<const std::string>(std::move(text));
 }
 
 void dmarc_reader::refresh() {

@@ -28,9 +28,8 @@ namespace mfrelay::relay {
 
 class dmarc_reader {
  public:
-  // `states` gives the MAIL FROM states the verdicts depend on (the recorder's all()).
-  using states_function = std::function<std::vector<stored_state>()>;
-  dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events, states_function states);
+  // The verdicts depend on the MAIL FROM and DKIM states of `view`'s snapshot.
+  dmarc_reader(boost::asio::any_io_executor io, live_view& view, event_log& events);
 
   // Loads the Public Suffix List named by [dmarc] public_suffix_list (an
   // unreadable one is logged: verdicts then stay "unknown") and starts reading.
@@ -56,22 +55,25 @@ class dmarc_reader {
   boost::asio::awaitable<void> read_all(const policy::config& cfg);
   void judge_all(const policy::config& cfg);
   void judge_some(const policy::config& cfg, const std::set<std::string>& names);
+  using verdict_text = std::shared_ptr<const std::string>;  // a dmarc_json, serialized
   // Judges one row; logs the verdict, or writes a DmarcVerdictChange event
-  // when it differs from the last one. Returns the verdict as JSON text.
-  std::string judge(identity_status& row, const policy::config& cfg, const dmarc_view& v,
-                    const policy::state_snapshot& snapshot, policy::timestamp at);
+  // when it differs from the last one. Returns the verdict (the last one's
+  // text when unchanged).
+  verdict_text judge(const identity_status& row, const policy::config& cfg, const dmarc_view& v,
+                     policy::timestamp at);
+  static identity_status row_of(const policy::identity& id, const policy::state_snapshot& snapshot);
   boost::asio::awaitable<void> stop_on_strand();
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   live_view& live_;
   event_log& events_;
-  states_function states_;
   std::unique_ptr<dns::resolver> resolver_;
   boost::asio::steady_timer timer_;
   std::atomic<std::shared_ptr<const dmarc_view>> view_{std::make_shared<const dmarc_view>()};
-  // identity -> the last dmarc_json, serialized: 10^5 identities in a few
-  // MiB, not the hundreds that as many boost::json objects took (strand_)
-  std::map<std::string, std::string, std::less<>> verdicts_;
+  // identity -> its last verdict (strand_). As text shared by the identities
+  // with the same verdict: 10^5 identities in a few MiB, where as many
+  // boost::json objects took a hundred.
+  std::map<std::string, verdict_text, std::less<>> verdicts_;
   boost::asio::steady_timer rejudge_timer_;
   bool rejudge_pending_ = false;  // rejudge_timer_'s handler has yet to run (strand_)
   std::set<std::string> rejudge_names_;  // for that turn (strand_)
