@@ -1,6 +1,8 @@
 #include "relay/verification/dmarc_reader.hpp"
 
+#include <cstdint>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -103,14 +105,8 @@ void dmarc_reader::judge_all(const policy::config& cfg) {
   if (!v->suffixes) return;
   const policy::timestamp at = now();
   const auto snapshot = live_.states();
-  std::map<std::string, verdict_text, std::less<>> verdicts;
-  // Identities under one organizational domain mostly share a verdict: one copy of its text.
-  std::map<std::string_view, verdict_text> texts;
-  for (const auto& id : cfg.identities.all()) {
-    verdict_text text = judge(row_of(id, *snapshot), cfg, *v, at);
-    auto [shared, added] = texts.try_emplace(*text, text);
-    verdicts.emplace(id.name, shared->second);
-  }
+  std::map<std::string, kept_verdict, std::less<>> verdicts;
+  for (const auto& id : cfg.identities.all()) verdicts.emplace(id.name, judge(row_of(id, *snapshot), cfg, *v, at));
   verdicts_ = std::move(verdicts);
 }
 
@@ -141,24 +137,31 @@ identity_status dmarc_reader::row_of(const policy::identity& id, const policy::s
   return row;
 }
 
-dmarc_reader::verdict_text dmarc_reader::judge(const identity_status& row, const policy::config& cfg,
+dmarc_reader::kept_verdict dmarc_reader::judge(const identity_status& row, const policy::config& cfg,
                                                const dmarc_view& v, policy::timestamp at) {
   const std::string& name = row.identity->name;
   boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, v));
-  std::string text = boost::json::serialize(verdict);
+  const std::uint64_t digest = std::hash<std::string>{}(boost::json::serialize(verdict));
   auto before = verdicts_.find(name);
-  if (before != verdicts_.end() && *before->second == text) return before->second;
+  if (before != verdicts_.end() && before->second.digest == digest) return before->second;
   if (verdict.at("result").as_string() != "unknown") {
     if (before == verdicts_.end()) {
       // The first verdict since start is logged, not an event: a restart would repeat them all.
       spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
     } else {
-      boost::json::object was = boost::json::parse(*before->second).as_object();
+      boost::json::object was = boost::json::parse(*before->second.outline).as_object();
       spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
       events_.write(dmarc_verdict_event(*row.identity, verdict, was, at));
     }
   }
-  return std::make_shared<const std::string>(std::move(text));
+  // What the next change's log line and event say of this verdict. Identities
+  // under one organizational domain mostly share it, and are judged one after
+  // the other (a pass, a burst of transitions): one copy.
+  boost::json::object outline;
+  for (const char* key : {"result", "aligned", "policy", "policyTag", "recordName"}) outline[key] = verdict.at(key);
+  std::string text = boost::json::serialize(outline);
+  if (!last_outline_ || *last_outline_ != text) last_outline_ = std::make_shared<const std::string>(std::move(text));
+  return {digest, last_outline_};
 }
 
 void dmarc_reader::refresh() {

@@ -6,6 +6,7 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,11 +56,16 @@ class dmarc_reader {
   boost::asio::awaitable<void> read_all(const policy::config& cfg);
   void judge_all(const policy::config& cfg);
   void judge_some(const policy::config& cfg, const std::set<std::string>& names);
-  using verdict_text = std::shared_ptr<const std::string>;  // a dmarc_json, serialized
+  // An identity's last verdict: a digest of its whole dmarc_json (a change in
+  // any field is a change), and the fields a DmarcVerdictChange and its log
+  // line quote as the previous verdict, serialized and shared.
+  struct kept_verdict {
+    std::uint64_t digest = 0;
+    std::shared_ptr<const std::string> outline;
+  };
   // Judges one row; logs the verdict, or writes a DmarcVerdictChange event
-  // when it differs from the last one. Returns the verdict (the last one's
-  // text when unchanged).
-  verdict_text judge(const identity_status& row, const policy::config& cfg, const dmarc_view& v,
+  // when it differs from the last one. Returns what to keep of it.
+  kept_verdict judge(const identity_status& row, const policy::config& cfg, const dmarc_view& v,
                      policy::timestamp at);
   static identity_status row_of(const policy::identity& id, const policy::state_snapshot& snapshot);
   boost::asio::awaitable<void> stop_on_strand();
@@ -70,10 +76,10 @@ class dmarc_reader {
   std::unique_ptr<dns::resolver> resolver_;
   boost::asio::steady_timer timer_;
   std::atomic<std::shared_ptr<const dmarc_view>> view_{std::make_shared<const dmarc_view>()};
-  // identity -> its last verdict (strand_). As text shared by the identities
-  // with the same verdict: 10^5 identities in a few MiB, where as many
-  // boost::json objects took a hundred.
-  std::map<std::string, verdict_text, std::less<>> verdicts_;
+  // identity -> its last verdict (strand_): about 100 bytes an identity, where a
+  // boost::json object each took a kilobyte and its text half of one.
+  std::map<std::string, kept_verdict, std::less<>> verdicts_;
+  std::shared_ptr<const std::string> last_outline_;  // the last one judge() made (strand_)
   boost::asio::steady_timer rejudge_timer_;
   bool rejudge_pending_ = false;  // rejudge_timer_'s handler has yet to run (strand_)
   std::set<std::string> rejudge_names_;  // for that turn (strand_)
