@@ -62,14 +62,6 @@ namespace asio = boost::asio;
 // daemon's resident memory at once (a 10^5-identity start peaked 40 MB higher).
 void release_free_memory() { malloc_trim(0); }
 
-// The identity a status-change event is about ("" when it names none: then
-// DMARC judges every identity again).
-std::string changed_identity(const boost::json::object& event, std::string_view change) {
-  const boost::json::value* c = event.if_contains(change);
-  const boost::json::value* name = c && c->is_object() ? c->as_object().if_contains("identity") : nullptr;
-  return name && name->is_string() ? std::string(name->as_string()) : std::string();
-}
-
 // [relay] threads, 0 = half the cores (at least one): the spool's flush thread and
 // the peers on the same machine use the rest. On two cores one I/O thread did
 // more with less CPU than two that wake each other (scripts/bench smtp).
@@ -146,14 +138,14 @@ class daemon {
     services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     // A transition can change a DMARC verdict (SPF by MAIL FROM, DKIM by signing): judge again soon.
-    verification_.recorder().on_transition([this](const boost::json::object& e) {
+    verification_.recorder().on_transition([this](const std::string& identity, const boost::json::object& e) {
       notifier_.notify(e);
-      dmarc_.rejudge(changed_identity(e, "mailFromDomainStatusChange"));
+      dmarc_.rejudge(identity);
     });
     if (auto* dkim = verification_.dkim_recorder()) {
-      dkim->on_transition([this](const boost::json::object& e) {
+      dkim->on_transition([this](const std::string& identity, const boost::json::object& e) {
         notifier_.notify(e);  // the webhook takes DkimStatusChange (no mail: SES sends none for DKIM either)
-        dmarc_.rejudge(changed_identity(e, "dkimStatusChange"));
+        dmarc_.rejudge(identity);
       });
     }
     // A shared store: no MAIL FROM check until this node is elected the verifier (start()).

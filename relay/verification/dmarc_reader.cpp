@@ -171,23 +171,14 @@ void dmarc_reader::refresh() {
 void dmarc_reader::rejudge(std::string identity) {
   boost::asio::post(strand_, [this, identity = std::move(identity)]() mutable {
     if (!running_ || stopping_) return;
-    if (identity.empty())
-      rejudge_everyone_ = true;
-    else
-      rejudge_names_.insert(std::move(identity));
+    rejudge_names_.insert(std::move(identity));
     if (rejudge_pending_) return;
     rejudge_pending_ = true;
     rejudge_timer_.expires_after(rejudge_delay);
     rejudge_timer_.async_wait([this](const boost::system::error_code& ec) {
       rejudge_pending_ = false;
-      std::set<std::string> names = std::move(rejudge_names_);
-      rejudge_names_.clear();
-      bool everyone = std::exchange(rejudge_everyone_, false);
-      if (ec || stopping_) return;
-      if (everyone)
-        judge_all(*live_.config());
-      else
-        judge_some(*live_.config(), names);
+      std::set<std::string> names = std::exchange(rejudge_names_, {});
+      if (!ec && !stopping_) judge_some(*live_.config(), names);
     });
   });
 }

@@ -39,12 +39,11 @@ class dmarc_reader {
   // Starts the next round now (after a reload: new identities get a verdict at
   // once, not an interval later). Any thread.
   void refresh();
-  // Judges `identity` again (every identity when empty) with the records
-  // already read, rejudge_delay from now: a MAIL FROM or DKIM transition can
-  // change its verdict, the records did not change. The transitions of a burst
-  // share one turn, and each judges only its own identity: a first pass over
-  // 10^5 domains makes 10^5 transitions, and judging every identity for each
-  // was quadratic. Any thread.
+  // Judges `identity` again with the records already read, rejudge_delay from
+  // now: a MAIL FROM or DKIM transition can change its verdict, the records did
+  // not change. The transitions of a burst share one turn, and each judges only
+  // its own identity: a first pass over 10^5 domains makes 10^5 transitions,
+  // and judging every identity for each was quadratic. Any thread.
   void rejudge(std::string identity);
   static constexpr std::chrono::milliseconds rejudge_delay{1000};
 
@@ -83,7 +82,6 @@ class dmarc_reader {
   boost::asio::steady_timer rejudge_timer_;
   bool rejudge_pending_ = false;  // rejudge_timer_'s handler has yet to run (strand_)
   std::set<std::string> rejudge_names_;  // for that turn (strand_)
-  bool rejudge_everyone_ = false;
   bool stopping_ = false;
   bool running_ = false;
 };

@@ -177,7 +177,7 @@ void verification_recorder::announce(const state_write& w, const policy::config&
     event = status_change_event(t, w.current, cfg.identities.find(t.identity));
   }
   events_.write(event);
-  if (on_transition_) on_transition_(event);
+  if (on_transition_) on_transition_(t.identity, event);
 }
 
 std::optional<stored_state> verification_recorder::current(const std::string& identity) const {

@@ -42,9 +42,11 @@ class verification_recorder final : public dns::verification_sink {
   // setting starting at Pending) and forgets identities no longer configured.
   boost::asio::awaitable<void> apply(std::vector<state_write> writes, std::vector<std::string> removed);
 
-  // Called with each MailFromDomainStatusChange event after it is durable and
-  // logged, on the store thread: must return at once (notifier::notify). Set before use.
-  void on_transition(std::function<void(const boost::json::object& event)> hook) { on_transition_ = std::move(hook); }
+  // Called with each transition's identity and its MailFromDomainStatusChange
+  // (DkimStatusChange) event after it is durable and logged, on the store
+  // thread: must return at once (notifier::notify). Set before use.
+  using transition_hook = std::function<void(const std::string& identity, const boost::json::object& event)>;
+  void on_transition(transition_hook hook) { on_transition_ = std::move(hook); }
 
   std::optional<stored_state> current(const std::string& identity) const;
   std::vector<stored_state> all() const;
@@ -68,7 +70,7 @@ class verification_recorder final : public dns::verification_sink {
   boost::asio::any_io_executor store_executor_;
   live_view& view_;
   event_log& events_;
-  std::function<void(const boost::json::object& event)> on_transition_;
+  transition_hook on_transition_;
   relay_metrics& metrics_;
   // The store is one SQLite connection: the store thread writes through it,
   // current()/all() read through it from other threads, one at a time.

@@ -48,7 +48,7 @@ TEST_CASE("recorder: on_transition gets each stored transition's event, as logge
   std::mutex mutex;
   std::vector<boost::json::object> hooked;
   std::size_t stored_when_hooked = 0;
-  recorder.on_transition([&](const boost::json::object& e) {
+  recorder.on_transition([&](const std::string&, const boost::json::object& e) {
     std::lock_guard lock(mutex);
     hooked.push_back(e);
     stored_when_hooked = store.written;
