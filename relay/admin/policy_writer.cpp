@@ -20,7 +20,7 @@ std::string admin_file(const policy::config& cfg) {
 // The file an identity belongs to, in one spelling so paths compare equal.
 std::string file_of(const policy::identity& id, const std::string& fallback) {
   if (id.where.file.empty()) return fallback;
-  return fs::path(id.where.file).lexically_normal().string();
+  return fs::path(id.where.file.str()).lexically_normal().string();
 }
 
 std::vector<policy::identity> declared_in(const policy::identity_table& table, const std::string& file,

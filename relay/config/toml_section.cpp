@@ -6,6 +6,9 @@
 namespace mfrelay::relay {
 
 policy::origin to_origin(const toml::source_region& region, const std::string& file) {
+  // toml::parse(text, file) gave all the nodes of a file one shared copy of its name.
+  if (region.path && *region.path == file)
+    return {policy::source_file(region.path), region.begin.line, region.begin.column};
   return {file, region.begin.line, region.begin.column};
 }
 
