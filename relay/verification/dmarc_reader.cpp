@@ -108,6 +108,7 @@ void dmarc_reader::judge_all(const policy::config& cfg) {
   std::map<std::string, kept_verdict, std::less<>> verdicts;
   for (const auto& id : cfg.identities.all()) verdicts.emplace(id.name, judge(row_of(id, *snapshot), cfg, *v, at));
   verdicts_ = std::move(verdicts);
+  log_first_verdicts();
 }
 
 void dmarc_reader::judge_some(const policy::config& cfg, const std::set<std::string>& names) {
@@ -120,6 +121,19 @@ void dmarc_reader::judge_some(const policy::config& cfg, const std::set<std::str
     if (!id) continue;  // removed by a reload meanwhile
     verdicts_.insert_or_assign(name, judge(row_of(*id, *snapshot), cfg, *v, at));
   }
+  log_first_verdicts();
+}
+
+void dmarc_reader::log_first_verdicts() {
+  if (first_verdicts_.empty()) return;
+  std::size_t total = 0;
+  std::string counts;
+  for (const auto& [result, count] : first_verdicts_) {
+    total += count;
+    counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", count, result);
+  }
+  spdlog::info("DMARC: first verdicts of {} identities: {} (per identity: mfrelay status)", total, counts);
+  first_verdicts_.clear();
 }
 
 identity_status dmarc_reader::row_of(const policy::identity& id, const policy::state_snapshot& snapshot) {
@@ -144,12 +158,20 @@ dmarc_reader::kept_verdict dmarc_reader::judge(const identity_status& row, const
   const std::uint64_t digest = std::hash<std::string>{}(boost::json::serialize(verdict));
   auto before = verdicts_.find(name);
   if (before != verdicts_.end() && before->second.digest == digest) return before->second;
-  if (verdict.at("result").as_string() != "unknown") {
-    if (before == verdicts_.end()) {
-      // The first verdict since start is logged, not an event: a restart would repeat them all.
-      spdlog::info("DMARC {}: {}", name, dmarc_summary(verdict));
+  const boost::json::string& result = verdict.at("result").as_string();
+  if (result != "unknown") {
+    boost::json::object was;
+    if (before != verdicts_.end()) was = boost::json::parse(*before->second.outline).as_object();
+    if (was.empty() || was.at("result") == "unknown") {
+      // The first verdict since start is no event (a restart would repeat them
+      // all), and is counted into one summary line per pass (log_first_verdicts).
+      ++first_verdicts_[std::string(result)];
+      spdlog::debug("DMARC {}: {}", name, dmarc_summary(verdict));
+    } else if (result == "noPolicy" && was.at("result") == "noPolicy") {
+      // No DMARC policy before or after: the alignment alone (a MAIL FROM
+      // domain turning Success) changes nothing a receiver does.
+      spdlog::debug("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
     } else {
-      boost::json::object was = boost::json::parse(*before->second.outline).as_object();
       spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
       events_.write(dmarc_verdict_event(*row.identity, verdict, was, at));
     }

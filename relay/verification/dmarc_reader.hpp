@@ -62,10 +62,13 @@ class dmarc_reader {
     std::uint64_t digest = 0;
     std::shared_ptr<const std::string> outline;
   };
-  // Judges one row; logs the verdict, or writes a DmarcVerdictChange event
-  // when it differs from the last one. Returns what to keep of it.
+  // Judges one row; counts a first verdict, or logs a change and writes a
+  // DmarcVerdictChange event for it (none between two noPolicy verdicts: with
+  // no record, alignment alone decides nothing). Returns what to keep of it.
   kept_verdict judge(const identity_status& row, const policy::config& cfg, const dmarc_view& v,
                      policy::timestamp at);
+  // One info line: how many first verdicts judge() counted, by result.
+  void log_first_verdicts();
   static identity_status row_of(const policy::identity& id, const policy::state_snapshot& snapshot);
   boost::asio::awaitable<void> stop_on_strand();
 
@@ -79,6 +82,7 @@ class dmarc_reader {
   // boost::json object each took a kilobyte and its text half of one.
   std::map<std::string, kept_verdict, std::less<>> verdicts_;
   std::shared_ptr<const std::string> last_outline_;  // the last one judge() made (strand_)
+  std::map<std::string, std::size_t> first_verdicts_;  // result -> first verdicts judged this turn (strand_)
   boost::asio::steady_timer rejudge_timer_;
   bool rejudge_pending_ = false;  // rejudge_timer_'s handler has yet to run (strand_)
   std::set<std::string> rejudge_names_;  // for that turn (strand_)

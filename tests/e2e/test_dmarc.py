@@ -5,6 +5,7 @@ alignment and which policy applies, in `mfrelay status`, `explain`, the
 admin API and DmarcVerdictChange events."""
 import json
 import signal
+import time
 import unittest
 
 from admin_client import signed_request
@@ -13,6 +14,7 @@ from knot import Knot
 
 FEEDBACK = "feedback-smtp.us-west-2.amazonses.com."
 SPF = '"v=spf1 include:amazonses.com ~all"'
+REJUDGE_DELAY = 1.0  # dmarc_reader::rejudge_delay, seconds
 
 
 def verified_mail_from(label="bounce"):
@@ -82,6 +84,10 @@ class Dmarc(DmarcBase):
         self.assertIsNone(d["none.test"]["policy"])
         self.assertIn("no DMARC policy", d["none.test"]["why"])
         self.assertEqual(d["none.test"]["recordName"], "_dmarc.none.test")
+
+        # The first verdicts since start are one log line, not an event or a line each.
+        wait_until(lambda: "DMARC: first verdicts of 6 identities:" in self.relay_log(), what="the first verdicts' line")
+        self.assertNotIn("DMARC none.test:", self.relay_log())
 
         # The MAIL FROM domain also used as a From domain is warned about.
         rows = self.rows()
@@ -175,6 +181,33 @@ class DmarcReload(DmarcBase):
         row = wait_until(lambda: r if (r := self.rows()["alerts@late.test"])["dmarc"]["result"] != "unknown" else None,
                          timeout=10, what="late.test read well before the 1h interval")
         self.assertEqual((row["dmarc"]["result"], row["dmarc"]["policy"]), ("fail", "none"))
+
+
+    def test_without_a_policy_alignment_alone_is_no_event(self):
+        """sub.none.test's MAIL FROM domain turns Success after its first verdict:
+        SPF aligns, but with no _dmarc record that decides nothing, so there is
+        no DmarcVerdictChange until a record appears."""
+        with open(self.path("conf", "policy.d", "test.toml"), "a") as f:
+            f.write(identity("sub.none.test", "bounce.sub.none.test"))
+        self.relay.send_signal(signal.SIGHUP)
+        row = wait_until(lambda: r if (r := self.rows().get("sub.none.test")) and r["dmarc"]["result"] != "unknown"
+                         else None, timeout=10, what="sub.none.test's first verdict")
+        self.assertEqual((row["status"], row["dmarc"]["result"], row["dmarc"]["aligned"]),
+                         ("Pending", "noPolicy", "neither"))
+        self.knot.edit("none.test", set_records=[("bounce.sub", 60, "MX", f"10 {FEEDBACK}"),
+                                                 ("bounce.sub", 60, "TXT", SPF)])
+        wait_until(lambda: self.rows()["sub.none.test"]["status"] == "Success", timeout=30, what="Success")
+        self.assertEqual(self.rows()["sub.none.test"]["dmarc"]["aligned"], "spf")
+        # Its rejudge (a second after the transition) comes before the record.
+        time.sleep(2 * REJUDGE_DELAY)
+        self.knot.edit("none.test", set_records=[("_dmarc", 60, "TXT", '"v=DMARC1; p=reject"')])
+        self.relay.send_signal(signal.SIGHUP)
+        changes = wait_until(lambda: [e["dmarcVerdictChange"] for e in read_events(self)
+                                      if e["eventType"] == "DmarcVerdictChange"
+                                      and e["dmarcVerdictChange"]["identity"] == "sub.none.test"] or None,
+                             what="the DmarcVerdictChange of the new record")
+        self.assertEqual([(c["previousResult"], c["previousAligned"], c["result"], c["aligned"]) for c in changes],
+                         [("noPolicy", "spf", "pass", "spf")])
 
 
 class DmarcConfig(TempDirTest):
