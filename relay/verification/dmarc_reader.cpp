@@ -105,8 +105,9 @@ void dmarc_reader::judge_all(const policy::config& cfg) {
   if (!v->suffixes) return;
   const policy::timestamp at = now();
   const auto snapshot = live_.states();
-  std::map<std::string, kept_verdict, std::less<>> verdicts;
-  for (const auto& id : cfg.identities.all()) verdicts.emplace(id.name, judge(row_of(id, *snapshot), cfg, *v, at));
+  verdict_table verdicts;
+  for (const auto& id : cfg.identities.all())
+    verdicts.set(id.name, judge(row_of(id, *snapshot), cfg, *v, at, verdicts_.find(id.name)));
   verdicts_ = std::move(verdicts);
   log_first_verdicts();
 }
@@ -119,7 +120,7 @@ void dmarc_reader::judge_some(const policy::config& cfg, const std::set<std::str
   for (const auto& name : names) {
     const policy::identity* id = cfg.identities.find(name);
     if (!id) continue;  // removed by a reload meanwhile
-    verdicts_.insert_or_assign(name, judge(row_of(*id, *snapshot), cfg, *v, at));
+    verdicts_.set(name, judge(row_of(*id, *snapshot), cfg, *v, at, verdicts_.find(name)));
   }
   log_first_verdicts();
 }
@@ -151,17 +152,31 @@ identity_status dmarc_reader::row_of(const policy::identity& id, const policy::s
   return row;
 }
 
+const dmarc_reader::kept_verdict* dmarc_reader::verdict_table::find(std::string_view name) const {
+  const std::size_t at = index.find(name);
+  return at == policy::name_index::npos ? nullptr : &kept[at];
+}
+
+void dmarc_reader::verdict_table::set(std::string_view name, kept_verdict verdict) {
+  if (const std::size_t at = index.find(name); at != policy::name_index::npos) {
+    kept[at] = std::move(verdict);
+    return;
+  }
+  index.insert(name, kept.size());
+  kept.push_back(std::move(verdict));
+}
+
 dmarc_reader::kept_verdict dmarc_reader::judge(const identity_status& row, const policy::config& cfg,
-                                               const dmarc_view& v, policy::timestamp at) {
+                                               const dmarc_view& v, policy::timestamp at,
+                                               const kept_verdict* before) {
   const std::string& name = row.identity->name;
   boost::json::object verdict = dmarc_json(dmarc_verdict_of(row, cfg, v));
   const std::uint64_t digest = std::hash<std::string>{}(boost::json::serialize(verdict));
-  auto before = verdicts_.find(name);
-  if (before != verdicts_.end() && before->second.digest == digest) return before->second;
+  if (before && before->digest == digest) return *before;
   const boost::json::string& result = verdict.at("result").as_string();
   if (result != "unknown") {
     boost::json::object was;
-    if (before != verdicts_.end()) was = boost::json::parse(*before->second.outline).as_object();
+    if (before) was = boost::json::parse(*before->outline).as_object();
     if (was.empty() || was.at("result") == "unknown") {
       // The first verdict since start is no event (a restart would repeat them
       // all), and is counted into one summary line per pass (log_first_verdicts).
