@@ -19,9 +19,9 @@
 #include <boost/asio/strand.hpp>
 
 #include "dns/resolver.hpp"
+#include "policy/name_index.hpp"
 #include "relay/common/live_view.hpp"
 #include "relay/events/event_log.hpp"
-#include "policy/name_index.hpp"
 #include "relay/state/dmarc_json.hpp"
 #include "relay/state/state_rows.hpp"
 #include "relay/state/state_store.hpp"
