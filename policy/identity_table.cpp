@@ -10,6 +10,7 @@ const identity* identity_table::add(identity id) {
   if (const identity* earlier = find(id.name)) return earlier;
   by_name_.insert(id.name, identities_.size());
   if (id.dkim) ++signing_;
+  state_keys_.push_back(state_snapshot::key_of(id.name, id.mail_from_domain));
   identities_.push_back(std::move(id));
   return nullptr;
 }
@@ -18,6 +19,7 @@ void identity_table::reserve_more(std::size_t count) {
   const std::size_t needed = identities_.size() + count;
   if (needed <= identities_.capacity()) return;
   identities_.reserve(identities_.empty() ? needed : std::max(needed, identities_.capacity() + identities_.capacity() / 2));
+  state_keys_.reserve(identities_.capacity());
 }
 
 const identity* identity_table::find(std::string_view name) const {

@@ -11,6 +11,7 @@
 #include "policy/email_address.hpp"
 #include "policy/identity.hpp"
 #include "policy/name_index.hpp"
+#include "policy/state_snapshot.hpp"
 
 namespace mfrelay::policy {
 
@@ -36,6 +37,14 @@ class identity_table {
   const identity* match_domain(std::string_view domain) const;
 
   const std::vector<identity>& all() const { return identities_; }
+
+  // The state lookup's key of `id`'s MAIL FROM setting (state_snapshot::find(key,
+  // ...)): computed when it was added, or now for an identity not of this table.
+  state_snapshot::setting_key state_key(const identity& id) const {
+    if (identities_.empty() || &id < identities_.data() || &id >= identities_.data() + identities_.size())
+      return state_snapshot::key_of(id.name, id.mail_from_domain);
+    return state_keys_[static_cast<std::size_t>(&id - identities_.data())];
+  }
   bool empty() const { return identities_.empty(); }
   // Some identity has dkim = true: the session then watches each message for
   // its signature (counted as identities are added, not scanned per message).
@@ -45,6 +54,7 @@ class identity_table {
   static constexpr std::size_t max_batched = 12;  // names looked up together by match()
 
   std::vector<identity> identities_;
+  std::vector<state_snapshot::setting_key> state_keys_;  // one per identity, same order
   name_index by_name_;  // name -> position in identities_
   std::size_t signing_ = 0;  // identities with dkim = true
 };

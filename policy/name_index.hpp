@@ -25,17 +25,25 @@ class name_index {
   // position while the name is read (the two cache misses then overlap).
   template <typename Prefetch>
   std::size_t find(std::string_view name, Prefetch prefetch) const {
+    return find_hashed(hash_of(name), [name](std::string_view stored) { return stored == name; }, prefetch);
+  }
+
+  // The same for a name whose hash_of() the caller computed ahead: `equal(stored)`
+  // says whether a stored name with that hash is the one sought (so the caller
+  // need not compose it, and the probe need not wait for its bytes).
+  template <typename Equal, typename Prefetch>
+  std::size_t find_hashed(std::uint64_t h, Equal equal, Prefetch prefetch) const {
     if (slots_.empty()) return npos;
-    const std::uint64_t h = hash_of(name);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.position == 0) return npos;
       if (s.hash == h) {
         prefetch(s.position - 1);
-        if (name_at(s.name) == name) return s.position - 1;
+        if (equal(name_at(s.name))) return s.position - 1;
       }
     }
   }
+  static std::uint64_t hash_of(std::string_view name);
 
   // find() for each of `names` into `positions` (as many). The lookups do not
   // depend on one another, so their cache misses overlap: an address and all
@@ -61,7 +69,6 @@ class name_index {
     std::uint32_t position = 0;  // position + 1; 0 = empty
     std::uint32_t name = 0;      // offset in names_: a 2-octet length, then the name
   };
-  static std::uint64_t hash_of(std::string_view name);
   void place(const slot& s);
   std::string_view name_at(std::uint32_t offset) const {
     const auto* p = reinterpret_cast<const unsigned char*>(names_.data() + offset);

@@ -7,7 +7,7 @@ namespace {
 
 // The key of one setting: identity names hold no line feed (parse_identity_name
 // refuses control characters), so "identity\ndomain" is unambiguous.
-std::string_view setting_key(std::string_view identity, std::string_view mail_from_domain, char (&buffer)[640],
+std::string_view compose_setting(std::string_view identity, std::string_view mail_from_domain, char (&buffer)[640],
                              std::string& spill) {
   const std::size_t length = identity.size() + 1 + mail_from_domain.size();
   char* out = buffer;
@@ -40,7 +40,7 @@ void state_snapshot::set(const std::string& identity, const std::string& mail_fr
     s = std::make_shared<shard>(*s);  // copy on write: other snapshots keep theirs
   char buffer[640];
   std::string spill;
-  const std::string_view key = setting_key(identity, mail_from_domain, buffer, spill);
+  const std::string_view key = compose_setting(identity, mail_from_domain, buffer, spill);
   if (std::size_t at = s->by_identity.find(identity); at != name_index::npos) {
     s->states[at] = state;
     if (s->by_setting.find(key) == at) return;  // the same MAIL FROM domain
@@ -70,10 +70,34 @@ std::optional<verification_state> state_snapshot::find(std::string_view identity
   if (!s) return std::nullopt;
   char buffer[640];
   std::string spill;
-  std::size_t at = s->by_setting.find(setting_key(identity, mail_from_domain, buffer, spill),
+  std::size_t at = s->by_setting.find(compose_setting(identity, mail_from_domain, buffer, spill),
                                       [s](std::size_t i) { __builtin_prefetch(&s->states[i]); });
   if (at == name_index::npos) return std::nullopt;
   return s->states[at];
+}
+
+state_snapshot::setting_key state_snapshot::key_of(std::string_view identity, std::string_view mail_from_domain) {
+  char buffer[640];
+  std::string spill;
+  return {name_index::hash_of(compose_setting(identity, mail_from_domain, buffer, spill)),
+          static_cast<std::uint32_t>(shard_of(identity))};
+}
+
+std::optional<verification_state> state_snapshot::find(const setting_key& key, std::string_view identity,
+                                                       std::string_view mail_from_domain) const {
+  const shard* s = shards_[key.shard % shard_count].get();
+  // The stored key is "identity\nmail_from_domain": compared in place, not composed.
+  auto equal = [&](std::string_view stored) {
+    return stored.size() == identity.size() + 1 + mail_from_domain.size() && stored.starts_with(identity) &&
+           stored[identity.size()] == '\n' && stored.ends_with(mail_from_domain);
+  };
+  std::size_t at = s ? s->by_setting.find_hashed(key.hash, equal, [s](std::size_t i) { __builtin_prefetch(&s->states[i]); })
+                     : name_index::npos;
+  if (at != name_index::npos) return s->states[at];
+  // Not held, or `key` is not this setting's: only a recomputed key can tell.
+  const setting_key fresh = key_of(identity, mail_from_domain);
+  if (fresh.hash != key.hash || fresh.shard != key.shard) return find(identity, mail_from_domain);
+  return std::nullopt;
 }
 
 std::optional<verification_state> state_snapshot::dkim_state(std::string_view identity) const {

@@ -46,6 +46,24 @@ class state_snapshot {
     return s ? s->status : mail_from_status::pending;
   }
 
+  // What find() computes from a setting's two names before it can probe: kept
+  // per identity by identity_table, so a decision's lookup starts at once
+  // instead of waiting on both names' bytes (two cache misses at 10^6).
+  struct setting_key {
+    std::uint64_t hash = 0;
+    std::uint32_t shard = 0;
+  };
+  static setting_key key_of(std::string_view identity, std::string_view mail_from_domain);
+  // find()/status_of() with `key` computed ahead; a key that is not this
+  // setting's (stale) is recomputed, so the answer is always find()'s.
+  std::optional<verification_state> find(const setting_key& key, std::string_view identity,
+                                         std::string_view mail_from_domain) const;
+  mail_from_status status_of(const setting_key& key, std::string_view identity,
+                             std::string_view mail_from_domain) const {
+    auto s = find(key, identity, mail_from_domain);
+    return s ? s->status : mail_from_status::pending;
+  }
+
   // Whether any state is held for `identity`, for whichever MAIL FROM domain.
   bool contains(std::string_view identity) const;
 

@@ -229,5 +229,19 @@ TEST_CASE("any_dkim: counted as identities are added, a duplicate does not count
   CHECK_FALSE(plain.any_dkim());
 }
 
+TEST_CASE("state_key: the key of each identity's setting, made when it was added") {
+  const identity_table table = sample_table();
+  const identity& id = *table.find("billing@example.com");
+  const auto key = table.state_key(id);
+  const auto fresh = state_snapshot::key_of("billing@example.com", "bounce.example.com");
+  CHECK((key.hash == fresh.hash && key.shard == fresh.shard));
+  // An identity that is not the table's own (a copy) gets its key computed.
+  identity copy = id;
+  copy.mail_from_domain = "other.example.com";
+  const auto copied = table.state_key(copy);
+  CHECK(copied.hash == state_snapshot::key_of("billing@example.com", "other.example.com").hash);
+  CHECK(copied.hash != key.hash);
+}
+
 }  // namespace
 }  // namespace mfrelay::policy

@@ -37,6 +37,24 @@ TEST_CASE("state_snapshot keys states by identity and MAIL FROM domain") {
   CHECK(states.status_of("Billing@example.com", "bounce.example.com") == mail_from_status::pending);
 }
 
+TEST_CASE("state_snapshot: a key computed ahead finds what the names find, even when it is stale") {
+  state_snapshot states;
+  const auto key = state_snapshot::key_of("example.com", "mail.example.com");
+  CHECK(states.status_of(key, "example.com", "mail.example.com") == mail_from_status::pending);
+
+  states.set("example.com", "mail.example.com", {mail_from_status::success, t0});
+  states.set("example.org", "mail.example.org", {mail_from_status::failed, t0});
+  CHECK(states.find(key, "example.com", "mail.example.com") == verification_state{mail_from_status::success, t0});
+
+  // A key made for another setting (an identity edited since): the names decide.
+  CHECK(states.status_of(key, "example.org", "mail.example.org") == mail_from_status::failed);
+  states.set("example.com", "bounce.example.com", {mail_from_status::temporary_failure, t0});
+  CHECK(states.status_of(key, "example.com", "bounce.example.com") == mail_from_status::temporary_failure);
+  CHECK(states.status_of(key, "example.com", "mail.example.com") == mail_from_status::pending);
+  CHECK(states.status_of(state_snapshot::key_of("example.com", "bounce.example.com"), "example.com",
+                         "bounce.example.com") == mail_from_status::temporary_failure);
+}
+
 TEST_CASE("state_snapshot: a copy changed by set() leaves the original as it was") {
   // Enough identities that every shard holds several: moving one identity to
   // another MAIL FROM domain re-indexes its shard, and its neighbours must
