@@ -64,18 +64,6 @@ bool state_snapshot::contains(std::string_view identity) const {
   return s && s->by_identity.find(identity) != name_index::npos;
 }
 
-std::optional<verification_state> state_snapshot::find(std::string_view identity,
-                                                       std::string_view mail_from_domain) const {
-  const shard* s = shards_[shard_of(identity)].get();
-  if (!s) return std::nullopt;
-  char buffer[640];
-  std::string spill;
-  std::size_t at = s->by_setting.find(compose_setting(identity, mail_from_domain, buffer, spill),
-                                      [s](std::size_t i) { __builtin_prefetch(&s->states[i]); });
-  if (at == name_index::npos) return std::nullopt;
-  return s->states[at];
-}
-
 state_snapshot::setting_key state_snapshot::key_of(std::string_view identity, std::string_view mail_from_domain) {
   char buffer[640];
   std::string spill;
@@ -83,20 +71,31 @@ state_snapshot::setting_key state_snapshot::key_of(std::string_view identity, st
           static_cast<std::uint32_t>(shard_of(identity))};
 }
 
-std::optional<verification_state> state_snapshot::find(const setting_key& key, std::string_view identity,
-                                                       std::string_view mail_from_domain) const {
+std::optional<verification_state> state_snapshot::probe(const setting_key& key, std::string_view identity,
+                                                        std::string_view mail_from_domain) const {
   const shard* s = shards_[key.shard % shard_count].get();
+  if (!s) return std::nullopt;
   // The stored key is "identity\nmail_from_domain": compared in place, not composed.
   auto equal = [&](std::string_view stored) {
     return stored.size() == identity.size() + 1 + mail_from_domain.size() && stored.starts_with(identity) &&
            stored[identity.size()] == '\n' && stored.ends_with(mail_from_domain);
   };
-  std::size_t at = s ? s->by_setting.find_hashed(key.hash, equal, [s](std::size_t i) { __builtin_prefetch(&s->states[i]); })
-                     : name_index::npos;
-  if (at != name_index::npos) return s->states[at];
+  std::size_t at = s->by_setting.find_hashed(key.hash, equal, [s](std::size_t i) { __builtin_prefetch(&s->states[i]); });
+  if (at == name_index::npos) return std::nullopt;
+  return s->states[at];
+}
+
+std::optional<verification_state> state_snapshot::find(std::string_view identity,
+                                                       std::string_view mail_from_domain) const {
+  return probe(key_of(identity, mail_from_domain), identity, mail_from_domain);
+}
+
+std::optional<verification_state> state_snapshot::find(const setting_key& key, std::string_view identity,
+                                                       std::string_view mail_from_domain) const {
+  if (auto state = probe(key, identity, mail_from_domain)) return state;
   // Not held, or `key` is not this setting's: only a recomputed key can tell.
   const setting_key fresh = key_of(identity, mail_from_domain);
-  if (fresh.hash != key.hash || fresh.shard != key.shard) return find(identity, mail_from_domain);
+  if (fresh.hash != key.hash || fresh.shard != key.shard) return probe(fresh, identity, mail_from_domain);
   return std::nullopt;
 }
 

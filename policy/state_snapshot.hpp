@@ -91,6 +91,9 @@ class state_snapshot {
   };
   static constexpr std::size_t shard_count = 1024;
   static std::size_t shard_of(std::string_view identity);
+  // Both find()s: `key`'s slot in its shard, the stored setting compared with the names.
+  std::optional<verification_state> probe(const setting_key& key, std::string_view identity,
+                                          std::string_view mail_from_domain) const;
 
   // Null = empty. A shard shared with another snapshot (use_count > 1) is
   // never changed in place: set() clones it first.

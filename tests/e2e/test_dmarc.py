@@ -182,7 +182,6 @@ class DmarcReload(DmarcBase):
                          timeout=10, what="late.test read well before the 1h interval")
         self.assertEqual((row["dmarc"]["result"], row["dmarc"]["policy"]), ("fail", "none"))
 
-
     def test_without_a_policy_alignment_alone_is_no_event(self):
         """sub.none.test's MAIL FROM domain turns Success after its first verdict:
         SPF aligns, but with no _dmarc record that decides nothing, so there is
