@@ -34,11 +34,12 @@ struct verifier_settings {
   double jitter = 0.1;                // +-10% on every interval, clamped to [0, 0.5]
 };
 
-// Schedule: a target with no last_check is checked at once, spread at random over
-// jitter * retry_interval so a start with many identities does not burst; otherwise at
-// last_check + the interval for its status (pending_interval for Pending and
-// TemporaryFailure, success_interval for Success), spread the same way when overdue. After an inconclusive check the next
-// comes after retry_interval. Failed is never checked again. At most `concurrency` checks
+// Schedule: a target with no last_check is checked at once, spread evenly in the order
+// given over jitter * retry_interval so a start with many identities does not burst;
+// otherwise at last_check + the interval for its status (pending_interval for Pending and
+// TemporaryFailure, success_interval for Success), spread the same way when overdue. (In
+// the order given, not at random: that is the order the store's rows were written in.)
+// After an inconclusive check the next comes after retry_interval. Failed is never checked again. At most `concurrency` checks
 // have their DNS lookups in flight; the rest wait their turn in one FIFO queue. A check
 // frees its slot once its answers are in, before the sink makes them durable: the next
 // lookups go out while the sink writes, and one group commit of the sink then serves
