@@ -58,13 +58,22 @@ event_log::event_log(std::vector<std::unique_ptr<event_output>> outputs) : outpu
 
 event_log::~event_log() = default;
 
-void event_log::write(const boost::json::object& event) noexcept {
+void event_log::write(const boost::json::object& event) noexcept { write_all({&event, 1}); }
+
+void event_log::write_all(std::span<const boost::json::object> events) noexcept {
+  if (events.empty()) return;
   try {
-    const std::string json = boost::json::serialize(event);
-    std::string_view type;
-    if (const auto* t = event.if_contains("eventType"); t && t->is_string()) type = t->get_string();
-    for (auto& output : outputs_) output->write(json, type);
-  } catch (const std::exception& e) {  // serialising ran out of memory: that event is lost
+    std::vector<std::string> json;
+    std::vector<event_line> lines;
+    json.reserve(events.size());
+    lines.reserve(events.size());
+    for (const auto& event : events) {
+      std::string_view type;
+      if (const auto* t = event.if_contains("eventType"); t && t->is_string()) type = t->get_string();
+      lines.push_back({json.emplace_back(boost::json::serialize(event)), type});
+    }
+    for (auto& output : outputs_) output->write_all(lines);
+  } catch (const std::exception& e) {  // serialising ran out of memory: those events are lost
     try {
       spdlog::error("event not written: {}", e.what());
     } catch (...) {

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class event_log {
 
   // To every output. Never throws: an output that fails says so once in the operational log.
   void write(const boost::json::object& event) noexcept;
+  // Several at once, in order: a file gets them in one system call (a group
+  // commit's status changes, say).
+  void write_all(std::span<const boost::json::object> events) noexcept;
 
   // Opens the file again (after logrotate moved it away: SIGUSR1) and retries failed outputs.
   void reopen() noexcept;

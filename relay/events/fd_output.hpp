@@ -17,6 +17,7 @@ class fd_output final : public event_output {
   fd_output(int fd, std::string name);
 
   void write(std::string_view json, std::string_view event_type) noexcept override;
+  void write_all(std::span<const event_line> lines) noexcept override;
 
  private:
   int fd_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <stdexcept>
 
 namespace mfrelay::relay {
@@ -84,7 +85,14 @@ void file_output::rotate_locked() noexcept {
   }
 }
 
-void file_output::write(std::string_view json, std::string_view) noexcept {
+void file_output::write(std::string_view json, std::string_view event_type) noexcept {
+  const event_line line{json, event_type};
+  write_all({&line, 1});
+}
+
+// The lines go out together, one system call, except where the next would pass
+// max_bytes: what came before it is written, then the file rotated.
+void file_output::write_all(std::span<const event_line> lines) noexcept {
   std::lock_guard lock(mutex_);
   // A failed reopen left us on the old file (events still land somewhere): try again now and then.
   if (reopen_pending_ && clock::now() >= retry_open_at_) {
@@ -94,9 +102,27 @@ void file_output::write(std::string_view json, std::string_view) noexcept {
       reopen_trouble_.recovered();
     }
   }
-  const std::uint64_t line = json.size() + 1;
-  if (settings_.max_bytes > 0 && size_ > 0 && size_ + line > settings_.max_bytes) rotate_locked();
-  auto r = writer_.write(fd_, json, !regular_);
+  std::string joined;
+  try {
+    for (const auto& l : lines) {
+      const std::uint64_t before = size_ + (joined.empty() ? 0 : joined.size() + 1);
+      if (settings_.max_bytes > 0 && before > 0 && before + l.json.size() + 1 > settings_.max_bytes) {
+        append_locked(joined);
+        joined.clear();
+        rotate_locked();
+      }
+      join_line(joined, l.json);
+    }
+  } catch (const std::bad_alloc&) {
+    trouble_.failed("write", ENOMEM);  // those events are lost; what was written stays
+    return;
+  }
+  append_locked(joined);
+}
+
+void file_output::append_locked(std::string_view joined) noexcept {
+  if (joined.empty()) return;
+  auto r = writer_.write(fd_, joined, !regular_);
   size_ += r.bytes;
   if (r.error == 0) {
     trouble_.recovered();

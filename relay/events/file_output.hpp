@@ -31,6 +31,7 @@ class file_output final : public event_output {
   file_output& operator=(const file_output&) = delete;
 
   void write(std::string_view json, std::string_view event_type) noexcept override;
+  void write_all(std::span<const event_line> lines) noexcept override;
   void reopen() noexcept override;
 
  private:
@@ -38,6 +39,7 @@ class file_output final : public event_output {
 
   int open_locked() noexcept;  // 0 or errno; keeps the old descriptor on failure
   void rotate_locked() noexcept;
+  void append_locked(std::string_view joined) noexcept;  // joined lines (join_line), in one write
 
   file_output_settings settings_;
   std::mutex mutex_;

@@ -49,6 +49,11 @@ class sigpipe_guard {
 
 }  // namespace
 
+void join_line(std::string& joined, std::string_view json) {
+  if (!joined.empty()) joined += '\n';
+  joined += json;
+}
+
 line_writer::result line_writer::write(int fd, std::string_view json, bool may_raise_sigpipe) {
   static const char newline = '\n';
   iovec parts[3] = {{const_cast<char*>(&newline), broken_ ? 1u : 0u},

@@ -3,9 +3,14 @@
 // raised. One caller at a time (its owner holds a lock). The bytes are opaque.
 #pragma once
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace mfrelay::relay {
+
+// Appends `json` to `joined` as its next line: several events then go out in one
+// write() ("a\nb\nc"; write() adds the last newline).
+void join_line(std::string& joined, std::string_view json);
 
 class line_writer {
  public:

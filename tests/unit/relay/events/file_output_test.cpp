@@ -90,6 +90,30 @@ TEST_CASE("file output: rotation by size keeps keep_files files, newest in .1") 
   for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == 28 + static_cast<int>(i));
 }
 
+TEST_CASE("file output: write_all appends many events at once, rotating between them where one would pass the size") {
+  test::temp_dir dir;
+  const std::string path = dir.file("events.jsonl");
+  const std::size_t line = numbered(10).size() + 1;
+  file_output out({.path = path, .max_bytes = 4 * line, .keep_files = 5});
+  out.write(numbered(10), "Send");
+  std::vector<std::string> json;
+  for (int n = 11; n < 20; ++n) json.push_back(numbered(n));
+  std::vector<event_line> lines;
+  for (const auto& j : json) lines.push_back({j, "Send"});
+  out.write_all(lines);
+
+  // 10..19 in order over .2 (10-13), .1 (14-17) and the file (18, 19), none past 4 lines.
+  std::vector<int> seen;
+  for (const char* suffix : {".2", ".1", ""}) {
+    CHECK(fs::file_size(path + suffix) <= 4 * line);
+    for (const auto& l : lines_of(path + suffix)) seen.push_back(number_of(l));
+  }
+  CHECK_FALSE(fs::exists(path + ".3"));
+  REQUIRE(seen.size() == 10);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == 10 + static_cast<int>(i));
+  CHECK(lines_of(path).size() == 2);
+}
+
 TEST_CASE("file output: keep_files = 0 drops the full file") {
   test::temp_dir dir;
   const std::string path = dir.file("events.jsonl");
