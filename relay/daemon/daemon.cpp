@@ -138,16 +138,13 @@ class daemon {
     services_.dkim = &dkim_keys_;
     if (suppression_.size() > 0) spdlog::info("suppression list: {} addresses", suppression_.size());
     // A transition can change a DMARC verdict (SPF by MAIL FROM, DKIM by signing): judge again soon.
-    verification_.recorder().on_transition([this](const std::string& identity, const boost::json::object& e) {
-      notifier_.notify(e);
-      dmarc_.rejudge(identity);
-    });
-    if (auto* dkim = verification_.dkim_recorder()) {
-      dkim->on_transition([this](const std::string& identity, const boost::json::object& e) {
-        notifier_.notify(e);  // the webhook takes DkimStatusChange (no mail: SES sends none for DKIM either)
-        dmarc_.rejudge(identity);
-      });
-    }
+    // The webhook takes DkimStatusChange too (no mail: SES sends none for DKIM either).
+    auto transitions = [this](const std::vector<std::string>& identities, std::span<const boost::json::object> events) {
+      for (const auto& e : events) notifier_.notify(e);
+      dmarc_.rejudge(identities);
+    };
+    verification_.recorder().on_transitions(transitions);
+    if (auto* dkim = verification_.dkim_recorder()) dkim->on_transitions(transitions);
     // A shared store: no MAIL FROM check until this node is elected the verifier (start()).
     if (stores_.shared()) verification_.set_mail_from_checks(false);
     metrics_.auth_failures.add({}, 0);  // present from the first scrape

@@ -205,10 +205,11 @@ void dmarc_reader::refresh() {
   boost::asio::post(strand_, [this] { timer_.cancel(); });
 }
 
-void dmarc_reader::rejudge(std::string identity) {
-  boost::asio::post(strand_, [this, identity = std::move(identity)]() mutable {
+void dmarc_reader::rejudge(std::vector<std::string> identities) {
+  if (identities.empty()) return;
+  boost::asio::post(strand_, [this, identities = std::move(identities)]() mutable {
     if (!running_ || stopping_) return;
-    rejudge_names_.insert(std::move(identity));
+    for (auto& identity : identities) rejudge_names_.insert(std::move(identity));
     if (rejudge_pending_) return;
     rejudge_pending_ = true;
     rejudge_timer_.expires_after(rejudge_delay);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -40,12 +41,13 @@ class dmarc_reader {
   // Starts the next round now (after a reload: new identities get a verdict at
   // once, not an interval later). Any thread.
   void refresh();
-  // Judges `identity` again with the records already read, rejudge_delay from
-  // now: a MAIL FROM or DKIM transition can change its verdict, the records did
-  // not change. The transitions of a burst share one turn, and each judges only
-  // its own identity: a first pass over 10^5 domains makes 10^5 transitions,
-  // and judging every identity for each was quadratic. Any thread.
-  void rejudge(std::string identity);
+  // Judges `identities` again with the records already read, rejudge_delay
+  // from now: a MAIL FROM or DKIM transition can change a verdict, the records
+  // did not change. The transitions of a burst share one turn, and each judges
+  // only its own identity: a first pass over 10^5 domains makes 10^5
+  // transitions, and judging every identity for each was quadratic. One call
+  // per group commit, not per transition. Any thread.
+  void rejudge(std::vector<std::string> identities);
   static constexpr std::chrono::milliseconds rejudge_delay{1000};
 
   // What the last reads found; never null.

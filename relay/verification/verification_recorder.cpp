@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "relay/events/status_change_event.hpp"
 #include "relay/state/state_rows.hpp"
 
@@ -123,11 +125,7 @@ void verification_recorder::commit(std::vector<batch_item>& batch) {
     snapshot = next_snapshot(writes, removed);
   }
   view_.set_states(std::move(snapshot));
-
-  auto cfg = view_.config();
-  for (const auto& w : writes) {
-    if (w.transition) announce(w, *cfg);
-  }
+  announce(writes);
 }
 
 // The next snapshot is the current one with this batch applied: a copy shares
@@ -164,20 +162,46 @@ std::shared_ptr<policy::state_snapshot> verification_recorder::next_snapshot(con
   return snapshot;
 }
 
-void verification_recorder::announce(const state_write& w, const policy::config& cfg) {
-  const auto& t = *w.transition;
-  boost::json::object event;
-  if (kind_ == verification_kind::dkim) {
-    spdlog::info("DKIM of {}: {} -> {} ({})", t.identity, t.from ? to_v2_string(*t.from) : "(new)",
-                 to_v2_string(t.to), t.reason);
-    event = dkim_status_change_event(t);
-  } else {
-    spdlog::info("MAIL FROM domain {} of {}: {} -> {} ({})", t.mail_from_domain, t.identity,
-                 t.from ? to_string(*t.from) : "(new)", to_string(t.to), t.reason);
-    event = status_change_event(t, w.current, cfg.identities.find(t.identity));
+// A commit's transitions: a log line each (or per kind of change, when there
+// are many), then their events in one write, then the hook once.
+void verification_recorder::announce(const std::vector<state_write>& writes) {
+  std::size_t count = 0;
+  for (const auto& w : writes) count += w.transition ? 1 : 0;
+  if (count == 0) return;
+  const bool one_by_one = count <= logged_one_by_one;
+  const auto level = one_by_one ? spdlog::level::info : spdlog::level::debug;
+  const bool dkim = kind_ == verification_kind::dkim;
+  auto cfg = view_.config();
+  std::vector<std::string> identities;
+  std::vector<boost::json::object> events;
+  std::map<std::string, std::size_t> kinds;  // "Pending -> Success" -> how many
+  identities.reserve(count);
+  events.reserve(count);
+  for (const auto& w : writes) {
+    if (!w.transition) continue;
+    const auto& t = *w.transition;
+    const std::string_view from = !t.from ? "(new)" : dkim ? to_v2_string(*t.from) : to_string(*t.from);
+    const std::string_view to = dkim ? to_v2_string(t.to) : to_string(t.to);
+    if (dkim) {
+      spdlog::log(level, "DKIM of {}: {} -> {} ({})", t.identity, from, to, t.reason);
+      events.push_back(dkim_status_change_event(t));
+    } else {
+      spdlog::log(level, "MAIL FROM domain {} of {}: {} -> {} ({})", t.mail_from_domain, t.identity, from, to,
+                  t.reason);
+      events.push_back(status_change_event(t, w.current, cfg->identities.find(t.identity)));
+    }
+    if (!one_by_one) ++kinds[fmt::format("{} -> {}", from, to)];
+    identities.push_back(t.identity);
   }
-  events_.write(event);
-  if (on_transition_) on_transition_(t.identity, event);
+  if (!one_by_one) {
+    std::string summary;
+    for (const auto& [change, n] : kinds) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, change);
+    spdlog::info("{} of {} identities changed: {} (per identity: the debug log and the {} events)",
+                 dkim ? "DKIM" : "MAIL FROM domains", count, summary,
+                 dkim ? "DkimStatusChange" : "MailFromDomainStatusChange");
+  }
+  events_.write_all(events);
+  if (on_transitions_) on_transitions_(identities, events);
 }
 
 std::optional<stored_state> verification_recorder::current(const std::string& identity) const {

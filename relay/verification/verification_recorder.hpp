@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,17 @@ class verification_recorder final : public dns::verification_sink {
   // setting starting at Pending) and forgets identities no longer configured.
   boost::asio::awaitable<void> apply(std::vector<state_write> writes, std::vector<std::string> removed);
 
-  // Called with each transition's identity and its MailFromDomainStatusChange
-  // (DkimStatusChange) event after it is durable and logged, on the store
-  // thread: must return at once (notifier::notify). Set before use.
-  using transition_hook = std::function<void(const std::string& identity, const boost::json::object& event)>;
-  void on_transition(transition_hook hook) { on_transition_ = std::move(hook); }
+  // Called once per group commit that stored transitions, after they are
+  // durable and logged, on the store thread, with their identities and their
+  // MailFromDomainStatusChange (DkimStatusChange) events (identities[i] is
+  // events[i]'s): must return at once (notifier::notify). Set before use.
+  using transition_hook =
+      std::function<void(const std::vector<std::string>& identities, std::span<const boost::json::object> events)>;
+  void on_transitions(transition_hook hook) { on_transitions_ = std::move(hook); }
+
+  // A commit with more transitions than this logs one line per kind of change
+  // (a first start's 10^5 new settings, a first pass), the identities at debug.
+  static constexpr std::size_t logged_one_by_one = 8;
 
   std::optional<stored_state> current(const std::string& identity) const;
   std::vector<stored_state> all() const;
@@ -63,14 +70,14 @@ class verification_recorder final : public dns::verification_sink {
   void commit(std::vector<batch_item>& batch);  // on the store thread
   std::shared_ptr<policy::state_snapshot> next_snapshot(const std::vector<state_write>& writes,
                                                        const std::vector<std::string>& removed);
-  void announce(const state_write& w, const policy::config& cfg);
+  void announce(const std::vector<state_write>& writes);
 
   state_store& store_;
   const verification_kind kind_;
   boost::asio::any_io_executor store_executor_;
   live_view& view_;
   event_log& events_;
-  transition_hook on_transition_;
+  transition_hook on_transitions_;
   relay_metrics& metrics_;
   // The store is one SQLite connection: the store thread writes through it,
   // current()/all() read through it from other threads, one at a time.
