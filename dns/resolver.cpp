@@ -63,7 +63,10 @@ struct socket_watch {
 struct resolver::core : std::enable_shared_from_this<core> {
   using strand_type = socket_watch::strand_type;
 
-  core(asio::any_io_executor ex, const resolver_options& options) : strand(asio::make_strand(ex)), timer(strand) {
+  core(asio::any_io_executor ex, const resolver_options& options)
+      : strand(asio::make_strand(ex)),
+        timer(strand),
+        first_try(std::max(options.timeout, policy::duration::zero())) {
     init_library_once();
     ares_options opts{};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS;
@@ -128,7 +131,7 @@ struct resolver::core : std::enable_shared_from_this<core> {
     // From here c-ares owns the op and hands it back exactly once to on_query_done,
     // possibly before ares_query returns (a bad name, no servers); finish() only posts.
     ares_query(channel, name.c_str(), ns_c_in, type, &core::on_query_done, op.release());
-    rearm_timer();
+    keep_timer_due();
   }
 
   // On the strand, never from inside a c-ares callback (completions are posted).
@@ -225,29 +228,52 @@ struct resolver::core : std::enable_shared_from_this<core> {
     processing = true;
     ares_process_fd(channel, read_fd, write_fd);
     processing = false;
+    keep_timer_due();
+  }
+
+  // Keeps the timer due no later than c-ares's earliest deadline. Every try
+  // c-ares sends (in ares_query, or a retry in ares_process_fd) is due at least
+  // first_try after it went out, so a timer due by now + first_try needs no
+  // change. Most events then leave the timer alone, instead of asking
+  // ares_timeout (which walks every query in flight) and re-arming (a
+  // cancelled wait each time): that was a tenth of a verification pass's CPU.
+  // A timer that fires before any try expired just re-arms.
+  void keep_timer_due() {
+    if (!channel) return;
+    if (armed && first_try > policy::duration::zero() && armed_for <= std::chrono::steady_clock::now() + first_try)
+      return;
     rearm_timer();
   }
 
+  // Sets the timer for c-ares's earliest deadline, exactly.
   void rearm_timer() {
-    if (!channel) return;
     timeval tv{};
     timeval* next = ares_timeout(channel, nullptr, &tv);
     if (!next) {
+      armed = false;
       timer.cancel();  // nothing in flight
       return;
     }
     // Rounded up, so the timer does not fire just before c-ares considers the try expired.
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::chrono::seconds(next->tv_sec) +
                                                              std::chrono::microseconds(next->tv_usec));
-    timer.expires_after(wait);
+    armed = true;
+    armed_for = std::chrono::steady_clock::now() + wait;
+    timer.expires_at(armed_for);
     timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (ec) return;  // re-armed or cancelled
-      if (auto self = weak.lock()) self->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      if (auto self = weak.lock()) {
+        self->armed = false;
+        self->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      }
     });
   }
 
   strand_type strand;
   asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, strand_type> timer;
+  const policy::duration first_try;  // c-ares's timeout of a first try; zero: its default (not known here)
+  bool armed = false;                // the timer waits for armed_for
+  std::chrono::steady_clock::time_point armed_for{};
   ares_channel channel = nullptr;
   std::map<ares_socket_t, std::shared_ptr<socket_watch>> watches;
   bool processing = false;
