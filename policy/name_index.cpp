@@ -12,6 +12,17 @@ void name_index::place(const slot& s) {
   slots_[i] = s;
 }
 
+name_index name_index::with_room(std::size_t more) const {
+  name_index copy;
+  copy.slots_ = slots_;
+  copy.mask_ = mask_;
+  copy.size_ = size_;
+  const std::size_t average = size_ == 0 ? 0 : names_.size() / size_ + 1;
+  copy.names_.reserve(names_.size() + more * average);
+  copy.names_.append(names_);
+  return copy;
+}
+
 void name_index::insert(std::string_view name, std::size_t position) {
   // Names are identity names (at most 320 octets); the limits are far above any configuration.
   if (name.size() > 0xffff || position >= UINT32_MAX || names_.size() + name.size() + 2 > UINT32_MAX)

@@ -55,6 +55,11 @@ class name_index {
   // is not there yet.
   void insert(std::string_view name, std::size_t position);
 
+  // A copy with room for `more` further names as long as the average one: a
+  // plain copy has no spare capacity, so a copy-on-write clone taking one more
+  // name would double its buffer at once.
+  name_index with_room(std::size_t more) const;
+
   // Calls `f(name, position)` for every recorded name, in no particular order.
   template <typename F>
   void for_each(F f) const {

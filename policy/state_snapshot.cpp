@@ -23,6 +23,19 @@ std::string_view compose_setting(std::string_view identity, std::string_view mai
 
 }  // namespace
 
+// A shard about to change, copied with room for a few more entries: a plain
+// copy has no spare capacity, so the next entry doubled each of its buffers
+// (a first pass over 10^5 identities clones some shard for almost every one).
+std::shared_ptr<state_snapshot::shard> state_snapshot::clone(const shard& s) {
+  constexpr std::size_t room = 4;
+  auto copy = std::make_shared<shard>();
+  copy->states.reserve(s.states.size() + room);
+  copy->states.assign(s.states.begin(), s.states.end());
+  copy->by_identity = s.by_identity.with_room(room);
+  copy->by_setting = s.by_setting.with_room(room);
+  return copy;
+}
+
 state_snapshot::state_snapshot() : shards_(shard_count) {}
 
 std::size_t state_snapshot::shard_of(std::string_view identity) {
@@ -37,7 +50,7 @@ void state_snapshot::set(const std::string& identity, const std::string& mail_fr
   if (!s)
     s = std::make_shared<shard>();
   else if (s.use_count() > 1)
-    s = std::make_shared<shard>(*s);  // copy on write: other snapshots keep theirs
+    s = clone(*s);  // copy on write: other snapshots keep theirs
   char buffer[640];
   std::string spill;
   const std::string_view key = compose_setting(identity, mail_from_domain, buffer, spill);

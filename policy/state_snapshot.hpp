@@ -90,6 +90,7 @@ class state_snapshot {
     name_index by_setting;
   };
   static constexpr std::size_t shard_count = 1024;
+  static std::shared_ptr<shard> clone(const shard& s);
   static std::size_t shard_of(std::string_view identity);
   // Both find()s: `key`'s slot in its shard, the stored setting compared with the names.
   std::optional<verification_state> probe(const setting_key& key, std::string_view identity,

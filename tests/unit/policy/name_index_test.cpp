@@ -31,6 +31,19 @@ TEST_CASE("name_index finds what was inserted, at its position, and nothing else
   CHECK(index.find(std::string(299, 'x')) == name_index::npos);
 }
 
+TEST_CASE("with_room: a copy finds what the original finds, takes more names, and leaves the original alone") {
+  for (std::size_t held : {0u, 1u, 7u, 8u, 100u}) {  // empty, and just below and at a growth of the slots
+    name_index original;
+    for (std::size_t i = 0; i < held; ++i) original.insert(name_of(i), i);
+    name_index copy = original.with_room(4);
+    for (std::size_t i = 0; i < held; ++i) CHECK(copy.find(name_of(i)) == i);
+    for (std::size_t i = held; i < held + 10; ++i) copy.insert(name_of(i), i);  // past the room, too
+    for (std::size_t i = 0; i < held + 10; ++i) CHECK(copy.find(name_of(i)) == i);
+    CHECK(original.find(name_of(held)) == name_index::npos);
+    for (std::size_t i = 0; i < held; ++i) CHECK(original.find(name_of(i)) == i);
+  }
+}
+
 TEST_CASE("find_each answers as find does, past its batch of 16 too") {
   name_index index;
   for (std::size_t i = 0; i < 100; i += 2) index.insert(name_of(i), i * 10);
