@@ -1,6 +1,6 @@
 #include "policy/public_suffix_list.hpp"
 
-#include <vector>
+#include <array>
 
 #include "policy/ascii.hpp"
 
@@ -14,14 +14,6 @@ bool is_ascii(std::string_view s) {
   return true;
 }
 
-// The starting offsets of every suffix of `name`: "a.b.c" -> 0 ("a.b.c"), 2 ("b.c"), 4 ("c").
-std::vector<std::size_t> suffix_starts(std::string_view name) {
-  std::vector<std::size_t> starts{0};
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '.') starts.push_back(i + 1);
-  }
-  return starts;
-}
 
 }  // namespace
 
@@ -34,12 +26,12 @@ public_suffix_list public_suffix_list::parse(std::string_view text, idna_to_asci
     std::size_t space = line.find_first_of(" \t\r");
     std::string_view rule = line.substr(0, space);
     if (rule.empty() || rule.starts_with("//")) continue;
-    auto* target = &list.rules_;
+    kind k = kind::rule;
     if (rule.starts_with("!")) {
-      target = &list.exceptions_;
+      k = kind::exception;
       rule.remove_prefix(1);
     } else if (rule.starts_with("*.")) {
-      target = &list.wildcards_;
+      k = kind::wildcard;
       rule.remove_prefix(2);
     }
     if (rule.empty()) continue;
@@ -52,31 +44,41 @@ public_suffix_list public_suffix_list::parse(std::string_view text, idna_to_asci
       if (converted.ascii.empty()) continue;
       ascii = ascii_lowered(converted.ascii);
     }
-    target->insert(std::move(ascii));
+    std::uint8_t& kinds = list.kinds_[std::move(ascii)];
+    if (!(kinds & k)) ++list.size_;
+    kinds |= k;
   }
   return list;
 }
 
-std::string public_suffix_list::public_suffix(std::string_view name) const {
-  const std::vector<std::size_t> starts = suffix_starts(name);
-  const std::size_t labels = starts.size();
-  std::size_t best = 1;  // the implicit "*" rule: the last label
-  std::string key;
-  for (std::size_t k = 1; k <= labels; ++k) {  // k labels from the right
-    key.assign(name.substr(starts[labels - k]));
-    if (exceptions_.contains(key)) {
-      // An exception wins over everything: its suffix is the rule minus its leftmost label.
-      return std::string(name.substr(starts[labels - k + 1]));
-    }
-    if (rules_.contains(key)) best = k;
-    if (k >= 2 && wildcards_.contains(std::string(name.substr(starts[labels - k + 1])))) best = k;
+std::string_view public_suffix_list::suffix_of(std::string_view name) const {
+  // Where each suffix starts, the shortest first: "a.b.c" -> 4 ("c"), 2 ("b.c"), 0.
+  // A name has at most 127 labels; past that (not a domain name) the longest
+  // suffixes are not looked at.
+  std::array<std::size_t, 128> starts{};
+  std::size_t labels = 0;
+  for (std::size_t i = name.size(); i > 0 && labels + 1 < starts.size(); --i) {
+    if (name[i - 1] == '.') starts[labels++] = i;
   }
-  return std::string(name.substr(starts[labels - best]));
+  starts[labels++] = 0;
+  std::size_t best = 0;  // the implicit "*" rule: the last label
+  for (std::size_t k = 0; k < labels; ++k) {  // k + 1 labels from the right
+    auto found = kinds_.find(name.substr(starts[k]));
+    if (found == kinds_.end()) continue;
+    // An exception wins over everything: its suffix is the rule minus its leftmost label.
+    if (found->second & kind::exception) return name.substr(starts[k - (k > 0 ? 1 : 0)]);
+    if (found->second & kind::rule) best = k;
+    // "*.ck" matches any one label left of "ck".
+    if ((found->second & kind::wildcard) && k + 1 < labels) best = k + 1;
+  }
+  return name.substr(starts[best]);
 }
+
+std::string public_suffix_list::public_suffix(std::string_view name) const { return std::string(suffix_of(name)); }
 
 std::optional<std::string> public_suffix_list::organizational_domain(std::string_view name) const {
   if (name.empty()) return std::nullopt;
-  const std::string suffix = public_suffix(name);
+  const std::string_view suffix = suffix_of(name);
   if (suffix.size() >= name.size()) return std::nullopt;
   // One more label to the left of the suffix (name ends with "." + suffix).
   std::string_view head = name.substr(0, name.size() - suffix.size() - 1);

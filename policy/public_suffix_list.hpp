@@ -4,10 +4,12 @@
 // immutable afterwards, so any thread may query it. The list file is trusted
 // operator data, but names queried are untrusted.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "policy/domain_name.hpp"
 
@@ -30,12 +32,21 @@ class public_suffix_list {
   // "example.co.uk"); nullopt when the name is itself a public suffix.
   std::optional<std::string> organizational_domain(std::string_view name) const;
 
-  std::size_t size() const { return rules_.size() + wildcards_.size() + exceptions_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
-  std::unordered_set<std::string> rules_;       // "co.uk"
-  std::unordered_set<std::string> wildcards_;   // "ck" for "*.ck"
-  std::unordered_set<std::string> exceptions_;  // "www.ck" for "!www.ck"
+  // The public suffix as a part of `name`, allocating nothing.
+  std::string_view suffix_of(std::string_view name) const;
+
+  // What the list says of one name, in one entry: each suffix of a name is
+  // then one lookup (by string_view, no copy), not one per kind of rule.
+  enum kind : std::uint8_t { rule = 1, wildcard = 2, exception = 4 };  // "co.uk", "ck" for "*.ck", "www.ck" for "!www.ck"
+  struct view_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint8_t, view_hash, std::equal_to<>> kinds_;
+  std::size_t size_ = 0;  // rules of every kind
 };
 
 }  // namespace mfrelay::policy
