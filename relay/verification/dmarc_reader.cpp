@@ -181,11 +181,13 @@ dmarc_reader::kept_verdict dmarc_reader::judge(const identity_status& row, const
       // The first verdict since start is no event (a restart would repeat them
       // all), and is counted into one summary line per pass (log_first_verdicts).
       ++first_verdicts_[std::string(result)];
-      spdlog::debug("DMARC {}: {}", name, dmarc_summary(verdict));
+      // (The summaries are built only when logged: a first pass makes 10^5.)
+      if (spdlog::should_log(spdlog::level::debug)) spdlog::debug("DMARC {}: {}", name, dmarc_summary(verdict));
     } else if (result == "noPolicy" && was.at("result") == "noPolicy") {
       // No DMARC policy before or after: the alignment alone (a MAIL FROM
       // domain turning Success) changes nothing a receiver does.
-      spdlog::debug("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
     } else {
       spdlog::info("DMARC {}: {} (was: {})", name, dmarc_summary(verdict), dmarc_summary(was));
       events_.write(dmarc_verdict_event(*row.identity, verdict, was, at));
