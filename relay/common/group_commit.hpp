@@ -87,10 +87,26 @@ class group_commit {
       } catch (...) {
         error = std::current_exception();
       }
-      for (auto& e : batch) {
-        boost::asio::post(e.done.executor,
-                          [h = std::move(e.done.handler), error]() mutable { std::move(h)(error); });
+      resume(batch, error);
+    }
+  }
+
+  // One post per executor, not one per item: a verification pass's commit
+  // resumes some hundred checks, all on the verifier's strand, and each post
+  // was a hand-over (and often a wake-up) of that thread.
+  static void resume(std::vector<entry>& batch, const std::exception_ptr& error) {
+    std::vector<char> done(batch.size(), 0);
+    for (std::size_t first = 0; first < batch.size(); ++first) {
+      if (done[first]) continue;
+      std::vector<boost::asio::any_completion_handler<void(std::exception_ptr)>> handlers;
+      for (std::size_t i = first; i < batch.size(); ++i) {
+        if (done[i] || batch[i].done.executor != batch[first].done.executor) continue;
+        handlers.push_back(std::move(batch[i].done.handler));
+        done[i] = 1;
       }
+      boost::asio::post(batch[first].done.executor, [handlers = std::move(handlers), error]() mutable {
+        for (auto& h : handlers) std::move(h)(error);
+      });
     }
   }
 
