@@ -32,12 +32,13 @@ boost::json::object dns_evidence(const dns::dns_check& answers) {
 
 boost::json::object status_change_event(const state_transition& t, const stored_state& current,
                                         const policy::identity* id) {
+  const std::string at = iso8601(t.at);  // the change's time is also the event's
   boost::json::object change{
       {"identity", t.identity},
       {"mailFromDomain", t.mail_from_domain},
       {"previousStatus", t.from ? boost::json::value(to_string(*t.from)) : nullptr},
       {"status", to_string(t.to)},
-      {"since", iso8601(t.at)},
+      {"since", at},
       {"reason", t.reason},
       {"spf", to_string(current.spf)},
       {"spfReason", current.spf_reason},
@@ -47,7 +48,7 @@ boost::json::object status_change_event(const state_transition& t, const stored_
   change["dns"] = ec ? boost::json::value(nullptr) : evidence;
   return {
       {"eventType", "MailFromDomainStatusChange"},
-      {"timestamp", iso8601(t.at)},
+      {"timestamp", at},
       {"mailFromDomainStatusChange", std::move(change)},
       {"policy",
        {{"identity", t.identity},
@@ -65,15 +66,16 @@ boost::json::object dkim_status_change_event(const state_transition& t) {
   boost::json::value evidence = t.evidence.empty() ? boost::json::value(nullptr) : boost::json::parse(t.evidence, ec);
   boost::json::array tokens;
   for (const auto& selector : policy::dkim_setting_selectors(t.mail_from_domain)) tokens.emplace_back(selector);
+  const std::string at = iso8601(t.at);
   return {
       {"eventType", "DkimStatusChange"},
-      {"timestamp", iso8601(t.at)},
+      {"timestamp", at},
       {"dkimStatusChange",
        {{"identity", t.identity},
         {"tokens", std::move(tokens)},
         {"previousStatus", t.from ? boost::json::value(to_v2_string(*t.from)) : nullptr},
         {"status", to_v2_string(t.to)},
-        {"since", iso8601(t.at)},
+        {"since", at},
         {"reason", t.reason},
         {"dns", ec ? boost::json::value(nullptr) : evidence}}},
       {"session", nullptr},
