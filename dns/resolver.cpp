@@ -118,6 +118,25 @@ struct resolver::core : std::enable_shared_from_this<core> {
         asio::use_awaitable, std::move(self), std::move(name), type, parse);
   }
 
+  static asio::awaitable<std::pair<policy::mx_answer, policy::txt_answer>> mx_and_txt(std::shared_ptr<core> self,
+                                                                                     std::string name) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(std::pair<policy::mx_answer, policy::txt_answer>)>(
+        [](auto handler, std::shared_ptr<core> c, std::string n) {
+          using op_type = mx_txt_op<decltype(handler)>;
+          auto op = std::make_shared<op_type>(std::move(handler), c->strand.get_inner_executor());
+          std::unique_ptr<pending_query> mx =
+              std::make_unique<half_op<policy::mx_answer, op_type>>(op, &op_type::mx, &parse_mx_answer);
+          std::unique_ptr<pending_query> txt =
+              std::make_unique<half_op<policy::txt_answer, op_type>>(std::move(op), &op_type::txt, &parse_txt_answer);
+          auto strand = c->strand;
+          asio::dispatch(strand, [c = std::move(c), n = std::move(n), mx = std::move(mx), txt = std::move(txt)]() mutable {
+            c->start_query(n, ns_t_mx, std::move(mx));
+            c->start_query(n, ns_t_txt, std::move(txt));
+          });
+        },
+        asio::use_awaitable, std::move(self), std::move(name));
+  }
+
   // On the strand.
   void start_query(const std::string& name, int type, std::unique_ptr<pending_query> op) {
     if (!channel) {
@@ -294,6 +313,10 @@ asio::awaitable<policy::mx_answer> resolver::mx(std::string name) {
 
 asio::awaitable<policy::txt_answer> resolver::txt(std::string name) {
   return core::lookup<policy::txt_answer>(core_, std::move(name), ns_t_txt, &parse_txt_answer);
+}
+
+asio::awaitable<std::pair<policy::mx_answer, policy::txt_answer>> resolver::mx_and_txt(std::string name) {
+  return core::mx_and_txt(core_, std::move(name));
 }
 
 asio::awaitable<address_answer> resolver::a(std::string name) {

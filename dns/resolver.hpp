@@ -44,6 +44,9 @@ class resolver {
 
   boost::asio::awaitable<policy::mx_answer> mx(std::string name);
   boost::asio::awaitable<policy::txt_answer> txt(std::string name);
+  // Both at once, completing once: a MAIL FROM check's lookups without a
+  // coroutine and a parallel group per lookup (a tenth of a pass's CPU).
+  boost::asio::awaitable<std::pair<policy::mx_answer, policy::txt_answer>> mx_and_txt(std::string name);
   boost::asio::awaitable<address_answer> a(std::string name);
   boost::asio::awaitable<address_answer> aaaa(std::string name);
 

@@ -128,6 +128,36 @@ TEST_CASE("resolver_mail_from_checker: MX and TXT of one domain") {
   CHECK(check.txt.texts.size() == 1);
 }
 
+TEST_CASE("resolver: mx_and_txt completes once with both answers, each with its own outcome") {
+  asio::io_context io;
+  test_dns_server server(io);
+  script_all(server);
+  server.script("mxonly.test", type_mx, {.answers = {record("mxonly.test", type_mx, mx_rdata(10, feedback))}});
+  server.script("mxonly.test", type_txt, {.rcode = rcode_servfail});
+  resolver r(io.get_executor(), options_for(server));
+
+  auto [mx, txt] = run_awaitable(io, r.mx_and_txt("mx.test"));
+  CHECK(mx.records == std::vector<policy::mx_record>{{10, feedback}});
+  CHECK(txt.texts == std::vector<std::string>{"v=spf1 include:amazonses.com ~all"});
+
+  auto [mx_only, failed_txt] = run_awaitable(io, r.mx_and_txt("mxonly.test"));
+  CHECK(mx_only.outcome == dns_outcome::ok);
+  CHECK(failed_txt.outcome == dns_outcome::servfail);
+
+  auto [nx_mx, nx_txt] = run_awaitable(io, r.mx_and_txt("nx.test"));
+  CHECK(nx_mx.outcome == dns_outcome::nxdomain);
+  CHECK(nx_txt.outcome == dns_outcome::nxdomain);
+
+  auto [silent_mx, silent_txt] = run_awaitable(io, r.mx_and_txt("silent.test"));  // both time out
+  CHECK(silent_mx.outcome == dns_outcome::timeout);
+  CHECK(silent_txt.outcome == dns_outcome::timeout);
+
+  r.shutdown();  // after shutdown: at once, both timeout
+  auto [late_mx, late_txt] = run_awaitable(io, r.mx_and_txt("mx.test"), 1s);
+  CHECK(late_mx.outcome == dns_outcome::timeout);
+  CHECK(late_txt.outcome == dns_outcome::timeout);
+}
+
 TEST_CASE("resolver: an IPv6 loopback server") {
   asio::io_context io;
   std::unique_ptr<test_dns_server> server;
