@@ -39,11 +39,12 @@ struct verifier_settings {
 // otherwise at last_check + the interval for its status (pending_interval for Pending and
 // TemporaryFailure, success_interval for Success), spread the same way when overdue. (In
 // the order given, not at random: that is the order the store's rows were written in.)
-// After an inconclusive check the next comes after retry_interval. Failed is never checked again. At most `concurrency` checks
-// have their DNS lookups in flight; the rest wait their turn in one FIFO queue. A check
-// frees its slot once its answers are in, before the sink makes them durable: the next
-// lookups go out while the sink writes, and one group commit of the sink then serves
-// every check that finished meanwhile instead of at most `concurrency`. That
+// After an inconclusive check the next comes after retry_interval. Failed is never
+// checked again. At most `concurrency` checks have their DNS lookups in flight; the
+// rest wait their turn in one FIFO queue. A check frees its slot once its answers are
+// in, before the sink makes them durable: the next lookups go out while the sink
+// writes, and one group commit of the sink then serves every check that finished
+// meanwhile instead of at most `concurrency`. That
 // backlog is bounded too: no check starts while concurrency * backlog_per_slot
 // are in flight. Each waiting check holds its answers and report; at 10^5
 // domains and a store slower than the DNS, an unbounded backlog grew the
