@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <new>
 #include <stdexcept>
 
 namespace mfrelay::relay {
@@ -102,27 +101,24 @@ void file_output::write_all(std::span<const event_line> lines) noexcept {
       reopen_trouble_.recovered();
     }
   }
-  std::string joined;
-  try {
-    for (const auto& l : lines) {
-      const std::uint64_t before = size_ + (joined.empty() ? 0 : joined.size() + 1);
-      if (settings_.max_bytes > 0 && before > 0 && before + l.json.size() + 1 > settings_.max_bytes) {
-        append_locked(joined);
-        joined.clear();
-        rotate_locked();
-      }
-      join_line(joined, l.json);
+  std::size_t first = 0;       // the lines not written yet start here
+  std::uint64_t pending = 0;   // and take this many bytes
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::uint64_t line = lines[i].json.size() + 1;
+    if (settings_.max_bytes > 0 && size_ + pending > 0 && size_ + pending + line > settings_.max_bytes) {
+      append_locked(lines.subspan(first, i - first));
+      first = i;
+      pending = 0;
+      rotate_locked();
     }
-  } catch (const std::bad_alloc&) {
-    trouble_.failed("write", ENOMEM);  // those events are lost; what was written stays
-    return;
+    pending += line;
   }
-  append_locked(joined);
+  append_locked(lines.subspan(first));
 }
 
-void file_output::append_locked(std::string_view joined) noexcept {
-  if (joined.empty()) return;
-  auto r = writer_.write(fd_, joined, !regular_);
+void file_output::append_locked(std::span<const event_line> lines) noexcept {
+  if (lines.empty()) return;
+  auto r = writer_.write(fd_, lines, !regular_);
   size_ += r.bytes;
   if (r.error == 0) {
     trouble_.recovered();

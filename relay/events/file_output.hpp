@@ -39,7 +39,7 @@ class file_output final : public event_output {
 
   int open_locked() noexcept;  // 0 or errno; keeps the old descriptor on failure
   void rotate_locked() noexcept;
-  void append_locked(std::string_view joined) noexcept;  // joined lines (join_line), in one write
+  void append_locked(std::span<const event_line> lines) noexcept;  // in one writev where it can
 
   file_output_settings settings_;
   std::mutex mutex_;

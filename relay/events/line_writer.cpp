@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
@@ -47,23 +48,9 @@ class sigpipe_guard {
   bool raised_ = false;
 };
 
-}  // namespace
-
-void join_line(std::string& joined, std::string_view json) {
-  if (!joined.empty()) joined += '\n';
-  joined += json;
-}
-
-line_writer::result line_writer::write(int fd, std::string_view json, bool may_raise_sigpipe) {
-  static const char newline = '\n';
-  iovec parts[3] = {{const_cast<char*>(&newline), broken_ ? 1u : 0u},
-                    {const_cast<char*>(json.data()), json.size()},
-                    {const_cast<char*>(&newline), 1}};
-  const std::size_t total = parts[0].iov_len + parts[1].iov_len + 1;
-  result r;
-  sigpipe_guard guard(may_raise_sigpipe);
-  iovec* next = parts;
-  int count = 3;
+// Writes `parts` (`total` bytes) to the end, continuing short writes and EINTR.
+line_writer::result write_parts(int fd, iovec* next, int count, std::size_t total, sigpipe_guard& guard) {
+  line_writer::result r;
   while (r.bytes < total) {
     ssize_t n = ::writev(fd, next, count);
     if (n < 0) {
@@ -88,9 +75,39 @@ line_writer::result line_writer::write(int fd, std::string_view json, bool may_r
       next->iov_len -= left;
     }
   }
-  // Nothing written leaves the stream on a line boundary; anything less than all does not.
-  if (r.error == 0) broken_ = false;
-  else if (r.bytes > 0) broken_ = true;
+  return r;
+}
+
+}  // namespace
+
+line_writer::result line_writer::write(int fd, std::string_view json, bool may_raise_sigpipe) {
+  const event_line line{json, {}};
+  return write(fd, {&line, 1}, may_raise_sigpipe);
+}
+
+line_writer::result line_writer::write(int fd, std::span<const event_line> lines, bool may_raise_sigpipe) {
+  static const char newline = '\n';
+  constexpr std::size_t per_call = 256;  // two parts a line: well under IOV_MAX (1024)
+  result r;
+  sigpipe_guard guard(may_raise_sigpipe);
+  for (std::size_t at = 0; at < lines.size() && r.error == 0; at += per_call) {
+    const auto chunk = lines.subspan(at, std::min(per_call, lines.size() - at));
+    iovec parts[1 + 2 * per_call];
+    int count = 0;
+    std::size_t total = broken_ ? 1 : 0;
+    parts[count++] = {const_cast<char*>(&newline), total};
+    for (const auto& l : chunk) {
+      parts[count++] = {const_cast<char*>(l.json.data()), l.json.size()};
+      parts[count++] = {const_cast<char*>(&newline), 1};
+      total += l.json.size() + 1;
+    }
+    const result part = write_parts(fd, parts, count, total, guard);
+    r.bytes += part.bytes;
+    r.error = part.error;
+    // Nothing written leaves the stream on a line boundary; anything less than all does not.
+    if (part.error == 0) broken_ = false;
+    else if (part.bytes > 0) broken_ = true;
+  }
   return r;
 }
 

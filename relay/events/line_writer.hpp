@@ -1,16 +1,15 @@
-// Appends one event line to a descriptor: the JSON and a newline in one write
-// where the kernel allows, short writes and EINTR continued, SIGPIPE never
-// raised. One caller at a time (its owner holds a lock). The bytes are opaque.
+// Appends event lines to a descriptor: each JSON and its newline, many lines
+// in one writev where the kernel allows (nothing copied), short writes and
+// EINTR continued, SIGPIPE never raised. One caller at a time (its owner holds
+// a lock). The bytes are opaque.
 #pragma once
 #include <cstddef>
-#include <string>
+#include <span>
 #include <string_view>
 
-namespace mfrelay::relay {
+#include "relay/events/event_output.hpp"
 
-// Appends `json` to `joined` as its next line: several events then go out in one
-// write() ("a\nb\nc"; write() adds the last newline).
-void join_line(std::string& joined, std::string_view json);
+namespace mfrelay::relay {
 
 class line_writer {
  public:
@@ -23,6 +22,8 @@ class line_writer {
   // away; SIGPIPE is then blocked around the write (four system calls). A regular
   // file cannot raise it: its owner passes false.
   result write(int fd, std::string_view json, bool may_raise_sigpipe = true);
+  // Several lines, in order; `bytes` counts them all.
+  result write(int fd, std::span<const event_line> lines, bool may_raise_sigpipe = true);
 
  private:
   // The last line stopped midway (disk full): the next starts on a fresh line,

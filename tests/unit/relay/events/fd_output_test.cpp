@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "support/log_capture.hpp"
 #include "relay/events/fd_output.hpp"
@@ -39,6 +40,21 @@ TEST_CASE("fd output: one line per event") {
   out.write(R"({"eventType":"Send"})", "Send");
   out.write(R"({"eventType":"Delivery"})", "Delivery");
   CHECK(p.drain() == "{\"eventType\":\"Send\"}\n{\"eventType\":\"Delivery\"}\n");
+}
+
+TEST_CASE("fd output: write_all sends every line in order, past one writev's worth too") {
+  pipe_pair p;
+  fd_output out(p.write, "test pipe");
+  std::vector<std::string> json;
+  for (int i = 0; i < 600; ++i) json.push_back(R"({"n":)" + std::to_string(i) + "}");
+  std::vector<event_line> lines;
+  for (const auto& j : json) lines.push_back({j, ""});
+  out.write_all(lines);
+  std::string expected;
+  for (const auto& j : json) expected += j + "\n";
+  std::string got;
+  for (int reads = 0; reads < 100 && got.size() < expected.size(); ++reads) got += p.drain();
+  CHECK(got == expected);
 }
 
 TEST_CASE("fd output: a closed pipe loses events without SIGPIPE, reports once, and recovers") {
