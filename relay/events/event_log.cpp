@@ -13,6 +13,20 @@
 namespace mfrelay::relay {
 namespace {
 
+// `event` serialized as `json`, with its eventType.
+event_line line_of(const std::string& json, const boost::json::object& event) {
+  std::string_view type;
+  if (const auto* t = event.if_contains("eventType"); t && t->is_string()) type = t->get_string();
+  return {json, type};
+}
+
+void report_lost(const std::exception& e) noexcept {  // serialising ran out of memory
+  try {
+    spdlog::error("event not written: {}", e.what());
+  } catch (...) {
+  }
+}
+
 std::string host_name() {
   std::array<char, 256> name{};
   if (::gethostname(name.data(), name.size() - 1) != 0) return {};
@@ -58,26 +72,28 @@ event_log::event_log(std::vector<std::unique_ptr<event_output>> outputs) : outpu
 
 event_log::~event_log() = default;
 
-void event_log::write(const boost::json::object& event) noexcept { write_all({&event, 1}); }
+// One event (each message's, on the SMTP path): no vectors to hold it.
+void event_log::write(const boost::json::object& event) noexcept {
+  try {
+    const std::string json = boost::json::serialize(event);
+    const event_line line = line_of(json, event);
+    for (auto& output : outputs_) output->write_all({&line, 1});
+  } catch (const std::exception& e) {
+    report_lost(e);
+  }
+}
 
 void event_log::write_all(std::span<const boost::json::object> events) noexcept {
-  if (events.empty()) return;
   try {
     std::vector<std::string> json;
     std::vector<event_line> lines;
     json.reserve(events.size());
     lines.reserve(events.size());
-    for (const auto& event : events) {
-      std::string_view type;
-      if (const auto* t = event.if_contains("eventType"); t && t->is_string()) type = t->get_string();
-      lines.push_back({json.emplace_back(boost::json::serialize(event)), type});
-    }
-    for (auto& output : outputs_) output->write_all(lines);
-  } catch (const std::exception& e) {  // serialising ran out of memory: those events are lost
-    try {
-      spdlog::error("event not written: {}", e.what());
-    } catch (...) {
-    }
+    for (const auto& event : events) lines.push_back(line_of(json.emplace_back(boost::json::serialize(event)), event));
+    if (!lines.empty())
+      for (auto& output : outputs_) output->write_all(lines);
+  } catch (const std::exception& e) {
+    report_lost(e);
   }
 }
 
