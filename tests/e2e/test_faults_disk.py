@@ -30,9 +30,21 @@ RECORD_HEADER = struct.Struct("<4sc3xQQI4x")  # magic, kind, segment, data bytes
 
 def spool_contents(spool):
     """(ids of the messages queued in spool/segments, names of other files there),
-    every record's SHA-256 checked: what recovery would find."""
+    every record's SHA-256 checked: what recovery would find.
+
+    A running relay unlinks a segment once its last message is done, so a file
+    listed may be gone when it is opened: the listing is then stale and is taken
+    again."""
+    for _ in range(100):
+        try:
+            return read_segments(os.path.join(spool, "segments"))
+        except FileNotFoundError:
+            continue
+    raise AssertionError(f"{spool}: segments kept vanishing while being read")
+
+
+def read_segments(folder):
     live, others = set(), []
-    folder = os.path.join(spool, "segments")
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".seg"):
             others.append(name)
