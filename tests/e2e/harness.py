@@ -298,15 +298,8 @@ def identity(name, mail_from=None, behavior=None):
 
 
 def read_events(test):
-    path = test.path("var", "log", "events.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def read_events_safely(test):
-    """Every complete line of the events file (a line being written is left for later)."""
+    """Every complete line of the events file. A line still being written is left
+    for later: one writev is not atomic for a reader, and a line may cross a page."""
     path = test.path("var", "log", "events.jsonl")
     if not os.path.exists(path):
         return []

@@ -52,11 +52,20 @@ class Sink:
         return f"{self.host}:{self.port}"
 
     def messages(self):
-        """Every dumped transaction: {"mail": "<...>", "rcpt": ["<...>"], "text": whole dump}."""
+        """Every dumped transaction: {"mail": "<...>", "rcpt": ["<...>"], "text": whole dump}.
+
+        smtp-sink creates a transaction's file at MAIL, fills it at "." and deletes it
+        when the transaction is reset or the client goes: a file that vanished or is
+        still empty is no message (yet)."""
         out = []
         for path in sorted(glob.glob(os.path.join(self.dir, "*"))):
-            with open(path, "rb") as f:
-                raw = f.read()
+            try:
+                with open(path, "rb") as f:
+                    raw = f.read()
+            except FileNotFoundError:
+                continue
+            if not raw:
+                continue
             text = raw.decode("utf-8", "replace")
             headers = {}
             rcpts = []

@@ -13,7 +13,7 @@ import unittest
 
 from admin_client import signed_request
 from cluster import ProxiedSMTP
-from harness import TempDirTest, relay_config, run_mfrelay
+from harness import TempDirTest, relay_config, run_mfrelay, wait_until
 from test_cluster import CLIENT, ClusterTest, message
 
 IDENTITY = "example.com"
@@ -136,8 +136,11 @@ class ClusterPolicy(ClusterTest):
         self.assertRegex(r.stdout, rf"pushed 1 files \(1 identities\) .*revision {before + 1}\b")
         seen = self.applied_everywhere("pushed.example.com", pushed)
         print("policy push applied after (s): " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(seen.items())))
-        reloads = [e for e in third.events("ConfigReload") if e["configReload"]["result"] == "applied"]
-        self.assertTrue(reloads, "the third node reloaded")
+        # A node serves the new policy before its reload event is written (after the
+        # state reconcile), so the event is waited for, not read once.
+        reloads = wait_until(lambda: [e for e in third.events("ConfigReload")
+                                      if e["configReload"]["result"] == "applied"],
+                             timeout=15, what="the third node's ConfigReload event")
         self.assertEqual(reloads[-1]["configReload"]["trigger"], "the cluster's policy changed")
 
     def wait_for_subject(self, subject):

@@ -119,9 +119,12 @@ class Dmarc(DmarcBase):
         wait_until(lambda: self.rows()["strict.test"]["dmarc"]["result"] == "pass", what="strict.test passes")
         self.knot.edit("none.test", set_records=[("_dmarc", 60, "TXT", '"v=DMARC1; p=quarantine; aspf=s"')])
         wait_until(lambda: self.rows()["none.test"]["dmarc"]["result"] == "fail", what="none.test fails")
-        changes = wait_until(lambda: [e for e in read_events(self) if e["eventType"] == "DmarcVerdictChange"] or None,
-                             what="DmarcVerdictChange events")
-        by_identity = {e["dmarcVerdictChange"]["identity"]: e["dmarcVerdictChange"] for e in changes}
+        # The verdict is stored before its event is written: both events are waited for.
+        def both_changes():
+            seen = {e["dmarcVerdictChange"]["identity"]: e["dmarcVerdictChange"] for e in read_events(self)
+                    if e["eventType"] == "DmarcVerdictChange"}
+            return seen if {"strict.test", "none.test"} <= seen.keys() else None
+        by_identity = wait_until(both_changes, what="both DmarcVerdictChange events")
         self.assertEqual((by_identity["strict.test"]["previousResult"], by_identity["strict.test"]["result"]),
                          ("fail", "pass"))
         self.assertEqual((by_identity["none.test"]["previousResult"], by_identity["none.test"]["result"]),

@@ -27,7 +27,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import read_events_safely, rss_kib, wait_until
+from harness import read_events, rss_kib, wait_until
 from raw_smtp import RawClient, ehlo
 from relay_fixture import RelayTest
 
@@ -38,7 +38,7 @@ TIMEOUT_REPLY = {False: b"421 mfrelay.test Error: timeout exceeded\r\n",
 
 
 def count_events(test, kind):
-    return sum(1 for e in read_events_safely(test) if e["eventType"] == kind)
+    return sum(1 for e in read_events(test) if e["eventType"] == kind)
 
 
 def sanitized(pid):
@@ -240,7 +240,8 @@ class Slowloris(RelayTest):
 
         self.assertEqual(background.errors, [])
         self.assertGreaterEqual(len(background.latencies), 10, "the normal client hardly got through")
-        self.assertLess(max(background.latencies), 1.0, "a normal client waited behind the slow ones")
+        # Waiting behind a slow client would take its IDLE (3 s); a loaded disk's fsync may take one.
+        self.assertLess(max(background.latencies), 2.0, "a normal client waited behind the slow ones")
         # Everything the normal client was promised arrives; nothing from the slow ones does.
         wait_until(lambda: count_events(self, "Delivery") >= len(background.ids) + len(baseline), timeout=60,
                    what="every normal message delivered")

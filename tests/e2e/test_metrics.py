@@ -124,9 +124,11 @@ class Metrics(RelayTest):
             s = self.scrape()
             delivered = s.value("mfrelay_deliveries_total", result="delivered") > \
                 before.value("mfrelay_deliveries_total", result="delivered")
-            return s if delivered and s.value("mfrelay_smtp_sessions_open") == 0 else None
+            # The delivery is counted just before the spool lets the message go.
+            return s if delivered and s.value("mfrelay_smtp_sessions_open") == 0 \
+                and s.value("mfrelay_spool_messages") == 0 else None
 
-        after = wait_until(settled, what="the delivery counted and every session closed")
+        after = wait_until(settled, what="the delivery counted, the spool empty and every session closed")
 
         def delta(name, **labels):
             return after.value(name, **labels) - before.value(name, **labels)
