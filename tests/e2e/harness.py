@@ -129,13 +129,22 @@ def wait_for_port(port, host="127.0.0.1", timeout=20.0, proc=None):
 
 
 def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
+    """predicate()'s first true value. An OSError from it (a file or socket of a
+    process that is still starting, rotating or closing) is asked again; when it
+    lasts until the timeout, it is the error reported."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
+        try:
+            last = predicate()
+        except OSError as e:
+            last = e
+        else:
+            if last:
+                return last
         time.sleep(interval)
+    if isinstance(last, OSError):
+        raise TimeoutError(f"timed out after {timeout}s waiting for {what}") from last
     raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
