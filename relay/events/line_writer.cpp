@@ -5,8 +5,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <ctime>
 
 namespace mfrelay::relay {
@@ -88,18 +89,25 @@ line_writer::result line_writer::write(int fd, std::string_view json, bool may_r
 line_writer::result line_writer::write(int fd, std::span<const event_line> lines, bool may_raise_sigpipe) {
   static const char newline = '\n';
   constexpr std::size_t per_call = 256;  // two parts a line: well under IOV_MAX (1024)
+  // A pipe keeps a write of up to PIPE_BUF bytes whole; another writer to the same
+  // descriptor (the operational log on standard output) then lands between lines,
+  // never inside one. A regular file is written under its owner's lock alone.
+  const std::size_t byte_cap = may_raise_sigpipe ? PIPE_BUF : SIZE_MAX;
   result r;
   sigpipe_guard guard(may_raise_sigpipe);
-  for (std::size_t at = 0; at < lines.size() && r.error == 0; at += per_call) {
-    const auto chunk = lines.subspan(at, std::min(per_call, lines.size() - at));
+  for (std::size_t at = 0; at < lines.size() && r.error == 0;) {
     iovec parts[1 + 2 * per_call];
     int count = 0;
     std::size_t total = broken_ ? 1 : 0;
     parts[count++] = {const_cast<char*>(&newline), total};
-    for (const auto& l : chunk) {
-      parts[count++] = {const_cast<char*>(l.json.data()), l.json.size()};
+    // Whole lines up to the caps; a line longer than byte_cap goes alone.
+    const std::size_t first = at;
+    for (; at < lines.size() && at - first < per_call; ++at) {
+      const std::string_view json = lines[at].json;
+      if (at > first && total + json.size() + 1 > byte_cap) break;
+      parts[count++] = {const_cast<char*>(json.data()), json.size()};
       parts[count++] = {const_cast<char*>(&newline), 1};
-      total += l.json.size() + 1;
+      total += json.size() + 1;
     }
     const result part = write_parts(fd, parts, count, total, guard);
     r.bytes += part.bytes;

@@ -1,7 +1,9 @@
 // Appends event lines to a descriptor: each JSON and its newline, many lines
-// in one writev where the kernel allows (nothing copied), short writes and
-// EINTR continued, SIGPIPE never raised. One caller at a time (its owner holds
-// a lock). The bytes are opaque.
+// in one writev (nothing copied), short writes and EINTR continued, SIGPIPE
+// never raised. To a pipe or socket one writev holds at most PIPE_BUF bytes of
+// whole lines, so another writer's line cannot land inside one. A failure ends
+// the batch (disk full, reader gone). One caller at a time (its owner holds a
+// lock). The bytes are opaque.
 #pragma once
 #include <cstddef>
 #include <span>

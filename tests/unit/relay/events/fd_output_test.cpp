@@ -3,7 +3,12 @@
 // output works again, and says so, once the descriptor does.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <string_view>
 
 #include <string>
 #include <vector>
@@ -55,6 +60,38 @@ TEST_CASE("fd output: write_all sends every line in order, past one writev's wor
   std::string got;
   for (int reads = 0; reads < 100 && got.size() < expected.size(); ++reads) got += p.drain();
   CHECK(got == expected);
+}
+
+// A SOCK_SEQPACKET socket keeps each writev as one packet: what a pipe keeps whole.
+TEST_CASE("fd output: each write to a pipe or socket is whole lines of at most PIPE_BUF bytes") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == 0);
+  std::vector<std::string> json;
+  for (int i = 0; i < 40; ++i) json.push_back(R"({"n":")" + std::string(900, 'a' + i % 26) + "\"}");
+  json.insert(json.begin() + 7, R"({"long":")" + std::string(3 * PIPE_BUF, 'z') + "\"}");
+  std::vector<event_line> lines;
+  for (const auto& j : json) lines.push_back({j, ""});
+  {
+    fd_output out(fds[1], "test socket");
+    out.write_all(lines);
+  }
+  ::shutdown(fds[1], SHUT_WR);
+  std::string got;
+  std::size_t packets = 0;
+  std::string packet(4 * PIPE_BUF, '\0');
+  for (ssize_t n; packets < 100 && (n = ::recv(fds[0], packet.data(), packet.size(), 0)) > 0; ++packets) {
+    std::string_view p(packet.data(), static_cast<std::size_t>(n));
+    CHECK(p.back() == '\n');  // whole lines only
+    if (p.find("\"long\"") == std::string_view::npos) CHECK(p.size() <= PIPE_BUF);
+    else CHECK(std::count(p.begin(), p.end(), '\n') == 1);  // the long line alone
+    got += p;
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+  std::string expected;
+  for (const auto& j : json) expected += j + "\n";
+  CHECK(got == expected);
+  CHECK(packets >= 10);  // 36 KiB of short lines: at least 9 writes of 4 KiB, and the long one
 }
 
 TEST_CASE("fd output: a closed pipe loses events without SIGPIPE, reports once, and recovers") {
