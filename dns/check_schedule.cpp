@@ -55,4 +55,10 @@ std::optional<duration> first_delay(const check_intervals& in, const policy::ver
   return std::max(duration::zero(), scaled(in.retry, clamp_jitter(in.jitter) * clamp_unit(unit)));
 }
 
+bool starts_in_window(const check_intervals& in, const policy::verification_state& state,
+                      std::optional<policy::timestamp> last_check, policy::timestamp now) {
+  auto interval = regular_interval(in, state.status);
+  return interval && (!last_check || *last_check + *interval <= now);
+}
+
 }  // namespace mfrelay::dns

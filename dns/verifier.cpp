@@ -142,9 +142,20 @@ struct verifier::core : std::enable_shared_from_this<core> {
     // written in that order (a reconcile), so a first pass over 10^5 settings
     // rewrites a few neighbouring pages per group commit instead of one page
     // per row all over the file (scripts/bench verify 100000 wrote ~1.9 GB).
+    // Those starting in the first-check window and those waiting for their
+    // interval are spread each over their own range, by rank among themselves.
+    std::vector<std::uint8_t> in_window(new_slots.size());
+    std::size_t group_size[2] = {0, 0};
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       const target_entry& e = entries_[new_slots[k]];
-      const double u = static_cast<double>(k) / static_cast<double>(new_slots.size());
+      in_window[k] = starts_in_window(intervals_, e.target.state, e.target.last_check, now) ? 1 : 0;
+      ++group_size[in_window[k]];
+    }
+    std::size_t rank[2] = {0, 0};
+    for (std::size_t k = 0; k < new_slots.size(); ++k) {
+      const target_entry& e = entries_[new_slots[k]];
+      const int g = in_window[k];
+      const double u = static_cast<double>(rank[g]++) / static_cast<double>(group_size[g]);
       if (auto delay = first_delay(intervals_, e.target.state, e.target.last_check, now, u)) schedule(new_slots[k], *delay);
     }
   }

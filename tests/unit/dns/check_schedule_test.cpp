@@ -58,5 +58,14 @@ TEST_CASE("first_delay: spread when never checked or overdue; else when due; nev
   CHECK_FALSE(first_delay(intervals, failed, std::nullopt, at, 0.5));
 }
 
+TEST_CASE("starts_in_window: never checked, or overdue by the plain interval; never when Failed") {
+  policy::verification_state success{mail_from_status::success, at};  // every hour
+  CHECK(starts_in_window(intervals, success, std::nullopt, at));
+  CHECK(starts_in_window(intervals, success, at - 10h, at));
+  CHECK(starts_in_window(intervals, success, at - 1h, at));
+  CHECK_FALSE(starts_in_window(intervals, success, at - 20min, at));
+  CHECK_FALSE(starts_in_window(intervals, {mail_from_status::failed, at}, std::nullopt, at));
+}
+
 }  // namespace
 }  // namespace mfrelay::dns

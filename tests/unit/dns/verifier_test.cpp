@@ -255,5 +255,36 @@ TEST_CASE("verifier: a first pass checks new targets in the order given, spread 
   CHECK(checked == given);
 }
 
+TEST_CASE("verifier: new targets are spread over the whole window, however many already-checked ones come first") {
+  // A restart: 30 targets checked a moment ago (not due for success_interval),
+  // then 10 never checked. The 10 share the first-check window among themselves;
+  // counted among all 40 they would start at 3/4 of it.
+  verifier_fixture f;
+  auto s = quick_settings();
+  s.concurrency = 1;
+  s.retry_interval = 2s;
+  s.jitter = 0.5;  // a window of 1 s
+  s.success_interval = 1h;
+  f.start(s);
+  auto earlier = passing_targets(f, 10);  // b0..b9 at 0, 100, ..., 900 ms
+  for (int i = 0; i < 10; ++i) earlier[i].identity = "b" + std::to_string(i) + ".example";
+  f.v->update_targets(earlier);
+  auto all = earlier;
+  for (int i = 0; i < 30; ++i) {
+    all.push_back(target("c" + std::to_string(i) + ".example", "mail.c.example",
+                         policy::verification_state{mail_from_status::success, t0}, f.now));
+  }
+  auto later = passing_targets(f, 10);  // d0..d9: never checked
+  all.insert(all.end(), later.begin(), later.end());
+  f.v->update_targets(std::move(all));
+  REQUIRE(f.run_until_reports(20, 5s));
+  std::vector<std::string> checked;
+  for (const auto& r : f.sink.reports) checked.push_back(r.identity);
+  const auto rank_of = [&](const std::string& id) { return std::find(checked.begin(), checked.end(), id) - checked.begin(); };
+  CHECK(rank_of("d0.example") < rank_of("b2.example"));  // at once, not after 750 ms
+  CHECK(rank_of("d9.example") > rank_of("b8.example"));  // and still spread to the end
+  CHECK(f.checker.calls.count("mail.c.example") == 0);  // the checked ones wait for their interval
+}
+
 }  // namespace
 }  // namespace mfrelay::dns
