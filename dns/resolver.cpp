@@ -58,6 +58,16 @@ struct socket_watch {
   bool closed = false;
 };
 
+// Whether the c-ares running here is known to give every try at least the
+// configured timeout: 1.18, Debian 12's, whose retry rules keep_timer_due was
+// checked against. Later ones changed them (since 2024 each server's timeout
+// follows its latency, floor 250 ms); the shortcut would then hold retries late.
+bool fixed_try_timeouts() {
+  int version = 0;
+  ares_version(&version);
+  return version < 0x011300;
+}
+
 }  // namespace
 
 struct resolver::core : std::enable_shared_from_this<core> {
@@ -66,7 +76,7 @@ struct resolver::core : std::enable_shared_from_this<core> {
   core(asio::any_io_executor ex, const resolver_options& options)
       : strand(asio::make_strand(ex)),
         timer(strand),
-        first_try(std::max(options.timeout, policy::duration::zero())) {
+        first_try(fixed_try_timeouts() ? std::max(options.timeout, policy::duration::zero()) : policy::duration::zero()) {
     init_library_once();
     ares_options opts{};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS;
@@ -290,7 +300,9 @@ struct resolver::core : std::enable_shared_from_this<core> {
 
   strand_type strand;
   asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, strand_type> timer;
-  const policy::duration first_try;  // c-ares's timeout of a first try; zero: its default (not known here)
+  // c-ares's timeout of a first try, the least any try waits; zero: not known here
+  // (its default, or a c-ares that sizes them by each server's latency).
+  const policy::duration first_try;
   bool armed = false;                // the timer waits for armed_for
   std::chrono::steady_clock::time_point armed_for{};
   ares_channel channel = nullptr;
