@@ -64,7 +64,8 @@ class RelayTest(TempDirTest):
 
     def start_relay(self):
         self.relay = self.start([MFRELAY, "serve", "-c", self.config])
-        for port in self.ports.values():
+        # The admin server listens after the SMTP listeners: a test may ask it at once.
+        for port in [*self.ports.values(), self.admin_port]:
             wait_for_port(port, proc=self.relay)
 
     def restart_relay(self, sig=signal.SIGTERM):
