@@ -28,14 +28,14 @@ std::optional<policy::duration> interval_after(const check_intervals& in, const 
 // A target just handed to the verifier: how long from `now` until its first check;
 // nullopt when Failed. With no last check, or one overdue, it is spread over
 // [0, jitter * retry) so a restart with many identities does not check them all at once.
+std::optional<policy::duration> first_delay(const check_intervals& in, const policy::verification_state& state,
+                                            std::optional<policy::timestamp> last_check, policy::timestamp now,
+                                            double unit);
+
 // Whether first_delay puts the target in that window (never checked, or its
 // regular check overdue by the unjittered interval); false when Failed. The
 // verifier spreads those over the window among themselves.
 bool starts_in_window(const check_intervals& in, const policy::verification_state& state,
                       std::optional<policy::timestamp> last_check, policy::timestamp now);
-
-std::optional<policy::duration> first_delay(const check_intervals& in, const policy::verification_state& state,
-                                            std::optional<policy::timestamp> last_check, policy::timestamp now,
-                                            double unit);
 
 }  // namespace mfrelay::dns
