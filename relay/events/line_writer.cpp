@@ -81,11 +81,6 @@ line_writer::result write_parts(int fd, iovec* next, int count, std::size_t tota
 
 }  // namespace
 
-line_writer::result line_writer::write(int fd, std::string_view json, bool may_raise_sigpipe) {
-  const event_line line{json, {}};
-  return write(fd, {&line, 1}, may_raise_sigpipe);
-}
-
 line_writer::result line_writer::write(int fd, std::span<const event_line> lines, bool may_raise_sigpipe) {
   static const char newline = '\n';
   constexpr std::size_t per_call = 256;  // two parts a line: well under IOV_MAX (1024)

@@ -7,7 +7,6 @@
 #pragma once
 #include <cstddef>
 #include <span>
-#include <string_view>
 
 #include "relay/events/event_output.hpp"
 
@@ -20,11 +19,10 @@ class line_writer {
     std::size_t bytes = 0;  // written, even when it failed midway
   };
 
-  // `may_raise_sigpipe`: the descriptor may be a pipe or socket, whose reader can go
-  // away; SIGPIPE is then blocked around the write (four system calls). A regular
-  // file cannot raise it: its owner passes false.
-  result write(int fd, std::string_view json, bool may_raise_sigpipe = true);
-  // Several lines, in order; `bytes` counts them all.
+  // The lines, in order; `bytes` counts them all. `may_raise_sigpipe`: the
+  // descriptor may be a pipe or socket, whose reader can go away; SIGPIPE is then
+  // blocked around the write (four system calls). A regular file cannot raise it:
+  // its owner passes false.
   result write(int fd, std::span<const event_line> lines, bool may_raise_sigpipe = true);
 
  private:
