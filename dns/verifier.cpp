@@ -144,19 +144,18 @@ struct verifier::core : std::enable_shared_from_this<core> {
     // per row all over the file (scripts/bench verify 100000 wrote ~1.9 GB).
     // Those starting in the first-check window and those waiting for their
     // interval are spread each over their own range, by rank among themselves.
-    std::vector<std::uint8_t> in_window(new_slots.size());
+    const auto in_window = [&](std::uint32_t slot) {
+      const target_entry& e = entries_[slot];
+      return starts_in_window(intervals_, e.target.state, e.target.last_check, now) ? 1 : 0;
+    };
     std::size_t group_size[2] = {0, 0};
-    for (std::size_t k = 0; k < new_slots.size(); ++k) {
-      const target_entry& e = entries_[new_slots[k]];
-      in_window[k] = starts_in_window(intervals_, e.target.state, e.target.last_check, now) ? 1 : 0;
-      ++group_size[in_window[k]];
-    }
+    for (std::uint32_t slot : new_slots) ++group_size[in_window(slot)];
     std::size_t rank[2] = {0, 0};
-    for (std::size_t k = 0; k < new_slots.size(); ++k) {
-      const target_entry& e = entries_[new_slots[k]];
-      const int g = in_window[k];
+    for (std::uint32_t slot : new_slots) {
+      const target_entry& e = entries_[slot];
+      const int g = in_window(slot);
       const double u = static_cast<double>(rank[g]++) / static_cast<double>(group_size[g]);
-      if (auto delay = first_delay(intervals_, e.target.state, e.target.last_check, now, u)) schedule(new_slots[k], *delay);
+      if (auto delay = first_delay(intervals_, e.target.state, e.target.last_check, now, u)) schedule(slot, *delay);
     }
   }
 
